@@ -1,0 +1,74 @@
+"""`facilitator-app`: the headless commands, and with no command, the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .commands import Context, UsageError, default_dir
+from .core.errors import FieldKitError, ValidationError
+
+# Modules under facilitator_app.commands that add sub-commands.
+COMMAND_MODULES = ["records", "exchange"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="folder holding the local database (default: $FFK_DATA_DIR or the user data folder)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+    parser = argparse.ArgumentParser(
+        prog="facilitator-app", parents=[common],
+        description="Facilitator Field Kit: practice facilitation records that work offline.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.commands.{name}").register(subparsers, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    data_dir = getattr(args, "data_dir", None) or default_dir()
+    ctx = Context(data_dir=Path(data_dir), as_json=getattr(args, "json", False))
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            return open_gui(ctx)
+        return handler(ctx, args)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem.message}", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FieldKitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted; nothing was half-saved.", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()
+
+
+def open_gui(ctx: Context) -> int:
+    try:
+        gui = importlib.import_module(f"{__package__}.ui.app")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"{__package__}.ui"):
+            print("The desktop window is not part of this build yet; use a command "
+                  "(facilitator-app --help).", file=sys.stderr)
+            return 2
+        raise
+    return gui.run(ctx.data_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

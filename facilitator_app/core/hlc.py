@@ -1,0 +1,70 @@
+"""Hybrid logical clock: (wall ms, counter, client id), comparable as plain strings.
+
+Why: the server merges edits field by field by clock. Wall time alone breaks ties badly and
+goes backwards on laptops with wrong clocks; the counter keeps a client's clock monotonic and
+`observe` pulls it forward past every clock it has seen from the server.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+WALL_DIGITS = 15
+COUNTER_DIGITS = 6
+
+
+@dataclass(frozen=True, order=True)
+class Timestamp:
+    wall_ms: int
+    counter: int
+    node: str
+
+    def __str__(self) -> str:
+        return f"{self.wall_ms:0{WALL_DIGITS}d}-{self.counter:0{COUNTER_DIGITS}d}-{self.node}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Timestamp":
+        try:
+            wall, counter, node = text.split("-", 2)
+            if len(wall) != WALL_DIGITS or len(counter) != COUNTER_DIGITS or not node:
+                raise ValueError
+            return cls(int(wall), int(counter), node)
+        except ValueError:
+            raise ValueError(f"Not a clock value: {text!r}") from None
+
+
+ZERO = str(Timestamp(0, 0, "0"))
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class HybridClock:
+    """A monotonic clock for one node. Persist `last` and pass it back in to resume."""
+
+    def __init__(self, node: str, last: str | None = None, *, wall: Callable[[], int] = wall_clock_ms):
+        self.node = node
+        self._wall = wall
+        self._last = Timestamp.parse(last) if last else Timestamp(0, 0, node)
+
+    @property
+    def last(self) -> str:
+        return str(self._last)
+
+    def now(self) -> str:
+        """A new timestamp greater than every one this clock issued or observed."""
+        wall = self._wall()
+        if wall > self._last.wall_ms:
+            self._last = Timestamp(wall, 0, self.node)
+        else:
+            self._last = Timestamp(self._last.wall_ms, self._last.counter + 1, self.node)
+        return str(self._last)
+
+    def observe(self, remote: str) -> None:
+        """Move past a clock seen from elsewhere, so later local edits order after it."""
+        other = Timestamp.parse(remote)
+        if (other.wall_ms, other.counter) > (self._last.wall_ms, self._last.counter):
+            self._last = Timestamp(other.wall_ms, other.counter, self.node)

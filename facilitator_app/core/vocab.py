@@ -1,0 +1,146 @@
+"""Controlled vocabularies of the domain, each value with the label a facilitator reads.
+
+Values are stable identifiers stored in the database and sent over sync; labels may change.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Labeled(StrEnum):
+    """A StrEnum whose members carry a human label (the second tuple item)."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label  # type: ignore[attr-defined]
+        return member
+
+    @classmethod
+    def parse(cls, text: str, *, what: str) -> "Labeled":
+        """Accept a value or a label, any case; raise ValueError naming the choices."""
+        key = (text or "").strip().lower().replace("-", "_").replace(" ", "_")
+        for member in cls:
+            if key in (member.value, member.label.lower().replace("-", "_").replace(" ", "_")):
+                return member
+        choices = ", ".join(m.value for m in cls)
+        raise ValueError(f"{what} must be one of: {choices} (got {text!r})")
+
+    @classmethod
+    def choices(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+class Ownership(Labeled):
+    CLINICIAN_OWNED = ("clinician_owned", "Clinician-owned")
+    HEALTH_SYSTEM = ("health_system", "Health system")
+    FQHC = ("fqhc", "FQHC")
+    OTHER = ("other", "Other")
+
+
+class PracticeStatus(Labeled):
+    ACTIVE = ("active", "Active")
+    PAUSED = ("paused", "Paused")
+    WITHDRAWN = ("withdrawn", "Withdrawn")
+
+
+class ContactRole(Labeled):
+    PRACTICE_LEADER = ("practice_leader", "Practice leader")
+    CHAMPION = ("champion", "Champion")
+    CLINICIAN = ("clinician", "Clinician")
+    MA_NURSE = ("ma_nurse", "MA/nurse")
+    OFFICE_MANAGER = ("office_manager", "Office manager")
+    OTHER = ("other", "Other")
+
+
+class VisitMode(Labeled):
+    ON_SITE = ("on_site", "On-site")
+    PHONE = ("phone", "Phone")
+    VIDEO = ("video", "Video")
+    EMAIL = ("email", "Email")
+    GROUP = ("group", "Group/learning session")
+
+
+class Activity(Labeled):
+    """The five categories H3 grouped its 27 facilitator activities into."""
+
+    DOING_TASKS = ("doing_tasks", "Doing tasks")
+    PROJECT_MANAGEMENT = ("project_management", "Project management")
+    CONSULTING = ("consulting", "Consulting")
+    TEACHING = ("teaching", "Teaching")
+    COACHING = ("coaching", "Coaching")
+
+
+class StrategyStatus(Labeled):
+    NOT_SELECTED = ("not_selected", "Not selected")
+    SELECTED = ("selected", "Selected")
+    IN_PROGRESS = ("in_progress", "In progress")
+    IMPLEMENTED = ("implemented", "Implemented")
+    SUSTAINED = ("sustained", "Sustained")
+    DECLINED = ("declined", "Declined")
+
+
+# Statuses that count as "implemented" in roll-ups (sustained implies implemented).
+DONE_STATUSES = frozenset({StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED})
+# Statuses that mean the practice chose to work on the strategy.
+CHOSEN_STATUSES = frozenset(
+    {StrategyStatus.SELECTED, StrategyStatus.IN_PROGRESS, StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED}
+)
+
+
+class Cadence(Labeled):
+    WEEKLY = ("weekly", "Weekly")
+    BIWEEKLY = ("biweekly", "Every two weeks")
+    MONTHLY = ("monthly", "Monthly")
+    QUARTERLY = ("quarterly", "Quarterly")
+    AS_NEEDED = ("as_needed", "As needed")
+
+
+class PdsaDecision(Labeled):
+    ADOPT = ("adopt", "Adopt")
+    ADAPT = ("adapt", "Adapt")
+    ABANDON = ("abandon", "Abandon")
+
+
+class Disruption(Labeled):
+    CLINICIAN_LOSS = ("clinician_loss", "Lost a clinician")
+    STAFF_TURNOVER = ("staff_turnover", "Staff turnover")
+    OWNERSHIP_CHANGE = ("ownership_change", "Ownership change")
+    EHR_CHANGE = ("ehr_change", "EHR change")
+    OTHER = ("other", "Other")
+
+
+class Measure(Labeled):
+    """The ABCS clinical quality measures; `cms_id` names the eCQM."""
+
+    A = ("A", "Aspirin")
+    B = ("B", "Blood pressure")
+    C = ("C", "Cholesterol")
+    S = ("S", "Smoking")
+
+    @property
+    def cms_id(self) -> str:
+        return MEASURE_CMS[self]
+
+    @property
+    def title(self) -> str:
+        return MEASURE_TITLES[self]
+
+
+MEASURE_CMS = {Measure.A: "CMS164", Measure.B: "CMS165", Measure.C: "CMS347", Measure.S: "CMS138"}
+MEASURE_TITLES = {
+    Measure.A: "Aspirin or antiplatelet for ischemic vascular disease",
+    Measure.B: "Controlling high blood pressure",
+    Measure.C: "Statin therapy for cardiovascular disease",
+    Measure.S: "Tobacco screening and cessation",
+}
+MEASURE_TARGET = 0.70  # Million Hearts target for each ABCS measure.
+
+DOMAINS = {"A": "Aspirin", "B": "Blood pressure", "C": "Cholesterol", "S": "Smoking", "X": "Cross-cutting"}
+ARMS = {"POC": "Point of care", "PM": "Population management", "both": "Both"}
+
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
+    "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()
+)

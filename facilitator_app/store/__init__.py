@@ -1,0 +1,9 @@
+"""The local SQLite store: schema and migrations, edits with their outbox rows, and queries.
+
+Nothing here imports Qt; the GUI, the CLI, the sync engine and the tests all call `Store`.
+"""
+
+from .db import NewerSchemaError, StoreOpenError, MigrationError
+from .store import Changes, Store
+
+__all__ = ["Store", "Changes", "StoreOpenError", "NewerSchemaError", "MigrationError"]

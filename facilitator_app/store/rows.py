@@ -1,0 +1,65 @@
+"""Convert between domain records and table rows (JSON columns, booleans as integers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from functools import cache
+from typing import Any
+
+from ..core.codec import entity_fields, from_record
+from ..core.model import ENTITY_TYPES
+from .schema import ENTITY_TABLES
+
+
+@cache
+def json_columns(entity: str) -> frozenset[str]:
+    """Fields stored as JSON text: lists and nested records."""
+    hints = typing.get_type_hints(ENTITY_TYPES[entity])
+    out = set()
+    for name, kind in hints.items():
+        args = [a for a in typing.get_args(kind) if a is not type(None)]
+        base = args[0] if typing.get_origin(kind) in (typing.Union, __import__("types").UnionType) else kind
+        if typing.get_origin(base) is list or dataclasses.is_dataclass(base):
+            out.add(name)
+    return frozenset(out)
+
+
+@cache
+def columns(entity: str) -> tuple[str, ...]:
+    return tuple(entity_fields(entity))
+
+
+def table(entity: str) -> str:
+    return ENTITY_TABLES[entity]
+
+
+def to_row_values(entity: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Record values (already JSON-ready) as SQLite column values."""
+    js = json_columns(entity)
+    out = {}
+    for key, value in record.items():
+        if key in js:
+            out[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif isinstance(value, bool):
+            out[key] = int(value)
+        else:
+            out[key] = value
+    return out
+
+
+def row_to_record(entity: str, row: typing.Mapping[str, Any]) -> dict[str, Any]:
+    """A table row as a JSON-ready record of the entity's fields (no sync metadata)."""
+    js = json_columns(entity)
+    record = {}
+    for name in columns(entity):
+        value = row[name]
+        if name in js and value is not None:
+            value = json.loads(value)
+        record[name] = value
+    return record
+
+
+def row_to_entity(entity: str, row: typing.Mapping[str, Any]) -> Any:
+    return from_record(ENTITY_TYPES[entity], row_to_record(entity, row))

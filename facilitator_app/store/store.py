@@ -1,0 +1,478 @@
+"""`Store`: every local read and write the app makes.
+
+A local edit is one transaction: the domain row, its outbox row and the clock advance commit
+together, so the UI can say "saved" only when all three are on disk, and a failed edit leaves
+neither the row nor the outbox changed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from ..core.codec import entity_of, to_record
+from ..core.errors import NotFoundError
+from ..core.hlc import HybridClock
+from ..core.model import (
+    APPEND_ONLY,
+    ChecklistItem,
+    ChecklistNote,
+    Contact,
+    FacilitationPlan,
+    MeasureValue,
+    Practice,
+    Visit,
+    checklist_id,
+)
+from ..core.toolkit import Toolkit
+from ..core.vocab import StrategyStatus
+from . import queries
+from .db import backup_file, open_database
+from .rows import columns, row_to_entity, table, to_row_values
+
+DATA_FILE = "local.sqlite"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an operation changed, so each view can decide whether to redraw."""
+
+    entities: frozenset[str] = frozenset()
+    practice_ids: frozenset[str] = frozenset()
+    ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.entities)
+
+    def __or__(self, other: "Changes") -> "Changes":
+        return Changes(self.entities | other.entities, self.practice_ids | other.practice_ids, self.ids + other.ids)
+
+
+@dataclass
+class _Tx:
+    """An open write transaction: the connection, the clock, and what has changed so far."""
+
+    conn: sqlite3.Connection
+    clock: HybridClock
+    author: str
+    changed: list[tuple[str, str, str]] = field(default_factory=list)  # (entity, id, practice_id)
+
+    def changes(self) -> Changes:
+        return Changes(frozenset(e for e, _, _ in self.changed), frozenset(p for _, _, p in self.changed),
+                       tuple(i for _, i, _ in self.changed))
+
+
+class Store:
+    """A facilitator's local database. Thread-safe: one lock serializes every statement."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        with self._lock:
+            if self.get_meta("client_id") is None:
+                self._init_identity()
+
+    @classmethod
+    def open(cls, path: Path | str) -> "Store":
+        path = Path(path)
+        return cls(open_database(path), path)
+
+    @classmethod
+    def open_in(cls, data_dir: Path | str) -> "Store":
+        return cls.open(Path(data_dir) / DATA_FILE)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- identity and settings ------------------------------------------------------------
+
+    def _init_identity(self) -> None:
+        with self._raw_tx() as conn:
+            for key, value in (("client_id", str(uuid.uuid4())), ("hlc", ""), ("cursor", "0"),
+                               ("facilitator", _os_user())):
+                conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._raw_tx() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    @property
+    def client_id(self) -> str:
+        return self.get_meta("client_id") or ""
+
+    @property
+    def facilitator(self) -> str:
+        """The name recorded as author of local edits and as the facilitator on new visits."""
+        return self.get_meta("user") or self.get_meta("facilitator") or ""
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _raw_tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Tx]:
+        """A write transaction with the clock loaded; the advanced clock is saved with the commit."""
+        with self._raw_tx() as conn:
+            node = conn.execute("SELECT value FROM meta WHERE key='client_id'").fetchone()[0]
+            last = conn.execute("SELECT value FROM meta WHERE key='hlc'").fetchone()
+            tx = _Tx(conn, HybridClock(node, last[0] if last and last[0] else None), self.facilitator)
+            yield tx
+            conn.execute("INSERT INTO meta(key, value) VALUES ('hlc', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (tx.clock.last,))
+
+    def _current(self, conn: sqlite3.Connection, entity: str, row_id: str) -> sqlite3.Row | None:
+        return conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ?", (row_id,)).fetchone()
+
+    def _put(self, tx: _Tx, entity: str, record: dict[str, Any]) -> bool:
+        """Write the fields of `record` that differ from the stored row, plus one outbox row.
+
+        Returns False (and writes nothing) when nothing differs.
+        """
+        conn = tx.conn
+        row_id = record["id"]
+        current = self._current(conn, entity, row_id)
+        values = to_row_values(entity, record)
+        if current is None:
+            record = {"deleted": False, **record}
+            values = to_row_values(entity, record)
+            changed = dict(values)
+            clocks: dict[str, str] = {}
+        else:
+            if entity in APPEND_ONLY:
+                return False
+            changed = {k: v for k, v in values.items() if k != "id" and current[k] != v}
+            clocks = json.loads(current["clocks"] or "{}")
+        if not changed:
+            return False
+        hlc = tx.clock.now()
+        base = {k: clocks.get(k) for k in changed if k != "id"}
+        for k in changed:
+            clocks[k] = hlc
+        meta = {"updated_at": hlc, "author": tx.author, "clocks": json.dumps(clocks)}
+        if current is None:
+            row = {**{c: None for c in columns(entity)}, "deleted": 0, **changed, **meta}
+            if entity in APPEND_ONLY and record.get("author"):
+                row["author"] = record["author"]
+            names = list(row)
+            conn.execute(f"INSERT INTO {table(entity)} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                         [row[n] for n in names])
+        else:
+            row = {**changed, **meta}
+            conn.execute(f"UPDATE {table(entity)} SET {', '.join(f'{n} = ?' for n in row)} WHERE id = ?",
+                         [*row.values(), row_id])
+        fields = {k: record[k] for k in changed if k != "id"}
+        args = {"entity": entity, "id": row_id, "practice_id": record["practice_id"], "fields": fields, "base": base}
+        conn.execute("INSERT INTO outbox(uuid, name, hlc, args, created_at) VALUES (?, 'put', ?, ?, ?)",
+                     (str(uuid.uuid4()), hlc, json.dumps(args, ensure_ascii=False), _utcnow()))
+        tx.changed.append((entity, row_id, record["practice_id"]))
+        return True
+
+    def _save(self, obj: Any, *, validate_args: tuple = ()) -> Changes:
+        obj.validate(*validate_args)
+        entity = entity_of(obj)
+        with self.transaction() as tx:
+            if entity != "practice":
+                self._require_practice(tx.conn, obj.practice_id)
+            self._put(tx, entity, to_record(obj))
+        return tx.changes()
+
+    def _require_practice(self, conn: sqlite3.Connection, practice_id: str) -> None:
+        row = conn.execute("SELECT deleted FROM practices WHERE id = ?", (practice_id,)).fetchone()
+        if row is None or row[0]:
+            raise NotFoundError(f"There is no practice with id {practice_id!r}")
+
+    # -- edits ----------------------------------------------------------------------------
+
+    def save_practice(self, practice: Practice) -> Changes:
+        practice.state = practice.state.upper()
+        return self._save(practice)
+
+    def save_contact(self, contact: Contact) -> Changes:
+        return self._save(contact)
+
+    def save_plan(self, plan: FacilitationPlan, toolkit: Toolkit | None = None) -> Changes:
+        """Save the plan; strategies newly selected in it become 'selected' on the checklist."""
+        plan.validate(toolkit.ids if toolkit else None)
+        with self.transaction() as tx:
+            self._require_practice(tx.conn, plan.practice_id)
+            self._put(tx, "plan", to_record(plan))
+            for sid in plan.selected_strategies:
+                item = self._checklist_row(tx.conn, plan.practice_id, sid)
+                if item.status in (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED):
+                    item.status, item.reason = StrategyStatus.SELECTED.value, ""
+                    self._put(tx, "checklist", to_record(item))
+        return tx.changes()
+
+    def save_visit(self, visit: Visit, toolkit: Toolkit | None = None) -> Changes:
+        """Save a visit and move each strategy it worked on to its new checklist status."""
+        if not visit.facilitator:
+            visit.facilitator = self.facilitator
+        visit.validate(toolkit.ids if toolkit else None)
+        with self.transaction() as tx:
+            self._require_practice(tx.conn, visit.practice_id)
+            self._put(tx, "visit", to_record(visit))
+            for work in visit.strategies:
+                item = self._checklist_row(tx.conn, visit.practice_id, work.strategy_id)
+                if work.status_after != work.status_before and item.status != work.status_after:
+                    item.status = work.status_after
+                    if item.status != StrategyStatus.DECLINED:
+                        item.reason = ""
+                    elif not item.reason:
+                        item.reason = work.note or "Declined at visit"
+                    self._put(tx, "checklist", to_record(item))
+        return tx.changes()
+
+    def set_checklist(self, item: ChecklistItem, toolkit: Toolkit | None = None) -> Changes:
+        steps = len(toolkit.get(item.strategy_id).steps) if toolkit else None
+        if toolkit:
+            toolkit.get(item.strategy_id)
+        item.validate(steps)
+        return self._save(item, validate_args=(steps,))
+
+    def add_checklist_note(self, note: ChecklistNote) -> Changes:
+        if not note.author:
+            note.author = self.facilitator
+        return self._save(note)
+
+    def save_measure(self, value: MeasureValue) -> Changes:
+        return self._save(value)
+
+    def delete(self, entity: str, row_id: str) -> Changes:
+        """Tombstone a row: it disappears from every list, and the deletion syncs."""
+        with self.transaction() as tx:
+            row = self._current(tx.conn, entity, row_id)
+            if row is None or row["deleted"]:
+                raise NotFoundError(f"There is no {entity.replace('_', ' ')} with id {row_id!r}")
+            self._put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
+        return tx.changes()
+
+    def delete_practice(self, practice_id: str) -> Changes:
+        return self.delete("practice", practice_id)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def _get(self, entity: str, row_id: str) -> Any:
+        with self._lock:
+            row = self.conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ? AND deleted = 0",
+                                    (row_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no {entity.replace('_', ' ')} with id {row_id!r}")
+        return row_to_entity(entity, row)
+
+    def _list(self, entity: str, where: str = "", params: Iterable[Any] = (), order: str = "rowid") -> list[Any]:
+        sql = f"SELECT * FROM {table(entity)} WHERE deleted = 0 {('AND ' + where) if where else ''} ORDER BY {order}"
+        with self._lock:
+            rows = self.conn.execute(sql, tuple(params)).fetchall()
+        return [row_to_entity(entity, r) for r in rows]
+
+    def practice(self, practice_id: str) -> Practice:
+        return self._get("practice", practice_id)
+
+    def find_practice(self, key: str) -> Practice:
+        """A practice by id, id prefix (8+ characters) or exact name (case-insensitive)."""
+        key = key.strip()
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT * FROM practices WHERE deleted = 0 AND (id = ? OR lower(name) = lower(?) "
+                "OR (length(?) >= 8 AND id LIKE ? || '%')) LIMIT 2", (key, key, key, key)).fetchall()
+        if len(rows) == 1:
+            return row_to_entity("practice", rows[0])
+        if not rows:
+            raise NotFoundError(f"No practice matches {key!r}. Use 'facilitator-app practice list' to see ids.")
+        raise NotFoundError(f"More than one practice matches {key!r}; use its full id.")
+
+    def practices(self) -> list[Practice]:
+        return self._list("practice", order="name COLLATE NOCASE")
+
+    def contacts(self, practice_id: str) -> list[Contact]:
+        return self._list("contact", "practice_id = ?", (practice_id,), order="name COLLATE NOCASE")
+
+    def plan(self, practice_id: str) -> FacilitationPlan | None:
+        found = self._list("plan", "id = ?", (practice_id,))
+        return found[0] if found else None
+
+    def visit(self, visit_id: str) -> Visit:
+        return self._get("visit", visit_id)
+
+    def find_visit(self, key: str) -> Visit:
+        with self._lock:
+            rows = self.conn.execute("SELECT * FROM visits WHERE deleted = 0 AND (id = ? OR "
+                                     "(length(?) >= 8 AND id LIKE ? || '%')) LIMIT 2", (key, key, key)).fetchall()
+        if len(rows) != 1:
+            raise NotFoundError(f"No single visit matches {key!r}. Use 'facilitator-app visit list' to see ids.")
+        return row_to_entity("visit", rows[0])
+
+    def visits(self, practice_id: str | None = None, *, since: date | None = None,
+               until: date | None = None) -> list[Visit]:
+        where, params = ["1 = 1"], []
+        if practice_id:
+            where.append("practice_id = ?")
+            params.append(practice_id)
+        if since:
+            where.append("date >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("date <= ?")
+            params.append(until.isoformat())
+        return self._list("visit", " AND ".join(where), params, order="date DESC, start_time DESC")
+
+    def _checklist_row(self, conn: sqlite3.Connection, practice_id: str, strategy_id: str) -> ChecklistItem:
+        row = conn.execute("SELECT * FROM checklist WHERE id = ? AND deleted = 0",
+                           (checklist_id(practice_id, strategy_id),)).fetchone()
+        return row_to_entity("checklist", row) if row else ChecklistItem(practice_id, strategy_id)
+
+    def checklist_item(self, practice_id: str, strategy_id: str) -> ChecklistItem:
+        with self._lock:
+            return self._checklist_row(self.conn, practice_id, strategy_id)
+
+    def checklist(self, practice_id: str, toolkit: Toolkit) -> list[ChecklistItem]:
+        """One item per toolkit strategy, in toolkit order; unsaved ones are 'not selected'."""
+        saved = {i.strategy_id: i for i in self._list("checklist", "practice_id = ?", (practice_id,))}
+        return [saved.get(s.id) or ChecklistItem(practice_id, s.id) for s in toolkit.strategies]
+
+    def checklist_notes(self, practice_id: str, strategy_id: str | None = None) -> list[ChecklistNote]:
+        if strategy_id:
+            return self._list("checklist_note", "practice_id = ? AND strategy_id = ?", (practice_id, strategy_id),
+                              order="written_on, updated_at")
+        return self._list("checklist_note", "practice_id = ?", (practice_id,), order="written_on, updated_at")
+
+    def measures(self, practice_id: str) -> list[MeasureValue]:
+        return self._list("measure", "practice_id = ?", (practice_id,), order="measure, period_end")
+
+    # -- roll-ups for the screens ---------------------------------------------------------
+
+    def practice_summaries(self, *, today: date | None = None) -> list[queries.PracticeSummary]:
+        with self._lock:
+            return queries.practice_summaries(self.conn, today or date.today())
+
+    def upcoming_contacts(self, *, today: date | None = None, days: int = 30) -> list[queries.UpcomingContact]:
+        with self._lock:
+            return queries.upcoming_contacts(self.conn, today or date.today(), days)
+
+    def overdue_next_steps(self, *, today: date | None = None) -> list[queries.OpenStep]:
+        with self._lock:
+            return queries.open_next_steps(self.conn, today or date.today(), overdue_only=True)
+
+    def open_next_steps(self, practice_id: str | None = None, *, today: date | None = None) -> list[queries.OpenStep]:
+        with self._lock:
+            return queries.open_next_steps(self.conn, today or date.today(), practice_id=practice_id)
+
+    def visit_counts(self, *, today: date | None = None) -> queries.VisitCounts:
+        with self._lock:
+            return queries.visit_counts(self.conn, today or date.today())
+
+    def pending_changes(self) -> int:
+        with self._lock:
+            return self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    # -- drafts (never synced) ------------------------------------------------------------
+
+    def save_draft(self, key: str, kind: str, payload: dict[str, Any]) -> None:
+        with self._raw_tx() as conn:
+            conn.execute("INSERT INTO drafts(key, kind, payload, updated_at) VALUES (?, ?, ?, ?) "
+                         "ON CONFLICT(key) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
+                         (key, kind, json.dumps(payload, ensure_ascii=False), _utcnow()))
+
+    def load_draft(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self.conn.execute("SELECT payload FROM drafts WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def drafts(self, kind: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            rows = self.conn.execute("SELECT key, payload FROM drafts WHERE ? IS NULL OR kind = ? ORDER BY updated_at",
+                                     (kind, kind)).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
+    def drop_draft(self, key: str) -> None:
+        with self._raw_tx() as conn:
+            conn.execute("DELETE FROM drafts WHERE key = ?", (key,))
+
+    # -- bulk -----------------------------------------------------------------------------
+
+    def bulk_insert(self, objects: Iterable[Any], *, outbox: bool, author: str | None = None) -> int:
+        """Insert many new entities in one transaction with executemany.
+
+        `outbox=False` is for rows that must never sync (demo data). Row-at-a-time `_put` is
+        about 4x slower for this.
+        """
+        by_entity: dict[str, list[dict[str, Any]]] = {}
+        for obj in objects:
+            obj.validate()
+            by_entity.setdefault(entity_of(obj), []).append(to_record(obj))
+        count = 0
+        with self.transaction() as tx:
+            author = author if author is not None else tx.author
+            outbox_rows = []
+            for entity, records in by_entity.items():
+                names = list(columns(entity)) + ["updated_at", "author", "deleted", "clocks"]
+                rows = []
+                for record in records:
+                    hlc = tx.clock.now()
+                    values = to_row_values(entity, record)
+                    clocks = json.dumps({k: hlc for k in values if k != "id"})
+                    row_author = (record.get("author") or author) if entity in APPEND_ONLY else author
+                    rows.append([values.get(n) for n in columns(entity)] + [hlc, row_author, 0, clocks])
+                    if outbox:
+                        fields = {k: v for k, v in record.items() if k != "id"}
+                        args = {"entity": entity, "id": record["id"], "practice_id": record["practice_id"],
+                                "fields": fields, "base": {k: None for k in fields}}
+                        outbox_rows.append((str(uuid.uuid4()), hlc, json.dumps(args, ensure_ascii=False), _utcnow()))
+                tx.conn.executemany(f"INSERT INTO {table(entity)} ({', '.join(names)}) "
+                                    f"VALUES ({', '.join('?' * len(names))})", rows)
+                count += len(rows)
+                tx.changed.extend((entity, r["id"], r["practice_id"]) for r in records[:1])
+            if outbox_rows:
+                tx.conn.executemany("INSERT INTO outbox(uuid, name, hlc, args, created_at) VALUES (?, 'put', ?, ?, ?)",
+                                    outbox_rows)
+        return count
+
+    def backup(self, backup_dir: Path | None = None) -> Path:
+        """A consistent copy of the whole database, for Settings > Back up."""
+        with self._lock:
+            return backup_file(self.conn, self.path, backup_dir or self.path.parent / "backups", label="manual")
+
+
+def _utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a sandbox or service account
+        return ""

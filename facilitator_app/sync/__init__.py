@@ -1,0 +1,1 @@
+"""Sync with the cooperative's server: protocol shapes, HTTP client, push/pull engine, credentials."""

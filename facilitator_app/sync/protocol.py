@@ -1,0 +1,134 @@
+"""The sync protocol's message shapes, defined once and used by the client and the server.
+
+Replicache-style push/pull (see docs/architecture.md): the client numbers its mutations, the
+server stamps every row it writes with a version from one counter, and pulls are incremental by
+that version. This module imports neither FastAPI, SQLAlchemy nor requests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+MAX_MUTATIONS_PER_PUSH = 500
+MAX_PUSH_BYTES = 5 * 1024 * 1024
+DEFAULT_PULL_LIMIT = 1000
+MAX_PULL_LIMIT = 5000
+
+EntityName = Literal["practice", "contact", "plan", "visit", "checklist", "checklist_note", "measure"]
+Outcome = Literal["applied", "applied_conflict", "superseded", "rejected"]
+Role = Literal["facilitator", "supervisor", "admin"]
+
+
+class Shape(BaseModel):
+    """Unknown fields are refused, so a typo in a client or a test fails loudly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PutArgs(Shape):
+    """Set some fields of one row. `base` holds, per field, the clock of the value the user saw
+    (None for a new row); the server records a conflict when it differs from the current one."""
+
+    entity: EntityName
+    id: str = Field(min_length=1, max_length=200)
+    practice_id: str = Field(min_length=1, max_length=200)
+    fields: dict[str, Any]
+    base: dict[str, str | None] = Field(default_factory=dict)
+
+
+class Mutation(Shape):
+    id: int = Field(ge=1, description="Client-numbered, strictly increasing per client_id")
+    uuid: str = Field(min_length=1, max_length=64)
+    name: Literal["put"]
+    hlc: str = Field(min_length=1, max_length=120, description="Hybrid logical clock of the edit")
+    args: PutArgs
+
+
+class PushRequest(Shape):
+    protocol: int
+    client_id: str = Field(min_length=1, max_length=64)
+    mutations: list[Mutation]
+
+
+class MutationResult(Shape):
+    id: int
+    outcome: Outcome
+    reason: str | None = None
+
+
+class PushResponse(Shape):
+    last_mutation_id: int
+    server_hlc: str
+    results: list[MutationResult]
+
+
+class PullRequest(Shape):
+    protocol: int
+    client_id: str = Field(min_length=1, max_length=64)
+    cursor: int = Field(ge=0)
+    scope_epoch: int | None = None
+    limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+
+
+class RowChange(Shape):
+    """The full current state of one row, with the clock of every field."""
+
+    entity: EntityName
+    id: str
+    practice_id: str
+    version: int
+    fields: dict[str, Any]
+    clocks: dict[str, str]
+    deleted: bool = False
+    author: str = ""
+
+
+class PullResponse(Shape):
+    cursor: int
+    has_more: bool
+    last_mutation_id: int
+    server_hlc: str
+    scope_epoch: int
+    toolkit_version: str | None = None
+    changes: list[RowChange]
+
+
+class ToolkitDocument(Shape):
+    version: str
+    document: dict[str, Any]
+
+
+class TokenRequest(Shape):
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserInfo(Shape):
+    name: str
+    role: Role
+    cooperative: str | None = None
+
+
+class TokenResponse(Shape):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    user: UserInfo
+
+
+ErrorCode = Literal[
+    "client_reset", "reset", "protocol_mismatch", "too_large", "invalid", "unauthorized", "forbidden",
+    "rate_limited", "not_found", "unavailable",
+]
+
+
+class ErrorBody(Shape):
+    """Every 4xx/5xx body: a machine code and a sentence a person can act on."""
+
+    error: ErrorCode
+    message: str
+    detail: Any = None
