@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the specific problem
+        return int(exc.code or 0)
     data_dir = getattr(args, "data_dir", None) or default_dir()
     ctx = Context(data_dir=Path(data_dir), as_json=getattr(args, "json", False))
     handler = getattr(args, "handler", None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +29,6 @@ class UsageError(Exception):
 class Context:
     data_dir: Path
     as_json: bool = False
-    out: Any = field(default=sys.stdout)
     _store: Store | None = None
 
     def store(self) -> Store:
@@ -47,12 +46,12 @@ class Context:
             self._store = None
 
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)
+        print(text, file=sys.stdout)
 
     def emit(self, data: Any, text: Callable[[], str] | str) -> None:
         """Print `data` as JSON with --json, else the human text."""
         if self.as_json:
-            print(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default), file=self.out)
+            print(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default), file=sys.stdout)
         else:
             self.print(text() if callable(text) else text)
 

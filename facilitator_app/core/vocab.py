@@ -20,9 +20,10 @@ class Labeled(StrEnum):
     @classmethod
     def parse(cls, text: str, *, what: str) -> "Labeled":
         """Accept a value or a label, any case; raise ValueError naming the choices."""
-        key = (text or "").strip().lower().replace("-", "_").replace(" ", "_")
+        norm = lambda t: t.strip().lower().replace("-", "_").replace(" ", "_")  # noqa: E731
+        key = norm(text or "")
         for member in cls:
-            if key in (member.value, member.label.lower().replace("-", "_").replace(" ", "_")):
+            if key in (norm(member.value), norm(member.label)):
                 return member
         choices = ", ".join(m.value for m in cls)
         raise ValueError(f"{what} must be one of: {choices} (got {text!r})")

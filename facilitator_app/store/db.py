@@ -109,7 +109,7 @@ def _migrate(conn: sqlite3.Connection, path: Path, version: int, existed: bool, 
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreOpenError(f"The data file {path} is damaged ({exc}). It was not changed.") from None
-        backup = backup_file(conn, path, backup_dir, label=f"before-v{schema_version()}")
+        backup = _copy_before_migration(conn, path, backup_dir, version)
     db = sqlite_utils.Database(conn)
     try:
         for number in range(version, schema_version()):
@@ -142,6 +142,19 @@ def backup_file(conn: sqlite3.Connection, path: Path, backup_dir: Path, *, label
         conn.backup(dest)
     finally:
         dest.close()
+    return target
+
+
+def _copy_before_migration(conn: sqlite3.Connection, path: Path, backup_dir: Path, version: int) -> Path:
+    """A byte-for-byte copy of the file, taken after folding the WAL in, so a restore gives
+    back exactly what the user had."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = backup_dir / f"{path.stem}.{stamp}.before-v{schema_version()}-from-v{version}.sqlite"
+    tmp = target.with_name(target.name + ".partial")
+    shutil.copy2(path, tmp)
+    os.replace(tmp, target)
     return target
 
 

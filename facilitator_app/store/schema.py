@@ -71,3 +71,52 @@ ENTITY_TABLES = {
     "checklist_note": "checklist_notes",
     "measure": "measures",
 }
+
+
+def m002_sync(db: sqlite_utils.Database) -> None:
+    """Sync bookkeeping: mutations the server refused, and conflicts kept for the Sync issues
+    screen. Both are kept until the facilitator deals with them; neither is ever pushed."""
+    db.execute("""
+        CREATE TABLE sync_quarantine (
+            mutation_id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            args TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            quarantined_at TEXT NOT NULL,
+            dismissed_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE sync_conflicts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            mutation_uuid TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            practice_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            local_fields TEXT NOT NULL,
+            local_hlc TEXT NOT NULL,
+            local_author TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT,
+            UNIQUE (mutation_uuid)
+        )""")
+    db.execute("CREATE INDEX idx_sync_conflicts_open ON sync_conflicts(resolved_at)")
+    # The server's value of a field that arrived while a local edit of it was still unsent. If
+    # the server later answers that our edit lost, this is the value that won; if ours won, the
+    # next pull overwrites it anyway. Without it a lost edit would linger here forever.
+    db.execute("""
+        CREATE TABLE sync_shadow (
+            entity TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT,
+            clock TEXT NOT NULL,
+            PRIMARY KEY (entity, row_id, field)
+        )""")
+
+
+MIGRATIONS.append(m002_sync)

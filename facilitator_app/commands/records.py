@@ -1,0 +1,466 @@
+"""Commands that create and list records: practices, contacts, plans, visits, checklists,
+measures, the toolkit, and demo data."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, time
+from typing import Any
+
+from ..core.codec import to_record
+from ..core.demo import generate
+from ..core.errors import FieldKitError
+from ..core.model import (
+    Attendee,
+    ChecklistItem,
+    ChecklistNote,
+    Contact,
+    FacilitationPlan,
+    MeasureValue,
+    NextStep,
+    Pdsa,
+    Practice,
+    StrategyWork,
+    Visit,
+)
+from ..core.vocab import (
+    Activity,
+    Cadence,
+    ContactRole,
+    Disruption,
+    Measure,
+    Ownership,
+    PracticeStatus,
+    StrategyStatus,
+    VisitMode,
+)
+from . import Context, UsageError, parse_date, table
+
+
+def whole_number(label: str):
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{label} must be a whole number (got {text!r})") from None
+    return parse
+
+
+def number(label: str):
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{label} must be a number (got {text!r})") from None
+    return parse
+
+
+def choice(kind: type, label: str):
+    def parse(text: str) -> str:
+        try:
+            return kind.parse(text, what=label).value
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
+def date_arg(label: str):
+    def parse(text: str) -> date:
+        try:
+            return parse_date(text, label)
+        except UsageError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
+def time_arg(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"Start time {text!r} must look like 09:30") from None
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    def command(name: str, help_text: str, handler, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=handler)
+        return p
+
+    def group(name: str, help_text: str) -> Any:
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=lambda ctx, args, p=p: (p.print_help(), 2)[1])
+        return p.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+
+    practice = group("practice", "Add, list and show practices")
+    p = command("add", "Add a practice", practice_add, practice)
+    p.add_argument("name")
+    p.add_argument("--address", default="")
+    p.add_argument("--state", default="", help="two-letter state code, e.g. IL")
+    p.add_argument("--phone", default="")
+    p.add_argument("--clinicians", type=whole_number("Number of clinicians"))
+    p.add_argument("--ownership", type=choice(Ownership, "Ownership"), default=Ownership.OTHER.value,
+                   help=", ".join(Ownership.choices()))
+    p.add_argument("--ehr", dest="ehr_vendor", default="", help="EHR vendor")
+    p.add_argument("--region", default="")
+    p.add_argument("--status", type=choice(PracticeStatus, "Status"), default=PracticeStatus.ACTIVE.value)
+    p.add_argument("--enrolled", type=date_arg("Enrollment date"))
+    p.add_argument("--end", type=date_arg("End date"))
+    command("list", "List practices with visits, hours and strategies", practice_list, practice)
+    p = command("show", "Show one practice: profile, contacts, plan, checklist, visits, measures", practice_show, practice)
+    p.add_argument("practice", help="practice id or exact name")
+
+    contact = group("contact", "Add practice contacts")
+    p = command("add", "Add a contact to a practice", contact_add, contact)
+    p.add_argument("practice", help="practice id or exact name")
+    p.add_argument("name")
+    p.add_argument("--role", type=choice(ContactRole, "Role"), default=ContactRole.OTHER.value,
+                   help=", ".join(ContactRole.choices()))
+    p.add_argument("--email", default="")
+    p.add_argument("--phone", default="")
+
+    plan = group("plan", "Set the facilitation plan the practice leader chose")
+    p = command("set", "Set cadence, planned visits and hours, and selected strategies", plan_set, plan)
+    p.add_argument("practice")
+    p.add_argument("--cadence", type=choice(Cadence, "Cadence"), help=", ".join(Cadence.choices()))
+    p.add_argument("--visits", type=whole_number("Planned visits"), dest="planned_visits")
+    p.add_argument("--hours", type=number("Planned hours"), dest="planned_hours")
+    p.add_argument("--strategies", help="comma-separated strategy ids, e.g. B1,B2,S4")
+    p.add_argument("--set-by", help="the practice leader who chose them")
+    p.add_argument("--agreed-on", type=date_arg("Agreed date"))
+
+    visit = group("visit", "Log, list and show visits")
+    p = command("add", "Log a visit (every field of the encounter log)", visit_add, visit)
+    p.add_argument("practice", help="practice id or exact name")
+    p.add_argument("--date", type=date_arg("Visit date"), default=None, help="default: today")
+    p.add_argument("--start-time", type=time_arg)
+    p.add_argument("--mode", type=choice(VisitMode, "Mode"), default=VisitMode.ON_SITE.value,
+                   help=", ".join(VisitMode.choices()))
+    p.add_argument("--minutes", type=whole_number("Minutes"), default=60)
+    p.add_argument("--travel-minutes", type=whole_number("Travel minutes"), default=0)
+    p.add_argument("--unplanned", action="store_true", help="an unscheduled contact")
+    p.add_argument("--facilitator", default="")
+    p.add_argument("--attendee", action="append", default=[], metavar="NAME[:ROLE]")
+    p.add_argument("--activity", action="append", default=[], type=choice(Activity, "Activity"),
+                   help=", ".join(Activity.choices()))
+    p.add_argument("--strategy", action="append", default=[], metavar="ID[:STATUS]",
+                   help="strategy worked on and its status after the visit, e.g. B2:in_progress")
+    p.add_argument("--key-driver", action="append", default=[])
+    for part in ("aim", "change", "prediction", "result"):
+        p.add_argument(f"--pdsa-{part}", default="")
+    p.add_argument("--pdsa-decision", default="", help="adopt, adapt or abandon")
+    p.add_argument("--data-reviewed", default="")
+    p.add_argument("--barriers", default="")
+    p.add_argument("--disruption", action="append", default=[], type=choice(Disruption, "Disruption"),
+                   help=", ".join(Disruption.choices()))
+    p.add_argument("--engagement", type=whole_number("Engagement rating"), help="1 (low) to 5 (high)")
+    p.add_argument("--notes", default="")
+    p.add_argument("--next-step", action="append", default=[], metavar="ACTION[|OWNER[|DUE]]")
+    p.add_argument("--next-contact", type=date_arg("Next contact date"))
+    p.add_argument("--resource", action="append", default=[], help="resource left behind")
+    p = command("list", "List visits, newest first", visit_list, visit)
+    p.add_argument("--practice")
+    p.add_argument("--since", type=date_arg("Since date"))
+    p = command("show", "Show one visit", visit_show, visit)
+    p.add_argument("visit", help="visit id (or its first 8+ characters)")
+
+    checklist = group("checklist", "Update a practice's strategy checklist")
+    p = command("set", "Set the status, owner, target date or ticked steps of one strategy", checklist_set, checklist)
+    p.add_argument("practice")
+    p.add_argument("strategy", help="strategy id, e.g. B2")
+    p.add_argument("--status", type=choice(StrategyStatus, "Status"), help=", ".join(StrategyStatus.choices()))
+    p.add_argument("--reason", help="required when the status is declined")
+    p.add_argument("--owner")
+    p.add_argument("--target-date", type=date_arg("Target date"))
+    p.add_argument("--step", action="append", type=whole_number("Step number"), default=[],
+                   help="tick step N (repeat for several)")
+    p.add_argument("--untick", action="append", type=whole_number("Step number"), default=[])
+    p.add_argument("--note", help="add a dated note")
+
+    measure = group("measure", "Record ABCS measure values")
+    p = command("add", "Add a quarterly measure value (rolling 12 months)", measure_add, measure)
+    p.add_argument("practice")
+    p.add_argument("measure", type=choice(Measure, "Measure"), help="A, B, C or S")
+    p.add_argument("--period-end", type=date_arg("Period end"), required=True)
+    p.add_argument("--numerator", type=whole_number("Numerator"), required=True)
+    p.add_argument("--denominator", type=whole_number("Denominator"), required=True)
+    p.add_argument("--version", default="", help="measure version, e.g. CMS165v12")
+    p.add_argument("--source", default="EHR report")
+
+    toolkit = group("toolkit", "Browse the 35-strategy toolkit")
+    p = command("list", "List strategies", toolkit_list, toolkit)
+    p.add_argument("--search", default="")
+    p.add_argument("--domain", choices=["A", "B", "C", "S", "X"])
+    p.add_argument("--arm", choices=["POC", "PM", "both"])
+    p = command("show", "Show a strategy's steps, EHR tips and resources", toolkit_show, toolkit)
+    p.add_argument("strategy")
+
+    p = command("demo", "Fill the local database with realistic demo data (never synced)", demo)
+    p.add_argument("--practices", type=whole_number("Practices"), default=12)
+    p.add_argument("--months", type=whole_number("Months"), default=12)
+    p.add_argument("--seed", type=whole_number("Seed"), default=1)
+    p.add_argument("--visits-per-month", type=number("Visits per month"), default=1.0)
+
+
+# -- practices --------------------------------------------------------------------------
+
+def practice_add(ctx: Context, args: argparse.Namespace) -> int:
+    practice = Practice(name=args.name, address=args.address, state=args.state, phone=args.phone,
+                        clinicians=args.clinicians, ownership=args.ownership, ehr_vendor=args.ehr_vendor,
+                        region=args.region, status=args.status, enrolled_on=args.enrolled, end_on=args.end)
+    ctx.store().save_practice(practice)
+    ctx.emit(to_record(practice), f"Saved practice {practice.name} ({practice.id})")
+    return 0
+
+
+def practice_list(ctx: Context, args: argparse.Namespace) -> int:
+    rows = ctx.store().practice_summaries()
+
+    def text() -> str:
+        if not rows:
+            return "No practices yet. Add one with: facilitator-app practice add NAME"
+        return table([[r.name, r.region, r.status, r.last_visit, r.visits,
+                       f"{r.hours:g}/{r.planned_hours:g}" if r.planned_hours is not None else f"{r.hours:g}",
+                       f"{r.implemented}/{r.selected}", r.id[:8]] for r in rows],
+                     ["Practice", "Region", "Status", "Last visit", "Visits", "Hours/plan", "Impl/sel", "Id"])
+    ctx.emit([r.__dict__ for r in rows], text)
+    return 0
+
+
+def practice_show(ctx: Context, args: argparse.Namespace) -> int:
+    store, toolkit = ctx.store(), ctx.toolkit
+    practice = store.find_practice(args.practice)
+    contacts, plan = store.contacts(practice.id), store.plan(practice.id)
+    checklist = [i for i in store.checklist(practice.id, toolkit) if i.status != StrategyStatus.NOT_SELECTED]
+    visits, measures = store.visits(practice.id), store.measures(practice.id)
+    data = {"practice": to_record(practice), "contacts": [to_record(c) for c in contacts],
+            "plan": to_record(plan) if plan else None, "checklist": [to_record(i) for i in checklist],
+            "visits": [to_record(v) for v in visits], "measures": [to_record(m) for m in measures]}
+
+    def text() -> str:
+        lines = [f"{practice.name}  ({practice.id})",
+                 f"  {practice.address}  {practice.state}  {practice.phone}".rstrip(),
+                 f"  Status: {PracticeStatus(practice.status).label}   Ownership: {Ownership(practice.ownership).label}"
+                 f"   EHR: {practice.ehr_vendor or '-'}   Region: {practice.region or '-'}"]
+        if contacts:
+            lines += ["", "Contacts:"] + [f"  {c.name} ({ContactRole(c.role).label}) {c.email} {c.phone}".rstrip()
+                                           for c in contacts]
+        if plan:
+            lines += ["", f"Plan: {Cadence(plan.cadence).label}, {plan.planned_visits} visits, {plan.planned_hours:g} hours;"
+                          f" strategies {', '.join(plan.selected_strategies) or '-'}"]
+        if checklist:
+            lines += ["", "Checklist:"] + [f"  {i.strategy_id:4} {StrategyStatus(i.status).label:13} "
+                                            f"{toolkit.get(i.strategy_id).title}" for i in checklist]
+        lines += ["", f"Visits: {len(visits)}"] + [f"  {v.date}  {VisitMode(v.mode).label:8} {v.minutes:4} min  {v.id[:8]}"
+                                                  for v in visits[:10]]
+        if measures:
+            lines += ["", "Measures:"] + [f"  {m.measure} {m.cms_id} {m.period_end}  {m.numerator}/{m.denominator}"
+                                          f" = {m.rate:.0%}" for m in measures]
+        return "\n".join(lines)
+    ctx.emit(data, text)
+    return 0
+
+
+def contact_add(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    practice = store.find_practice(args.practice)
+    contact = Contact(practice.id, args.name, args.role, args.email, args.phone)
+    store.save_contact(contact)
+    ctx.emit(to_record(contact), f"Saved contact {contact.name} at {practice.name}")
+    return 0
+
+
+def plan_set(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    practice = store.find_practice(args.practice)
+    plan = store.plan(practice.id) or FacilitationPlan(practice.id)
+    for name in ("cadence", "planned_visits", "planned_hours", "set_by", "agreed_on"):
+        if getattr(args, name) is not None:
+            setattr(plan, name, getattr(args, name))
+    if args.strategies is not None:
+        plan.selected_strategies = [s.strip().upper() for s in args.strategies.split(",") if s.strip()]
+    store.save_plan(plan, ctx.toolkit)
+    ctx.emit(to_record(plan), f"Saved the plan for {practice.name}")
+    return 0
+
+
+# -- visits -----------------------------------------------------------------------------
+
+def _attendee(text: str) -> Attendee:
+    name, _, role = text.partition(":")
+    try:
+        return Attendee(name.strip(), ContactRole.parse(role, what="Attendee role").value if role else "other")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _next_step(text: str) -> NextStep:
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > 3:
+        raise UsageError(f"Next step {text!r} must look like 'ACTION|OWNER|2026-12-31'")
+    due = parse_date(parts[2], "Next step due date") if len(parts) > 2 and parts[2] else None
+    return NextStep(parts[0], parts[1] if len(parts) > 1 else "", due)
+
+
+def _strategy_work(ctx: Context, practice_id: str, text: str) -> StrategyWork:
+    sid, _, status = text.partition(":")
+    sid = sid.strip().upper()
+    ctx.toolkit.get(sid)
+    before = ctx.store().checklist_item(practice_id, sid).status
+    try:
+        after = StrategyStatus.parse(status, what=f"Status for {sid}").value if status else before
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return StrategyWork(sid, before, after)
+
+
+def visit_add(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    practice = store.find_practice(args.practice)
+    pdsa = Pdsa(args.pdsa_aim, args.pdsa_change, args.pdsa_prediction, args.pdsa_result, args.pdsa_decision)
+    visit = Visit(
+        practice_id=practice.id, date=args.date or date.today(), facilitator=args.facilitator,
+        start_time=args.start_time, mode=args.mode, minutes=args.minutes, travel_minutes=args.travel_minutes,
+        planned=not args.unplanned, attendees=[_attendee(a) for a in args.attendee], activities=args.activity,
+        strategies=[_strategy_work(ctx, practice.id, s) for s in args.strategy], key_drivers=args.key_driver,
+        pdsa=None if pdsa.is_empty() else pdsa, data_reviewed=args.data_reviewed, barriers=args.barriers,
+        disruptions=args.disruption, engagement=args.engagement, notes=args.notes,
+        next_steps=[_next_step(s) for s in args.next_step], next_contact=args.next_contact,
+        resources_left=args.resource)
+    store.save_visit(visit, ctx.toolkit)
+    ctx.emit(to_record(visit), f"Saved visit {visit.id} to {practice.name} on {visit.date}")
+    return 0
+
+
+def visit_list(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    practice_id = store.find_practice(args.practice).id if args.practice else None
+    visits = store.visits(practice_id, since=args.since)
+    names = {p.id: p.name for p in store.practices()}
+    ctx.emit([to_record(v) for v in visits], lambda: table(
+        [[v.date, names.get(v.practice_id, "?"), VisitMode(v.mode).label, v.minutes, len(v.strategies),
+          v.id[:8]] for v in visits], ["Date", "Practice", "Mode", "Minutes", "Strategies", "Id"])
+        if visits else "No visits logged yet.")
+    return 0
+
+
+def visit_show(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    visit = store.find_visit(args.visit)
+    practice = store.practice(visit.practice_id)
+
+    def text() -> str:
+        lines = [f"Visit {visit.id}", f"  {practice.name}, {visit.date} {visit.start_time or ''}".rstrip(),
+                 f"  {VisitMode(visit.mode).label}, {visit.minutes} min (+{visit.travel_minutes} travel), "
+                 f"{'planned' if visit.planned else 'unscheduled'}, facilitator {visit.facilitator or '-'}"]
+        if visit.attendees:
+            lines.append("  Attendees: " + ", ".join(f"{a.name} ({ContactRole(a.role).label})" for a in visit.attendees))
+        if visit.activities:
+            lines.append("  Activities: " + ", ".join(Activity(a).label for a in visit.activities))
+        for w in visit.strategies:
+            lines.append(f"  Strategy {w.strategy_id}: {StrategyStatus(w.status_before).label} -> "
+                         f"{StrategyStatus(w.status_after).label}")
+        if visit.pdsa:
+            lines.append(f"  PDSA: aim {visit.pdsa.aim!r}; change {visit.pdsa.change!r}; decision {visit.pdsa.decision or '-'}")
+        for label, value in (("Data reviewed", visit.data_reviewed), ("Barriers", visit.barriers),
+                             ("Notes", visit.notes)):
+            if value:
+                lines.append(f"  {label}: {value}")
+        if visit.disruptions:
+            lines.append("  Disruptions: " + ", ".join(Disruption(d).label for d in visit.disruptions))
+        if visit.engagement:
+            lines.append(f"  Engagement: {visit.engagement}/5")
+        for s in visit.next_steps:
+            lines.append(f"  Next step: {s.action} (owner {s.owner or '-'}, due {s.due or '-'})")
+        if visit.next_contact:
+            lines.append(f"  Next contact: {visit.next_contact}")
+        if visit.resources_left:
+            lines.append("  Resources left: " + ", ".join(visit.resources_left))
+        return "\n".join(lines)
+    ctx.emit(to_record(visit), text)
+    return 0
+
+
+# -- checklist, measures ----------------------------------------------------------------
+
+def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
+    store, toolkit = ctx.store(), ctx.toolkit
+    practice = store.find_practice(args.practice)
+    strategy = toolkit.get(args.strategy)
+    item = store.checklist_item(practice.id, strategy.id)
+    if args.status:
+        item.status = args.status
+        if args.status != StrategyStatus.DECLINED and args.reason is None:
+            item.reason = ""
+    for name in ("reason", "owner", "target_date"):
+        if getattr(args, name) is not None:
+            setattr(item, name, getattr(args, name))
+    item.steps_done = sorted((set(item.steps_done) | set(args.step)) - set(args.untick))
+    if args.note is not None:
+        ChecklistNote(practice.id, strategy.id, args.note).validate()
+    changes = store.set_checklist(item, toolkit)
+    if args.note is not None:
+        changes = changes | store.add_checklist_note(ChecklistNote(practice.id, strategy.id, args.note))
+    ctx.emit(to_record(item), f"{practice.name}: {strategy.id} is {StrategyStatus(item.status).label}, "
+             f"steps ticked {len(item.steps_done)}/{len(strategy.steps)}"
+             + ("" if changes else " (nothing changed)"))
+    return 0
+
+
+def measure_add(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    practice = store.find_practice(args.practice)
+    value = MeasureValue(practice.id, args.measure, args.period_end, args.numerator, args.denominator,
+                         version=args.version or Measure(args.measure).cms_id, source=args.source)
+    store.save_measure(value)
+    ctx.emit(to_record(value), f"Saved {value.cms_id} for {practice.name}, quarter ending {value.period_end}: "
+             f"{value.numerator}/{value.denominator} = {value.rate:.1%}")
+    return 0
+
+
+# -- toolkit, demo ----------------------------------------------------------------------
+
+def toolkit_list(ctx: Context, args: argparse.Namespace) -> int:
+    found = ctx.toolkit.search(args.search, domain=args.domain, arm=args.arm)
+    ctx.emit([{"id": s.id, "domain": s.domain, "arm": s.arm, "title": s.title} for s in found],
+             lambda: table([[s.id, s.domain_label, s.arm, s.title] for s in found], ["Id", "Domain", "Arm", "Strategy"])
+             if found else f"No strategy matches {args.search!r}.")
+    return 0
+
+
+def toolkit_show(ctx: Context, args: argparse.Namespace) -> int:
+    s = ctx.toolkit.get(args.strategy)
+    data = {"id": s.id, "domain": s.domain, "arm": s.arm, "title": s.title, "summary": s.summary, "why": s.why,
+            "measures": list(s.measures), "steps": list(s.steps), "ehr_tips": list(s.ehr_tips),
+            "resources": [r.__dict__ for r in s.resources], "toolkit_version": ctx.toolkit.version}
+
+    def text() -> str:
+        lines = [f"{s.id}  {s.title}", f"{s.domain_label} / {s.arm_label}", "", s.summary, "", f"Why: {s.why}",
+                 "", "Steps:"] + [f"  {n}. {step}" for n, step in enumerate(s.steps, 1)]
+        if s.ehr_tips:
+            lines += ["", "EHR documentation tips:"] + [f"  - {t}" for t in s.ehr_tips]
+        if s.resources:
+            lines += ["", "Resources:"] + [f"  - {r.name}: {r.phone or r.url} (verified {r.last_verified})"
+                                           for r in s.resources]
+        return "\n".join(lines)
+    ctx.emit(data, text)
+    return 0
+
+
+def demo(ctx: Context, args: argparse.Namespace) -> int:
+    if args.practices < 1 or args.practices > 10_000:
+        raise UsageError("--practices must be between 1 and 10000")
+    if args.months < 1 or args.months > 60:
+        raise UsageError("--months must be between 1 and 60")
+    store = ctx.store()
+    if store.practices():
+        raise FieldKitError("This data folder already has practices; demo data goes only into an empty one. "
+                            "Use --data-dir to choose another folder.")
+    objs = generate(practices=args.practices, months=args.months, seed=args.seed, toolkit=ctx.toolkit,
+                    visits_per_month=args.visits_per_month, facilitator=store.facilitator or "Demo Facilitator")
+    count = store.bulk_insert(objs, outbox=False)
+    store.set_meta("demo", "1")
+    visits = sum(isinstance(o, Visit) for o in objs)
+    ctx.emit({"records": count, "practices": args.practices, "visits": visits},
+             f"Added demo data: {args.practices} practices, {visits} visits, {count} records in all. "
+             "Demo data is never sent to a server.")
+    return 0
