@@ -4,12 +4,15 @@ measures, the toolkit, and demo data."""
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 from datetime import date, time
 from typing import Any
 
 from ..core.codec import to_record
 from ..core.demo import generate
 from ..core.errors import FieldKitError
+from ..core.toolkit import install_toolkit, load_toolkit
 from ..core.model import (
     Attendee,
     ChecklistItem,
@@ -193,6 +196,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--arm", choices=["POC", "PM", "both"])
     p = command("show", "Show a strategy's steps, EHR tips and resources", toolkit_show, toolkit)
     p.add_argument("strategy")
+    p = command("install", "Use a cooperative's customized toolkit file in this data folder", toolkit_install, toolkit)
+    p.add_argument("file", type=Path)
 
     p = command("demo", "Fill the local database with realistic demo data (never synced)", demo)
     p.add_argument("--practices", type=whole_number("Practices"), default=12)
@@ -443,6 +448,14 @@ def toolkit_show(ctx: Context, args: argparse.Namespace) -> int:
                                            for r in s.resources]
         return "\n".join(lines)
     ctx.emit(data, text)
+    return 0
+
+
+def toolkit_install(ctx: Context, args: argparse.Namespace) -> int:
+    document = load_toolkit(args.file)  # validates and gives a clear message for a bad file
+    installed = install_toolkit(json.loads(args.file.read_text(encoding="utf-8")), ctx.data_dir)
+    ctx.emit({"version": installed.version, "strategies": len(installed.strategies)},
+             f"Now using toolkit {document.title} version {installed.version} ({len(installed.strategies)} strategies).")
     return 0
 
 

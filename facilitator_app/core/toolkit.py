@@ -7,6 +7,7 @@ server distributes it, so nothing here is hard-coded content.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -114,8 +115,31 @@ class Toolkit:
         return own + national
 
 
+CUSTOM_TOOLKIT_FILE = "toolkit.json"
+
+
 def default_toolkit_path() -> Path:
     return resource("toolkit", "toolkit.json")
+
+
+def active_toolkit_path(data_dir: Path) -> Path:
+    """The cooperative's toolkit installed in the data folder, else the shipped one."""
+    custom = Path(data_dir) / CUSTOM_TOOLKIT_FILE
+    return custom if custom.exists() else default_toolkit_path()
+
+
+def install_toolkit(document: dict[str, Any], data_dir: Path) -> Toolkit:
+    """Validate a cooperative's toolkit and make it the active one for this data folder.
+
+    Written to a temporary file and renamed, so a crash never leaves half a toolkit.
+    """
+    toolkit = parse_toolkit(document)
+    target = Path(data_dir) / CUSTOM_TOOLKIT_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target)
+    return toolkit
 
 
 def load_toolkit(path: Path | None = None) -> Toolkit:

@@ -185,3 +185,19 @@ def test_damaged_database_gives_clear_error(capsys, data_dir):
     (data_dir / "local.sqlite").write_bytes(b"garbage" * 100)
     code, _, err = run(capsys, "practice", "list")
     assert code == 1 and "damaged or is not a Field Kit database" in err
+
+
+def test_toolkit_install_replaces_the_shipped_toolkit(capsys, data_dir, tmp_path):
+    from facilitator_app.core.toolkit import default_toolkit_path
+    doc = json.loads(default_toolkit_path().read_text(encoding="utf-8"))
+    doc["version"] = "coop-7"
+    doc["strategies"][5]["title"] = "Our registry of IVD patients"
+    custom = tmp_path / "coop.json"
+    custom.write_text(json.dumps(doc), encoding="utf-8")
+    assert run_json(capsys, "toolkit", "install", custom)["version"] == "coop-7"
+    assert run_json(capsys, "toolkit", "show", "A6")["title"] == "Our registry of IVD patients"
+    doc["strategies"].pop()
+    custom.write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run(capsys, "toolkit", "install", custom)
+    assert code == 1 and "exactly 35 strategies (found 34)" in err
+    assert run_json(capsys, "toolkit", "show", "A6")["toolkit_version"] == "coop-7"
