@@ -1,0 +1,424 @@
+"""Plain data for the reports, gathered from the Store's public reads and the toolkit.
+
+Why a separate step: the PDF code then needs neither a database nor a toolkit, so the GUI can
+gather on its store thread and render on a worker, and tests can check the numbers directly.
+Every vocabulary value is turned into its label here, so the PDF prints words, not codes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from ..core.model import Practice, Visit
+from ..core.toolkit import Quitline, Toolkit, ToolkitError
+from ..core.vocab import (
+    CHOSEN_STATUSES,
+    DOMAINS,
+    DONE_STATUSES,
+    MEASURE_TARGET,
+    Activity,
+    Cadence,
+    ContactRole,
+    Measure,
+    PdsaDecision,
+    PracticeStatus,
+    StrategyStatus,
+    VisitMode,
+)
+from ..store import Store
+
+SMOKING_DOMAIN = "S"
+MAX_QUARTERS = 12  # a run chart wider than three years is unreadable on a page
+
+
+def _label(kind: type, value: str) -> str:
+    """The label of a vocabulary value; an unknown value (from a newer app) prints as typed."""
+    try:
+        return kind(value).label
+    except ValueError:
+        return (value or "").replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class FacilitatorContact:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.name or self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class PracticeInfo:
+    id: str
+    name: str
+    address: str = ""
+    state: str = ""
+    phone: str = ""
+    status_label: str = ""
+    ehr_vendor: str = ""
+    region: str = ""
+    enrolled_on: date | None = None
+    end_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AttendeeLine:
+    name: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class StrategyLine:
+    id: str
+    title: str
+    before_label: str
+    after_label: str
+    note: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.before_label != self.after_label
+
+
+@dataclass(frozen=True)
+class StepLine:
+    action: str
+    owner: str = ""
+    due: date | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class PdsaLines:
+    aim: str = ""
+    change: str = ""
+    prediction: str = ""
+    result: str = ""
+    decision_label: str = ""
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The filled-in parts only, in Plan-Do-Study-Act order."""
+        pairs = [("Aim", self.aim), ("Change we are testing", self.change), ("Prediction", self.prediction),
+                 ("What happened", self.result), ("Decision", self.decision_label)]
+        return [(k, v) for k, v in pairs if v and v.strip()]
+
+
+@dataclass(frozen=True)
+class ResourceLine:
+    name: str
+    phone: str = ""
+    url: str = ""
+    note: str = ""
+    last_verified: date | None = None
+
+
+@dataclass(frozen=True)
+class StrategyHelp:
+    """What the practice can use on its own for one strategy: EHR tips and resources."""
+
+    id: str
+    title: str
+    ehr_tips: tuple[str, ...] = ()
+    resources: tuple[ResourceLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuitlineLine:
+    name: str
+    phone: str
+    hours: str = ""
+    how_to_refer: str = ""
+    electronic_referral: bool = False
+    url: str = ""
+    last_verified: date | None = None
+    is_state_line: bool = False
+
+
+@dataclass(frozen=True)
+class VisitSummaryData:
+    practice: PracticeInfo
+    facilitator: FacilitatorContact
+    visit_id: str
+    date: date
+    start_time: time | None
+    mode_label: str
+    minutes: int
+    planned: bool
+    attendees: tuple[AttendeeLine, ...] = ()
+    activities: tuple[str, ...] = ()
+    strategies: tuple[StrategyLine, ...] = ()
+    notes: str = ""
+    data_reviewed: str = ""
+    pdsa: PdsaLines | None = None
+    next_steps: tuple[StepLine, ...] = ()
+    help: tuple[StrategyHelp, ...] = ()
+    quitlines: tuple[QuitlineLine, ...] = ()
+    resources_left: tuple[str, ...] = ()
+    next_contact: date | None = None
+    generated_on: date = field(default_factory=date.today)
+    toolkit_version: str = ""
+
+
+# -- shared pieces -----------------------------------------------------------------------------
+
+def practice_info(practice: Practice) -> PracticeInfo:
+    return PracticeInfo(id=practice.id, name=practice.name, address=practice.address, state=practice.state,
+                        phone=practice.phone, status_label=_label(PracticeStatus, practice.status),
+                        ehr_vendor=practice.ehr_vendor, region=practice.region,
+                        enrolled_on=practice.enrolled_on, end_on=practice.end_on)
+
+
+def facilitator_contact(store: Store, fallback_name: str = "") -> FacilitatorContact:
+    """The facilitator's name and contact from the store's settings; only what is present."""
+    return FacilitatorContact(name=(store.get_meta("facilitator") or fallback_name or "").strip(),
+                              email=(store.get_meta("facilitator_email") or "").strip(),
+                              phone=(store.get_meta("facilitator_phone") or "").strip())
+
+
+def _strategy_title(toolkit: Toolkit, strategy_id: str) -> str:
+    try:
+        return toolkit.get(strategy_id).title
+    except ToolkitError:  # a strategy a customized toolkit no longer has: keep the id, never fail
+        return "(not in this toolkit)"
+
+
+def _resource_line(r) -> ResourceLine:
+    return ResourceLine(name=r.name, phone=r.phone, url=r.url, note=r.note, last_verified=r.last_verified)
+
+
+def _quitline_line(q: Quitline, state: str) -> QuitlineLine:
+    return QuitlineLine(name=q.name, phone=q.phone, hours=q.hours, how_to_refer=q.how_to_refer,
+                        electronic_referral=q.electronic_referral, url=q.url, last_verified=q.last_verified,
+                        is_state_line=bool(state) and q.state == state.upper())
+
+
+# -- visit summary -----------------------------------------------------------------------------
+
+def gather_visit_summary(store: Store, toolkit: Toolkit, visit_key: str, *,
+                         today: date | None = None) -> VisitSummaryData:
+    """Everything the one-page leave-behind prints for a visit (by id or 8+ character prefix)."""
+    visit = store.find_visit(visit_key.strip())
+    practice = store.practice(visit.practice_id)
+    return visit_summary_data(visit, practice, toolkit, facilitator_contact(store, visit.facilitator),
+                              today=today)
+
+
+def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, contact: FacilitatorContact, *,
+                       today: date | None = None) -> VisitSummaryData:
+    """Build the summary from already-loaded records (the GUI's "Save and print" has them)."""
+    strategies = tuple(
+        StrategyLine(id=w.strategy_id, title=_strategy_title(toolkit, w.strategy_id),
+                     before_label=_label(StrategyStatus, w.status_before),
+                     after_label=_label(StrategyStatus, w.status_after), note=w.note)
+        for w in visit.strategies)
+    help_items: list[StrategyHelp] = []
+    smoking = False
+    for work in visit.strategies:
+        try:
+            s = toolkit.get(work.strategy_id)
+        except ToolkitError:
+            continue
+        smoking = smoking or s.domain == SMOKING_DOMAIN
+        if s.ehr_tips or s.resources:
+            help_items.append(StrategyHelp(id=s.id, title=s.title, ehr_tips=s.ehr_tips,
+                                           resources=tuple(_resource_line(r) for r in s.resources)))
+    quitlines = tuple(_quitline_line(q, practice.state) for q in toolkit.quitline_for(practice.state)) if smoking else ()
+    pdsa = None
+    if visit.pdsa and not visit.pdsa.is_empty():
+        p = visit.pdsa
+        pdsa = PdsaLines(aim=p.aim, change=p.change, prediction=p.prediction, result=p.result,
+                         decision_label=_label(PdsaDecision, p.decision) if p.decision else "")
+    facilitator = contact if contact.name else FacilitatorContact(visit.facilitator, contact.email, contact.phone)
+    return VisitSummaryData(
+        practice=practice_info(practice), facilitator=facilitator, visit_id=visit.id, date=visit.date,
+        start_time=visit.start_time, mode_label=_label(VisitMode, visit.mode), minutes=visit.minutes,
+        planned=visit.planned,
+        attendees=tuple(AttendeeLine(a.name, _label(ContactRole, a.role)) for a in visit.attendees if a.name.strip()),
+        activities=tuple(_label(Activity, a) for a in visit.activities),
+        strategies=strategies, notes=visit.notes, data_reviewed=visit.data_reviewed, pdsa=pdsa,
+        next_steps=tuple(StepLine(s.action, s.owner, s.due, s.done) for s in visit.next_steps),
+        help=tuple(help_items), quitlines=quitlines,
+        resources_left=tuple(r for r in visit.resources_left if r.strip()),
+        next_contact=visit.next_contact, generated_on=today or date.today(), toolkit_version=toolkit.version)
+
+
+# -- practice progress report ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModeRow:
+    label: str
+    visits: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class Engagement:
+    first_contact: date | None
+    last_contact: date | None
+    visits: int
+    hours: float
+    planned_visits: int | None
+    planned_hours: float | None
+    cadence_label: str
+    by_mode: tuple[ModeRow, ...]
+
+    @property
+    def months_active(self) -> float:
+        """Months of facilitation, first to latest contact (how H3 measured dose)."""
+        if not self.first_contact or not self.last_contact:
+            return 0.0
+        return round((self.last_contact - self.first_contact).days / 30.44, 1)
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    id: str
+    title: str
+    status: str
+    status_label: str
+    owner: str = ""
+    target_date: date | None = None
+    reason: str = ""
+    steps_done: int = 0
+    step_count: int = 0
+
+
+@dataclass(frozen=True)
+class DomainGroup:
+    code: str
+    label: str
+    rows: tuple[ChecklistRow, ...]  # every strategy of the domain, toolkit order
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def worked_rows(self) -> tuple[ChecklistRow, ...]:
+        """Strategies the practice chose or declined: the ones worth a table row."""
+        return tuple(r for r in self.rows if r.status != StrategyStatus.NOT_SELECTED)
+
+    @property
+    def not_selected_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rows if r.status == StrategyStatus.NOT_SELECTED)
+
+
+@dataclass(frozen=True)
+class MeasurePoint:
+    quarter: str
+    period_end: date
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float:
+        return self.numerator / self.denominator if self.denominator else 0.0
+
+
+@dataclass(frozen=True)
+class MeasureSeries:
+    code: str
+    label: str
+    cms_id: str
+    title: str
+    points: tuple[MeasurePoint, ...]
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class OpenStepLine:
+    action: str
+    owner: str
+    due: date | None
+    visit_date: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class ProgressData:
+    practice: PracticeInfo
+    facilitator: FacilitatorContact
+    engagement: Engagement
+    domains: tuple[DomainGroup, ...]
+    implemented: int
+    selected: int
+    total_strategies: int
+    measures: tuple[MeasureSeries, ...]
+    open_steps: tuple[OpenStepLine, ...]
+    selected_in_plan: int = 0
+    target: float = MEASURE_TARGET
+    generated_on: date = field(default_factory=date.today)
+    toolkit_version: str = ""
+
+
+def quarter_label(day: date) -> str:
+    return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
+def engagement_for(visits: list[Visit], plan) -> Engagement:
+    by_mode: dict[str, list[Visit]] = defaultdict(list)
+    for v in visits:
+        by_mode[v.mode].append(v)
+    rows = []
+    for mode in VisitMode:  # vocabulary order, so every report lists modes the same way
+        group = by_mode.pop(mode.value, [])
+        if group:
+            rows.append(ModeRow(mode.label, len(group), round(sum(v.minutes for v in group) / 60, 2)))
+    for mode, group in by_mode.items():  # unknown modes from a newer app still count
+        rows.append(ModeRow(_label(VisitMode, mode), len(group), round(sum(v.minutes for v in group) / 60, 2)))
+    dates = [v.date for v in visits]
+    return Engagement(first_contact=min(dates) if dates else None, last_contact=max(dates) if dates else None,
+                      visits=len(visits), hours=round(sum(v.minutes for v in visits) / 60, 2),
+                      planned_visits=plan.planned_visits if plan else None,
+                      planned_hours=plan.planned_hours if plan else None,
+                      cadence_label=_label(Cadence, plan.cadence) if plan else "", by_mode=tuple(rows))
+
+
+def measure_series(values) -> tuple[MeasureSeries, ...]:
+    """One series per ABCS measure with data, one point per quarter (the latest value in it)."""
+    out = []
+    for m in Measure:
+        per_quarter: dict[str, object] = {}
+        for v in sorted((v for v in values if v.measure == m.value and v.denominator), key=lambda v: v.period_end):
+            per_quarter[quarter_label(v.period_end)] = v
+        if not per_quarter:
+            continue
+        latest = list(per_quarter.values())[-MAX_QUARTERS:]
+        points = tuple(MeasurePoint(quarter_label(v.period_end), v.period_end, v.numerator, v.denominator)
+                       for v in latest)
+        out.append(MeasureSeries(code=m.value, label=m.label, cms_id=m.cms_id, title=m.title, points=points,
+                                 version=latest[-1].version))
+    return tuple(out)
+
+
+def gather_progress(store: Store, toolkit: Toolkit, practice_key: str, *,
+                    today: date | None = None) -> ProgressData:
+    """Everything the practice progress report prints (practice by id, 8+ char prefix or name)."""
+    today = today or date.today()
+    practice = store.find_practice(practice_key)
+    visits = store.visits(practice.id)
+    plan = store.plan(practice.id)
+    items = store.checklist(practice.id, toolkit)
+    by_domain: dict[str, list[ChecklistRow]] = defaultdict(list)
+    for item in items:
+        s = toolkit.get(item.strategy_id)
+        by_domain[s.domain].append(ChecklistRow(
+            id=s.id, title=s.title, status=item.status, status_label=_label(StrategyStatus, item.status),
+            owner=item.owner, target_date=item.target_date, reason=item.reason,
+            steps_done=len(set(item.steps_done)), step_count=len(s.steps)))
+    domains = tuple(DomainGroup(code, DOMAINS[code], tuple(by_domain[code])) for code in DOMAINS if by_domain[code])
+    implemented = sum(1 for i in items if i.status in DONE_STATUSES)
+    selected = sum(1 for i in items if i.status in CHOSEN_STATUSES)
+    steps = tuple(OpenStepLine(action=s.action, owner=s.owner, due=s.due, visit_date=s.visit_date,
+                               overdue=s.is_overdue(today))
+                  for s in store.open_next_steps(practice.id, today=today))
+    return ProgressData(
+        practice=practice_info(practice), facilitator=facilitator_contact(store, store.facilitator),
+        engagement=engagement_for(visits, plan), domains=domains, implemented=implemented, selected=selected,
+        total_strategies=len(toolkit.strategies), measures=measure_series(store.measures(practice.id)),
+        open_steps=steps, selected_in_plan=len(plan.selected_strategies) if plan else 0,
+        generated_on=today, toolkit_version=toolkit.version)
+
