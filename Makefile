@@ -30,5 +30,15 @@ test: $(VENV)/.installed-all
 bench: $(VENV)/.installed-all
 	for b in bench/*_bench.py; do QT_QPA_PLATFORM=offscreen $(BIN)/python $$b || exit 1; done
 
+## Build the desktop app bundle (dist/facilitator-app) and, on Debian/Ubuntu, its .deb;
+## then print the bundle's size and the frozen self-check's time (bench/frozen_bench.py).
+dist: $(VENV)/.installed-app
+	$(BIN)/python -m pip install --quiet "pyinstaller>=6.10"
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN build.spec
+	@if [ "$$(uname -s)" = Linux ] && command -v dpkg-deb >/dev/null 2>&1; then \
+		$(BIN)/python installers/linux/build_deb.py --bundle dist/facilitator-app --out dist; \
+	else echo "Not on Debian/Ubuntu: skipped the .deb (see installers/ for Windows and macOS)."; fi
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/frozen_bench.py --bundle dist/facilitator-app
+
 clean-venv:
 	rm -rf $(VENV)

@@ -13,7 +13,7 @@ from .commands import Context, UsageError, default_dir
 from .core.errors import FieldKitError, ValidationError
 
 # Modules under facilitator_app.commands that add sub-commands.
-COMMAND_MODULES = ["records", "exchange"]
+COMMAND_MODULES = ["records", "exchange", "sync", "report", "selfcheck"]
 
 
 def build_parser() -> argparse.ArgumentParser:

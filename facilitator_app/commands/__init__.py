@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
-from ..core.toolkit import Toolkit, active_toolkit_path, load_toolkit
+from ..core.toolkit import Toolkit
 from ..paths import default_data_dir
 from ..store import Store
 from ..store.accounts import active_database
@@ -38,7 +38,9 @@ class Context:
 
     @cached_property
     def toolkit(self) -> Toolkit:
-        return load_toolkit(active_toolkit_path(self.data_dir))
+        from ..store.toolkit_source import active_toolkit
+
+        return active_toolkit(self.store(), self.data_dir)
 
     def close(self) -> None:
         if self._store is not None:

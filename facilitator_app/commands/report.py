@@ -9,8 +9,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..reports import PAGE_SIZES, Rendered, write_progress_pdf, write_visit_pdf
+from typing import TYPE_CHECKING
+
 from . import Context
+
+if TYPE_CHECKING:  # reportlab is imported only when a report is printed (start-up time)
+    from ..reports import Rendered
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -25,7 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         p.add_argument(key, help=key_help)
         p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.pdf",
                        help="where to save the PDF (an existing file is replaced)")
-        p.add_argument("--page-size", choices=sorted(PAGE_SIZES), default="letter",
+        p.add_argument("--page-size", choices=("a4", "letter"), default="letter",
                        help="paper size (default: letter)")
         p.set_defaults(handler=handler)
 
@@ -35,7 +39,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
             "practice id, its first 8+ characters, or its exact name (see 'practice list')", report_practice)
 
 
-def _done(ctx: Context, rendered: Rendered, path: Path, what: str) -> int:
+def _done(ctx: Context, rendered: "Rendered", path: Path, what: str) -> int:
     pages = f"{rendered.pages} page{'s' if rendered.pages != 1 else ''}"
     ctx.emit({"path": str(path), "pages": rendered.pages, "bytes": len(rendered.pdf)},
              f"Saved the {what} to {path} ({pages}).")
@@ -43,10 +47,14 @@ def _done(ctx: Context, rendered: Rendered, path: Path, what: str) -> int:
 
 
 def report_visit(ctx: Context, args: argparse.Namespace) -> int:
+    from ..reports import write_visit_pdf
+
     rendered = write_visit_pdf(ctx.store(), ctx.toolkit, args.visit_id, args.output, size=args.page_size)
     return _done(ctx, rendered, args.output, "visit summary")
 
 
 def report_practice(ctx: Context, args: argparse.Namespace) -> int:
+    from ..reports import write_progress_pdf
+
     rendered = write_progress_pdf(ctx.store(), ctx.toolkit, args.practice_id, args.output, size=args.page_size)
     return _done(ctx, rendered, args.output, "progress report")

@@ -375,6 +375,23 @@ class MeasureValue:
         c.raise_if_any()
 
 
+@dataclass
+class FacilitatorProfile:
+    """How the facilitator signs the leave-behinds: name, email and phone. Local only."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def validate(self) -> None:
+        c = _Checker()
+        c.required("name", self.name, "Your name")
+        c.length("name", self.name, "Your name", 200)
+        c.email("email", self.email)
+        c.phone("phone", self.phone)
+        c.raise_if_any()
+
+
 ENTITY_TYPES: dict[str, type] = {
     "practice": Practice,
     "contact": Contact,

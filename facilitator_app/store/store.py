@@ -27,6 +27,7 @@ from ..core.model import (
     ChecklistNote,
     Contact,
     FacilitationPlan,
+    FacilitatorProfile,
     MeasureValue,
     Practice,
     Visit,
@@ -124,6 +125,20 @@ class Store:
     @property
     def client_id(self) -> str:
         return self.get_meta("client_id") or ""
+
+    PROFILE_KEYS = {"name": "facilitator", "email": "facilitator_email", "phone": "facilitator_phone"}
+
+    def facilitator_profile(self) -> FacilitatorProfile:
+        return FacilitatorProfile(**{f: self.get_meta(k, "") or "" for f, k in self.PROFILE_KEYS.items()})
+
+    def set_facilitator_profile(self, profile: FacilitatorProfile) -> None:
+        """Saved in one transaction; printed on every leave-behind as 'Your facilitator'."""
+        profile.validate()
+        with self._raw_tx() as conn:
+            for field_name, key in self.PROFILE_KEYS.items():
+                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                             (key, getattr(profile, field_name).strip()))
 
     @property
     def facilitator(self) -> str:

@@ -122,7 +122,7 @@ class TokenResponse(Shape):
 
 ErrorCode = Literal[
     "client_reset", "reset", "protocol_mismatch", "too_large", "invalid", "unauthorized", "forbidden",
-    "rate_limited", "not_found", "unavailable",
+    "rate_limited", "not_found", "unavailable", "internal",
 ]
 
 
@@ -132,3 +132,59 @@ class ErrorBody(Shape):
     error: ErrorCode
     message: str
     detail: Any = None
+
+
+# -- server status and supervisor reports (added with the central server) -------------------
+
+class HealthStatus(Shape):
+    status: Literal["ok"]
+    database: Literal["ok"]
+
+
+class VersionInfo(Shape):
+    app: str
+    protocol: int
+    schema_revision: str
+
+
+class ModeTotals(Shape):
+    visits: int
+    hours: float
+
+
+class PracticeIntensity(Shape):
+    practice_id: str
+    name: str
+    status: str
+    facilitators: list[str]
+    visits: int
+    hours: float
+    in_person_hours: float
+    by_mode: dict[str, ModeTotals]
+    planned_visits: int | None
+    planned_hours: float | None
+    visits_pct_of_plan: float | None
+    hours_pct_of_plan: float | None
+    first_contact: str | None
+    last_contact: str | None
+    months_active: float
+    days_since_last_contact: int | None
+    strategies_selected: int
+    strategies_implemented: int
+    strategies_total: int
+
+
+class FacilitatorIntensity(Shape):
+    facilitator: str
+    practices: int
+    visits: int
+    hours: float
+    by_mode: dict[str, ModeTotals]
+    last_contact: str | None
+    days_since_last_contact: int | None
+
+
+class IntensityReport(Shape):
+    today: str
+    practices: list[PracticeIntensity]
+    facilitators: list[FacilitatorIntensity]

@@ -1,0 +1,104 @@
+"""Render every screen of the desktop app with demo data to PNG files in docs/screenshots/.
+
+    QT_QPA_PLATFORM=offscreen python docs/tools/screenshots.py
+
+Uses a throwaway data folder and a fixed date, so the pictures are the same on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+OUT = REPO / "docs" / "screenshots"
+TODAY = date(2026, 3, 18)
+SIZE = QSize(1280, 820)
+
+
+def settle(app: QApplication, ctx, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end or ctx.ops.is_busy:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    from facilitator_app.core.demo import generate
+    from facilitator_app.ui.app import build, shutdown
+    from facilitator_app.ui.dialogs.first_start import FirstStartDialog
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="ffk-shots-"))
+    ctx, window = build(data_dir, app=app, today=lambda: TODAY, start_sync=False)
+    ctx.open_file = lambda path: None
+    shots: list[Path] = []
+
+    def shot(widget, name: str) -> None:
+        settle(app, ctx)
+        path = OUT / f"{name}.png"
+        widget.grab().save(str(path))
+        shots.append(path)
+
+    window.resize(SIZE)
+    window.show()
+    first = FirstStartDialog(window)
+    first.show()
+    shot(first, "first-start")
+    first.close()
+
+    objs = generate(practices=14, months=12, seed=7, today=TODAY, toolkit=ctx.toolkit)
+    ctx.store.bulk_insert(objs, outbox=False)
+    ctx.store.set_meta("demo", "1")
+    window.show_view(window.TODAY)
+    window.today.refresh()
+    shot(window, "today")
+    window.show_view(window.PRACTICES)
+    window.practices.refresh()
+    shot(window, "practices")
+    summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: -s.visits)
+    window.open_practice(summaries[0].id)
+    settle(app, ctx)
+    for index, name in enumerate(("practice-profile", "practice-plan", "practice-checklist", "practice-visits",
+                                  "practice-measures")):
+        window.practice.tabs.setCurrentIndex(index)
+        shot(window, name)
+    window.new_visit(summaries[0].id)
+    settle(app, ctx, 0.5)
+    form = window.visit_forms[-1]
+    selected = [sid for sid, row in sorted(form.strategy_rows.items(), key=lambda kv: kv[1])][:2]
+    form.set_strategy(selected[0], worked=True, after="implemented", note="Standing order signed")
+    form.set_strategy(selected[1], worked=True)
+    row = form.add_next_step("Share the March BP registry with the care team", "Office manager", "2026-03-31")
+    form.notes.setPlainText("Reviewed the hypertension registry with the MA team; agreed on a repeat-BP standing order.")
+    form.resize(1000, 900)
+    shot(form, "visit-form")
+    form.discard()
+    window.show_view(window.TOOLKIT)
+    window.toolkit.search.setText("quitline")
+    shot(window, "toolkit")
+    window.toolkit.search.clear()
+    window.show_view(window.SYNC_ISSUES)
+    shot(window, "sync-issues")
+    window.show_view(window.SETTINGS)
+    shot(window, "settings")
+    window.close()
+    shutdown(ctx)
+    for p in shots:
+        print(p.relative_to(REPO))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Queries for cooperatives, users, tokens, login attempts, assignments and the audit trail.
+
+Handlers and CLI commands call these; they never write SQL themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+
+from ..core.errors import FieldKitError
+from . import tables as t
+from .clock import now_ms
+from .security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash
+
+ROLES = ("facilitator", "supervisor", "admin")
+
+
+class AdminError(FieldKitError):
+    """An account operation that cannot be done; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    cooperative_id: int | None
+    cooperative: str | None
+    disabled: bool
+    scope_epoch: int
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+
+def _user_query():  # type: ignore[no-untyped-def]
+    return (select(t.users.c.id, t.users.c.name, t.users.c.role, t.users.c.cooperative_id,
+                   t.cooperatives.c.name.label("cooperative"), t.users.c.disabled, t.users.c.scope_epoch)
+            .select_from(t.users.outerjoin(t.cooperatives, t.users.c.cooperative_id == t.cooperatives.c.id)))
+
+
+def _user(row: Any) -> User:
+    return User(row.id, row.name, row.role, row.cooperative_id, row.cooperative, bool(row.disabled), row.scope_epoch)
+
+
+def audit(conn: Connection, actor: str, action: str, **detail: Any) -> None:
+    conn.execute(insert(t.audit).values(at_ms=now_ms(), actor=actor, action=action,
+                                        detail=json.dumps(detail, ensure_ascii=False, default=str)))
+
+
+# -- cooperatives ----------------------------------------------------------------------------
+
+def add_cooperative(conn: Connection, name: str, *, actor: str = "admin-cli") -> int:
+    name = name.strip()
+    if not name:
+        raise AdminError("A cooperative needs a name.")
+    if len(name) > 200:
+        raise AdminError("A cooperative name can be at most 200 characters.")
+    if conn.execute(select(t.cooperatives.c.id).where(t.cooperatives.c.name == name)).first():
+        raise AdminError(f"There is already a cooperative called {name!r}.")
+    cid = conn.execute(insert(t.cooperatives).values(name=name, created_ms=now_ms())).inserted_primary_key[0]
+    audit(conn, actor, "cooperative.add", name=name)
+    return int(cid)
+
+
+def cooperative_id(conn: Connection, name: str) -> int:
+    row = conn.execute(select(t.cooperatives.c.id).where(t.cooperatives.c.name == name)).first()
+    if row is None:
+        known = [r[0] for r in conn.execute(select(t.cooperatives.c.name).order_by(t.cooperatives.c.name))]
+        hint = f" Known cooperatives: {', '.join(known)}." if known else " Create one with `cooperative add NAME`."
+        raise AdminError(f"There is no cooperative called {name!r}.{hint}")
+    return int(row[0])
+
+
+def list_cooperatives(conn: Connection) -> list[str]:
+    return [r[0] for r in conn.execute(select(t.cooperatives.c.name).order_by(t.cooperatives.c.name))]
+
+
+# -- users -----------------------------------------------------------------------------------
+
+def add_user(conn: Connection, name: str, *, role: str, cooperative: str | None, password: str,
+             actor: str = "admin-cli") -> User:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AdminError("A user name must be 1 to 200 characters.")
+    if role not in ROLES:
+        raise AdminError(f"Role must be one of: {', '.join(ROLES)} (got {role!r}).")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    if role != "admin" and not cooperative:
+        raise AdminError(f"A {role} belongs to a cooperative: add --cooperative NAME.")
+    coop_id = cooperative_id(conn, cooperative) if cooperative else None
+    if conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first():
+        raise AdminError(f"There is already a user called {name!r}.")
+    conn.execute(insert(t.users).values(name=name, role=role, cooperative_id=coop_id,
+                                        password_hash=hash_password(password), disabled=False,
+                                        scope_epoch=1, created_ms=now_ms()))
+    audit(conn, actor, "user.add", name=name, role=role, cooperative=cooperative)
+    return get_user(conn, name)
+
+
+def find_user(conn: Connection, name: str) -> tuple[User, str] | None:
+    """The user and their password hash, or None."""
+    row = conn.execute(_user_query().add_columns(t.users.c.password_hash).where(t.users.c.name == name)).first()
+    return (_user(row), row.password_hash) if row else None
+
+
+def get_user(conn: Connection, name: str) -> User:
+    row = conn.execute(_user_query().where(t.users.c.name == name)).first()
+    if row is None:
+        raise AdminError(f"There is no user called {name!r}.")
+    return _user(row)
+
+
+def user_by_id(conn: Connection, user_id: int) -> User:
+    return _user(conn.execute(_user_query().where(t.users.c.id == user_id)).one())
+
+
+def list_users(conn: Connection) -> list[User]:
+    return [_user(r) for r in conn.execute(_user_query().order_by(t.users.c.name))]
+
+
+def set_disabled(conn: Connection, name: str, disabled: bool, *, actor: str = "admin-cli") -> None:
+    user = get_user(conn, name)
+    conn.execute(update(t.users).where(t.users.c.id == user.id).values(disabled=disabled))
+    audit(conn, actor, "user.disable" if disabled else "user.enable", name=name)
+
+
+def set_password(conn: Connection, name: str, password: str, *, actor: str = "admin-cli") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    user = get_user(conn, name)
+    conn.execute(update(t.users).where(t.users.c.id == user.id).values(password_hash=hash_password(password)))
+    audit(conn, actor, "user.password", name=name)
+
+
+# -- tokens and login attempts ---------------------------------------------------------------
+
+def issue_token(conn: Connection, user: User, *, days: int) -> tuple[str, int]:
+    token = new_token()
+    now = now_ms()
+    expires = now + days * 86_400_000
+    conn.execute(insert(t.tokens).values(token_hash=token_hash(token), user_id=user.id, created_ms=now,
+                                         expires_ms=expires, revoked=False))
+    return token, expires
+
+
+def user_for_token(conn: Connection, token: str) -> User | None:
+    """The token's user if the token is known, unexpired, unrevoked and the user is enabled."""
+    row = conn.execute(
+        _user_query().add_columns(t.tokens.c.expires_ms, t.tokens.c.revoked)
+        .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
+        .where(t.tokens.c.token_hash == token_hash(token))).first()
+    if row is None or row.revoked or row.expires_ms <= now_ms() or row.disabled:
+        return None
+    return _user(row)
+
+
+def revoke_tokens(conn: Connection, name: str, *, actor: str = "admin-cli") -> int:
+    user = get_user(conn, name)
+    count = conn.execute(update(t.tokens).where(and_(t.tokens.c.user_id == user.id, t.tokens.c.revoked.is_(False)))
+                         .values(revoked=True)).rowcount
+    audit(conn, actor, "token.revoke", name=name, tokens=count)
+    return int(count or 0)
+
+
+def recent_failures(conn: Connection, *, username: str, address: str, window_ms: int = 60_000) -> tuple[int, int]:
+    since = now_ms() - window_ms
+    by_user = conn.execute(select(func.count()).select_from(t.login_attempts).where(
+        and_(t.login_attempts.c.username == username, t.login_attempts.c.at_ms > since))).scalar_one()
+    by_address = conn.execute(select(func.count()).select_from(t.login_attempts).where(
+        and_(t.login_attempts.c.address == address, t.login_attempts.c.at_ms > since))).scalar_one()
+    return int(by_user), int(by_address)
+
+
+def record_failure(conn: Connection, *, username: str, address: str) -> None:
+    now = now_ms()
+    conn.execute(insert(t.login_attempts).values(username=username[:200], address=address[:100], at_ms=now))
+    # Keep the table small: failures older than a day no longer matter to the limit.
+    conn.execute(delete(t.login_attempts).where(t.login_attempts.c.at_ms < now - 86_400_000))
+
+
+# -- practices and assignments ---------------------------------------------------------------
+
+_PRACTICE_COOP = select(t.practices.c.cooperative_id).where(t.practices.c.id == bindparam("p"))
+
+
+def practice_cooperative(conn: Connection, practice_id: str) -> int | None:
+    return conn.execute(_PRACTICE_COOP, {"p": practice_id}).scalar()
+
+
+def assign(conn: Connection, user_name: str, practice_ids: Iterable[str], *, actor: str = "admin-cli") -> int:
+    """Assign practices to a facilitator (all-or-nothing) and bump their scope epoch."""
+    user = get_user(conn, user_name)
+    ids = list(dict.fromkeys(practice_ids))
+    if user.role != "facilitator":
+        raise AdminError(f"{user.name} is a {user.role}; only facilitators are assigned practices "
+                         "(supervisors see their whole cooperative).")
+    problems = []
+    for pid in ids:
+        coop = practice_cooperative(conn, pid)
+        if coop is None:
+            problems.append(f"there is no practice with id {pid!r}")
+        elif coop != user.cooperative_id:
+            problems.append(f"practice {pid!r} belongs to another cooperative")
+    if problems:
+        raise AdminError("Nothing was assigned: " + "; ".join(problems) + ".")
+    existing = {r[0] for r in conn.execute(select(t.assignments.c.practice_id).where(t.assignments.c.user_id == user.id))}
+    new = [pid for pid in ids if pid not in existing]
+    if new:
+        conn.execute(insert(t.assignments), [{"user_id": user.id, "practice_id": pid, "assigned_ms": now_ms()}
+                                             for pid in new])
+        bump_scope_epoch(conn, user.id)
+    audit(conn, actor, "assign", user=user.name, practices=new)
+    return len(new)
+
+
+def unassign(conn: Connection, user_name: str, practice_ids: Iterable[str], *, actor: str = "admin-cli") -> int:
+    user = get_user(conn, user_name)
+    ids = list(dict.fromkeys(practice_ids))
+    count = conn.execute(delete(t.assignments).where(and_(t.assignments.c.user_id == user.id,
+                                                          t.assignments.c.practice_id.in_(ids)))).rowcount or 0
+    if count:
+        bump_scope_epoch(conn, user.id)
+    audit(conn, actor, "unassign", user=user.name, practices=ids, removed=count)
+    return int(count)
+
+
+def bump_scope_epoch(conn: Connection, user_id: int) -> None:
+    conn.execute(update(t.users).where(t.users.c.id == user_id).values(scope_epoch=t.users.c.scope_epoch + 1))
+
+
+def assigned_practices(conn: Connection, user_id: int) -> list[str]:
+    return [r[0] for r in conn.execute(select(t.assignments.c.practice_id)
+                                       .where(t.assignments.c.user_id == user_id).order_by(t.assignments.c.practice_id))]
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+def audit_entries(conn: Connection, since_ms: int | None = None) -> list[dict[str, Any]]:
+    q = select(t.audit).order_by(t.audit.c.id)
+    if since_ms is not None:
+        q = q.where(t.audit.c.at_ms >= since_ms)
+    return [{"at_ms": r.at_ms, "actor": r.actor, "action": r.action, "detail": json.loads(r.detail)}
+            for r in conn.execute(q)]
+
+

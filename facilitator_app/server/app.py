@@ -1,0 +1,51 @@
+"""The FastAPI application: `create_app(settings)` for tests and `app_from_env()` for uvicorn workers."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from .. import __version__
+from .db import make_engine
+from .errors import install_handlers
+from .limits import BodyLimit
+from .migrate import require_current
+from .routes import auth, reports, status, sync
+from .settings import Settings
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    engine = engine or make_engine(settings)
+    require_current(engine)  # never serve an unmigrated or newer database
+    return _build(settings, engine)
+
+
+def openapi_document() -> dict:
+    """The API contract, without a database (for schema tests and client code generation)."""
+    return _build(Settings(database_url="sqlite://"), None).openapi()
+
+
+def _build(settings: Settings, engine: Engine | None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(title="Facilitator Field Kit server", version=__version__, lifespan=lifespan,
+                  description="Accounts, assignment-scoped practice records and the push/pull sync API.")
+    app.state.settings = settings
+    app.state.engine = engine
+    install_handlers(app)
+    for module in (auth, sync, reports, status):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory`: each worker process builds its own engine from the environment."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,26 @@
+"""Server time in the units the tables use, and the server's hybrid logical clock."""
+
+from __future__ import annotations
+
+import time
+
+from ..core.hlc import Timestamp
+
+SERVER_NODE = "server"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def server_hlc(*seen: str) -> str:
+    """A clock at least as late as server time and every clock in `seen`, for clients to observe."""
+    best = str(Timestamp(now_ms(), 0, SERVER_NODE))
+    for clock in seen:
+        if clock and clock > best:
+            try:
+                ts = Timestamp.parse(clock)
+            except ValueError:
+                continue
+            best = str(Timestamp(ts.wall_ms, ts.counter + 1, SERVER_NODE))
+    return best

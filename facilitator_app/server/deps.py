@@ -1,0 +1,43 @@
+"""FastAPI dependencies: the engine, settings, and the signed-in user (`CurrentUser`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+
+from .accounts import User, user_for_token
+from .errors import ApiError
+from .settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/v1/token")
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def current_user(engine: EngineDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    """The token's user; 401 for a missing, unknown, expired or revoked token or a disabled user."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise ApiError(401, "unauthorized", "Sign in first: this request has no bearer token.")
+    with engine.connect() as conn:
+        user = user_for_token(conn, credentials.credentials)
+    if user is None:
+        raise ApiError(401, "unauthorized", "Your sign-in has expired or was revoked, or your account is disabled. "
+                       "Sign in again.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]

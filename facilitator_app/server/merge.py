@@ -1,0 +1,191 @@
+"""Field-level last-writer-wins merge and record validation, with no SQL (unit-testable).
+
+Each field is a register whose winner is the higher hybrid logical clock, so every server
+worker picks the same winner whatever order pushes arrive in. A write whose `base` (the clock
+of the value the user saw) differs from the current clock, with a different value, is a
+conflict: both values and authors are kept, the winner is still chosen by clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from datetime import date, time
+from typing import Any
+
+from ..core.codec import entity_fields, from_record
+from ..core.errors import ValidationError
+from ..core.model import ENTITY_TYPES, ChecklistItem, FacilitationPlan, Visit, checklist_id
+from ..core.toolkit import Toolkit
+
+DELETED = "deleted"
+
+
+class Rejected(Exception):
+    """A mutation that can never be applied; the message is stored and shown to its author."""
+
+
+@dataclass
+class StoredRow:
+    data: dict[str, Any]
+    clocks: dict[str, str]
+    editors: dict[str, str]
+    author: str
+    practice_id: str
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.data.get(DELETED, False))
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    field: str
+    base_clock: str | None
+    winner_value: Any
+    winner_author: str
+    winner_clock: str
+    loser_value: Any
+    loser_author: str
+    loser_clock: str
+
+
+@dataclass
+class MergeResult:
+    row: StoredRow
+    won: list[str] = field(default_factory=list)
+    conflicts: list[FieldConflict] = field(default_factory=list)
+
+
+def allowed_fields(entity: str) -> frozenset[str]:
+    return frozenset(entity_fields(entity)) | {DELETED}
+
+
+def check_put_shape(entity: str, row_id: str, practice_id: str, fields: dict[str, Any]) -> None:
+    """Refuse unknown fields and ids that contradict the mutation, before anything is merged."""
+    if not fields:
+        raise Rejected("The change carries no fields.")
+    unknown = sorted(set(fields) - allowed_fields(entity))
+    if unknown:
+        raise Rejected(f"Unknown field(s) for a {entity.replace('_', ' ')}: {', '.join(unknown)}.")
+    if "id" in fields and fields["id"] != row_id:
+        raise Rejected("The record's id does not match the change's id.")
+    if "practice_id" in fields and fields["practice_id"] != practice_id:
+        raise Rejected("A record cannot be moved to another practice.")
+    if entity in ("practice", "plan") and row_id != practice_id:
+        raise Rejected(f"A {entity}'s id must equal its practice id.")
+    if DELETED in fields and not isinstance(fields[DELETED], bool):
+        raise Rejected("'deleted' must be true or false.")
+
+
+def merge_put(current: StoredRow | None, *, row_id: str, practice_id: str, fields: dict[str, Any],
+              base: dict[str, str | None], hlc: str, user: str) -> MergeResult:
+    """Apply one put to the current row (or create it), field by field."""
+    if current is None:
+        data = {"id": row_id, "practice_id": practice_id, DELETED: False}
+        data.update({k: v for k, v in fields.items() if k not in ("id", "practice_id")})
+        clocks = {k: hlc for k in fields if k != "id"}
+        clocks.setdefault(DELETED, hlc)
+        editors = {k: user for k in clocks}
+        return MergeResult(StoredRow(data, clocks, editors, user, practice_id), won=sorted(clocks))
+    row = StoredRow(dict(current.data), dict(current.clocks), dict(current.editors), current.author,
+                    current.practice_id)
+    result = MergeResult(row)
+    for name, value in fields.items():
+        if name in ("id", "practice_id"):
+            continue
+        cur_clock = row.clocks.get(name)
+        cur_value = row.data.get(name)
+        seen = base.get(name)
+        incoming_wins = cur_clock is None or hlc > cur_clock
+        if cur_clock is not None and seen != cur_clock and value != cur_value:
+            if incoming_wins:
+                result.conflicts.append(FieldConflict(name, seen, value, user, hlc, cur_value,
+                                                      row.editors.get(name, current.author), cur_clock))
+            else:
+                result.conflicts.append(FieldConflict(name, seen, cur_value, row.editors.get(name, current.author),
+                                                      cur_clock, value, user, hlc))
+        if incoming_wins:
+            row.data[name] = value
+            row.clocks[name] = hlc
+            row.editors[name] = user
+            result.won.append(name)
+    return result
+
+
+def validate_row(entity: str, data: dict[str, Any], toolkit: Toolkit) -> None:
+    """Build the domain object from the merged row and run its validation; raise Rejected."""
+    cls = ENTITY_TYPES[entity]
+    missing = [f.name for f in dataclasses.fields(cls)
+               if f.name not in data and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise Rejected(f"A new {entity.replace('_', ' ')} needs: {', '.join(missing)}.")
+    try:
+        obj = from_record(cls, data)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise Rejected(f"Invalid value: {exc}") from None
+    problems = list(_type_problems(cls, obj, ""))
+    if problems:
+        raise Rejected("Invalid value: " + "; ".join(problems[:5]))
+    try:
+        if isinstance(obj, (Visit, FacilitationPlan)):
+            obj.validate(toolkit.ids)
+        elif isinstance(obj, ChecklistItem):
+            if obj.strategy_id not in toolkit.ids:
+                raise Rejected(f"Unknown strategy {obj.strategy_id!r} (not in toolkit {toolkit.version}).")
+            if data["id"] != checklist_id(obj.practice_id, obj.strategy_id):
+                raise Rejected("A checklist item's id must be '<practice id>:<strategy id>'.")
+            obj.validate(len(toolkit.get(obj.strategy_id).steps))
+        else:
+            obj.validate()
+    except ValidationError as exc:
+        raise Rejected(str(exc)) from None
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise Rejected(f"Invalid value: {exc}") from None
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _type_problems(kind: Any, value: Any, where: str) -> typing.Iterator[str]:
+    """Every value whose JSON type does not match the model (e.g. a number where text belongs)."""
+    if dataclasses.is_dataclass(kind):
+        hints = _hints(kind)
+        for f in dataclasses.fields(kind):
+            yield from _type_problems(hints[f.name], getattr(value, f.name), f"{where}{f.name}")
+        return
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return
+        kind = next(a for a in typing.get_args(kind) if a is not type(None))
+        yield from _type_problems(kind, value, where)
+        return
+    if origin is list:
+        if not isinstance(value, list):
+            yield f"{where} must be a list"
+            return
+        (inner,) = typing.get_args(kind)
+        for i, item in enumerate(value):
+            yield from _type_problems(inner, item, f"{where}[{i}].")
+        return
+    label = where.rstrip(".")
+    ok = {
+        str: lambda v: isinstance(v, str),
+        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+        float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        bool: lambda v: isinstance(v, bool),
+        date: lambda v: isinstance(v, date),
+        time: lambda v: isinstance(v, time),
+    }.get(kind)
+    if ok is not None and not ok(value):
+        yield f"{label} must be {_KIND_NAMES.get(kind, 'a valid value')}"
+
+
+_KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
+               date: "a date like 2026-11-01", time: "a time like 09:30"}

@@ -1,0 +1,74 @@
+"""`POST /sync/v1/pull`: rows in the user's scope newer than the cursor, in one snapshot.
+
+Pages are ordered by version and the limit is soft: a page never splits one version's rows,
+so a client that stores the page's cursor has every row of every version up to it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, Engine, and_, select
+
+from ..sync.protocol import PullRequest, PullResponse, RowChange
+from . import tables as t
+from .accounts import User, user_by_id
+from .clock import server_hlc
+from .db import read_tx
+from .errors import ApiError
+from .records import published_version
+from .scope import readable_practice_ids
+from .versions import COUNTER, Versions
+
+_COLUMNS = (t.rows.c.entity, t.rows.c.id, t.rows.c.practice_id, t.rows.c.sv, t.rows.c.data, t.rows.c.clocks,
+            t.rows.c.deleted, t.rows.c.author)
+
+
+def pull(engine: Engine, user: User, req: PullRequest, *, versions: Versions = COUNTER) -> PullResponse:
+    with read_tx(engine) as conn:
+        user = user_by_id(conn, user.id)  # this snapshot's scope epoch
+        if req.scope_epoch is not None and req.scope_epoch != user.scope_epoch:
+            raise ApiError(409, "reset", "Your practice assignments changed: the app must download your "
+                           "practices again (unsent changes are kept).", {"scope_epoch": user.scope_epoch})
+        high_water = versions.high_water(conn)
+        if req.cursor > high_water:
+            raise ApiError(409, "reset", "The server does not know this sync position (was the server restored "
+                           "from a backup?): the app must download your practices again.",
+                           {"scope_epoch": user.scope_epoch})
+        last_mutation_id = _last_mutation_id(conn, user, req.client_id)
+        rows, has_more = _page(conn, user, req.cursor, req.limit)
+        cursor = rows[-1].sv if has_more else max(high_water, rows[-1].sv if rows else req.cursor)
+        changes = [RowChange(entity=r.entity, id=r.id, practice_id=r.practice_id, version=r.sv,
+                             fields=json.loads(r.data), clocks=json.loads(r.clocks), deleted=bool(r.deleted),
+                             author=r.author) for r in rows]
+        toolkit_version = published_version(conn, user.cooperative_id)
+    newest = max((max(c.clocks.values(), default="") for c in changes), default="")
+    return PullResponse(cursor=cursor, has_more=has_more, last_mutation_id=last_mutation_id,
+                        server_hlc=server_hlc(newest), scope_epoch=user.scope_epoch,
+                        toolkit_version=toolkit_version, changes=changes)
+
+
+def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
+    row = conn.execute(select(t.clients.c.user_id, t.clients.c.last_mutation_id)
+                       .where(t.clients.c.client_id == client_id)).first()
+    if row is None:
+        return 0
+    if row.user_id != user.id:
+        raise ApiError(403, "forbidden", "This installation is registered to another user. Sign out and sign in "
+                       "again so the app starts a separate database for you.")
+    return int(row.last_mutation_id)
+
+
+def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, bool]:
+    in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
+    order = (t.rows.c.sv, t.rows.c.entity, t.rows.c.id)
+    rows = conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv > cursor))
+                        .order_by(*order).limit(limit + 1)).all()
+    if len(rows) <= limit:
+        return rows, False
+    last_sv = rows[limit - 1].sv
+    page = [r for r in rows[:limit] if r.sv < last_sv]
+    # The whole of the last version, however many rows it has (never split a version).
+    page += conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv == last_sv)).order_by(*order)).all()
+    has_more = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > last_sv)).limit(1)).first() is not None
+    return page, has_more

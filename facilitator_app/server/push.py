@@ -1,0 +1,224 @@
+"""`POST /sync/v1/push`: apply a client's numbered mutations in one transaction.
+
+Order inside the transaction (see docs/server.md): bump the version counter first, bind the
+client to the user, then for each mutation skip what was already seen (a different uuid there
+means a copied database: 409 client_reset), stop at a gap, otherwise authorize, merge, validate
+and log. A refused mutation is logged as `rejected` and counts as processed, so it never blocks
+the queue behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ..core.hlc import Timestamp
+from ..core.toolkit import Toolkit
+from ..sync.protocol import Mutation, MutationResult, PushRequest, PushResponse
+from . import tables as t
+from .accounts import User, practice_cooperative
+from .clock import now_ms, server_hlc
+from .db import write_tx
+from .errors import ApiError
+from .merge import Rejected, StoredRow, check_put_shape, merge_put, validate_row
+from .records import (
+    load_rows,
+    log_entry,
+    log_mutation,
+    log_mutations,
+    logged_mutation,
+    record_conflicts,
+    save_rows,
+    toolkit_for,
+)
+from .scope import SUPERVISOR_ENTITIES, write_refusal
+from .settings import CLOCK_SKEW_LIMIT_MS
+from .versions import COUNTER, Versions
+
+
+@dataclass
+class _Ctx:
+    conn: Connection
+    user: User
+    client_id: str
+    version: int
+    versions: Versions
+    skew_limit_ms: int
+    clocks_seen: list[str]
+    toolkits: dict[int | None, Toolkit] = field(default_factory=dict)
+    coops: dict[str, int | None] = field(default_factory=dict)
+    refusals: dict[tuple[str, bool], str | None] = field(default_factory=dict)
+    rows: dict[tuple[str, str], StoredRow] = field(default_factory=dict)
+    in_db: set[tuple[str, str]] = field(default_factory=set)
+    dirty: dict[tuple[str, str], None] = field(default_factory=dict)
+    logs: list[dict] = field(default_factory=list)
+
+    def coop_of(self, practice_id: str) -> int | None:
+        if practice_id not in self.coops:
+            self.coops[practice_id] = practice_cooperative(self.conn, practice_id)
+        return self.coops[practice_id]
+
+    def refusal(self, entity: str, practice_id: str, coop: int | None) -> str | None:
+        key = (practice_id, entity in SUPERVISOR_ENTITIES)
+        if key not in self.refusals:
+            self.refusals[key] = write_refusal(self.conn, self.user, entity=entity, practice_id=practice_id,
+                                               practice_coop=coop)
+        return self.refusals[key]
+
+    def pending_log(self, mutation_id: int) -> tuple[str, str, str | None] | None:
+        """(uuid, outcome, reason) of a mutation processed earlier in this push, not yet inserted."""
+        for e in self.logs:
+            if e["mutation_id"] == mutation_id:
+                return e["uuid"], e["outcome"], e["reason"]
+        return None
+
+    def flush(self) -> None:
+        """Write every row this push changed, then the batched log entries."""
+        new, changed = [], []
+        for key in self.dirty:
+            sv = self.versions.for_row(self.conn, self.version)
+            (changed if key in self.in_db else new).append((key[0], key[1], self.rows[key], sv))
+        save_rows(self.conn, new, changed)
+        log_mutations(self.conn, self.logs)
+
+    def toolkit(self, cooperative_id: int | None) -> Toolkit:
+        """Looked up once per push and cooperative, not once per mutation."""
+        if cooperative_id not in self.toolkits:
+            self.toolkits[cooperative_id] = toolkit_for(self.conn, cooperative_id)
+        return self.toolkits[cooperative_id]
+
+
+def apply_push(engine: Engine, user: User, req: PushRequest, *, versions: Versions = COUNTER,
+               skew_limit_ms: int = CLOCK_SKEW_LIMIT_MS,
+               before_commit: Callable[[Connection], None] | None = None) -> PushResponse:
+    """Apply a push; `before_commit` lets the concurrency test hold the transaction open."""
+    with write_tx(engine) as conn:
+        version = versions.begin_push(conn)
+        last = _bind_client(conn, user, req.client_id)
+        ctx = _Ctx(conn, user, req.client_id, version, versions, skew_limit_ms, [])
+        ctx.rows = load_rows(conn, [(m.args.entity, m.args.id) for m in req.mutations if m.id > last])
+        ctx.in_db = set(ctx.rows)
+        results: list[MutationResult] = []
+        for m in req.mutations:
+            if m.id <= last:
+                logged = ctx.pending_log(m.id) or logged_mutation(conn, req.client_id, m.id)
+                if logged is not None and logged[0] != m.uuid:
+                    raise ApiError(409, "client_reset",
+                                   f"Change #{m.id} from this installation was already received with different "
+                                   "contents: this database looks like a copy of another installation. "
+                                   "The app must register again as a new installation.",
+                                   {"mutation_id": m.id})
+                outcome, reason = (logged[1], logged[2]) if logged else ("superseded", "Already received.")
+                results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))  # type: ignore[arg-type]
+                continue
+            if m.id != last + 1:
+                break  # a gap: the missing mutation must arrive first
+            outcome, reason = _apply_one(ctx, m)
+            results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))  # type: ignore[arg-type]
+            last = m.id
+        ctx.flush()
+        conn.execute(update(t.clients).where(t.clients.c.client_id == req.client_id)
+                     .values(last_mutation_id=last, last_seen_ms=now_ms()))
+        if before_commit is not None:
+            before_commit(conn)
+    return PushResponse(last_mutation_id=last, server_hlc=server_hlc(*ctx.clocks_seen), results=results)
+
+
+def _bind_client(conn: Connection, user: User, client_id: str) -> int:
+    row = conn.execute(select(t.clients.c.user_id, t.clients.c.last_mutation_id)
+                       .where(t.clients.c.client_id == client_id).with_for_update()).first()
+    if row is None:
+        now = now_ms()
+        conn.execute(insert(t.clients).values(client_id=client_id, user_id=user.id, last_mutation_id=0,
+                                              created_ms=now, last_seen_ms=now))
+        return 0
+    if row.user_id != user.id:
+        raise ApiError(403, "forbidden", "This installation is registered to another user. Sign out and sign in "
+                       "again so the app starts a separate database for you.")
+    return int(row.last_mutation_id)
+
+
+def _clamp(ctx: _Ctx, hlc: str) -> tuple[str, str | None]:
+    """The clock to use, and the original if it was too far ahead of server time."""
+    try:
+        ts = Timestamp.parse(hlc)
+    except ValueError:
+        raise Rejected(f"The change's clock {hlc[:60]!r} is not a valid clock value.") from None
+    limit = now_ms() + ctx.skew_limit_ms
+    if ts.wall_ms > limit:
+        return str(Timestamp(now_ms(), ts.counter, ts.node)), hlc
+    return hlc, None
+
+
+def _apply_one(ctx: _Ctx, m: Mutation) -> tuple[str, str | None]:
+    conn, user, a = ctx.conn, ctx.user, m.args
+    args = a.model_dump(mode="json")
+    hlc, clamped_from = m.hlc, None
+    try:
+        hlc, clamped_from = _clamp(ctx, m.hlc)
+        check_put_shape(a.entity, a.id, a.practice_id, a.fields)
+        coop = ctx.coop_of(a.practice_id)
+        new_practice = coop is None and a.entity == "practice"
+        if coop is None and not new_practice:
+            raise Rejected(f"There is no practice {a.practice_id} on the server; its creation must sync first.")
+        if new_practice:
+            if user.role != "facilitator" or user.cooperative_id is None:
+                raise Rejected("Only facilitators can add practices from the app; ask an admin to import it.")
+        else:
+            refusal = ctx.refusal(a.entity, a.practice_id, coop)
+            if refusal:
+                raise Rejected(refusal)
+        current = ctx.rows.get((a.entity, a.id))
+        if current is not None:
+            if current.practice_id != a.practice_id:
+                raise Rejected("A record cannot be moved to another practice.")
+            if a.entity == "checklist_note":
+                _log(ctx, m, args, hlc, clamped_from, "superseded", "Notes are append-only; the first version is kept.")
+                return "superseded", "Notes are append-only; the first version is kept."
+            if a.entity == "visit" and current.author != user.name:
+                raise Rejected(f"Only {current.author}, who logged this visit, can change it.")
+        result = merge_put(current, row_id=a.id, practice_id=a.practice_id, fields=a.fields, base=a.base,
+                           hlc=hlc, user=user.name)
+        if result.won:
+            validate_row(a.entity, result.row.data, ctx.toolkit(coop if coop is not None else user.cooperative_id))
+    except Rejected as exc:
+        _log(ctx, m, args, hlc, clamped_from, "rejected", str(exc))
+        return "rejected", str(exc)
+    if new_practice:
+        now = now_ms()
+        conn.execute(insert(t.practices).values(id=a.id, cooperative_id=user.cooperative_id, created_by=user.name,
+                                                created_ms=now))
+        # The creator already holds the rows, so this assignment needs no scope reset.
+        conn.execute(insert(t.assignments).values(user_id=user.id, practice_id=a.id, assigned_ms=now))
+        ctx.coops[a.id] = user.cooperative_id
+        ctx.refusals[(a.id, False)] = ctx.refusals[(a.id, True)] = None
+    outcome = "applied_conflict" if result.conflicts and result.won else ("applied" if result.won else "superseded")
+    reason = None
+    if result.conflicts:
+        reason = "Also changed elsewhere: " + ", ".join(sorted({c.field for c in result.conflicts})) + "."
+    elif not result.won:
+        reason = "A newer change to the same field(s) is already on the server."
+    if result.won:
+        ctx.rows[(a.entity, a.id)] = result.row
+        ctx.dirty[(a.entity, a.id)] = None
+        ctx.clocks_seen.append(hlc)
+    if result.conflicts:
+        log_id = _log(ctx, m, args, hlc, clamped_from, outcome, reason, now=True)
+        record_conflicts(conn, result.conflicts, sv=ctx.version, log_id=log_id, entity=a.entity, row_id=a.id,
+                         practice_id=a.practice_id)
+    else:
+        _log(ctx, m, args, hlc, clamped_from, outcome, reason)
+    return outcome, reason
+
+
+def _log(ctx: _Ctx, m: Mutation, args: dict, hlc: str, clamped_from: str | None, outcome: str,
+         reason: str | None, *, now: bool = False) -> int | None:
+    """Queue a log entry for the batched insert, or insert it at once when its id is needed."""
+    entry = log_entry(client_id=ctx.client_id, mutation_id=m.id, uuid=m.uuid, user_id=ctx.user.id, sv=ctx.version,
+                      hlc=hlc[:120], clamped_from=clamped_from, args=args, outcome=outcome, reason=reason)
+    if now:
+        return log_mutation(ctx.conn, entry)
+    ctx.logs.append(entry)
+    return None

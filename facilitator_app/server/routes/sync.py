@@ -1,0 +1,60 @@
+"""`/sync/v1`: push, pull and the cooperative's published toolkit."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter
+
+from ...sync.protocol import (
+    MAX_MUTATIONS_PER_PUSH,
+    PROTOCOL_VERSION,
+    ErrorBody,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ToolkitDocument,
+)
+from ..deps import CurrentUser, EngineDep
+from ..errors import ApiError
+from ..pull import pull
+from ..push import apply_push
+from ..records import published_toolkit
+
+router = APIRouter(prefix="/sync/v1", tags=["sync"])
+
+_ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
+
+
+def _check_protocol(protocol: int) -> None:
+    if protocol != PROTOCOL_VERSION:
+        raise ApiError(426, "protocol_mismatch",
+                       f"This app speaks sync protocol {protocol}; the server speaks {PROTOCOL_VERSION}. "
+                       "Update the app (or ask the data team to update the server).",
+                       {"server_protocol": PROTOCOL_VERSION})
+
+
+@router.post("/push", response_model=PushResponse, responses=_ERRORS)
+def push(body: PushRequest, user: CurrentUser, engine: EngineDep) -> PushResponse:
+    _check_protocol(body.protocol)
+    if len(body.mutations) > MAX_MUTATIONS_PER_PUSH:
+        raise ApiError(413, "too_large", f"A push may carry at most {MAX_MUTATIONS_PER_PUSH} changes "
+                       f"(this one has {len(body.mutations)}); send the rest in the next push.")
+    return apply_push(engine, user, body)
+
+
+@router.post("/pull", response_model=PullResponse, responses=_ERRORS)
+def pull_changes(body: PullRequest, user: CurrentUser, engine: EngineDep) -> PullResponse:
+    _check_protocol(body.protocol)
+    return pull(engine, user, body)
+
+
+@router.get("/toolkit", response_model=ToolkitDocument, responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+def toolkit(user: CurrentUser, engine: EngineDep) -> ToolkitDocument:
+    with engine.connect() as conn:
+        found = published_toolkit(conn, user.cooperative_id)
+    if found is None:
+        raise ApiError(404, "not_found", "Your cooperative has not published a customized toolkit; "
+                       "the toolkit built into the app applies.")
+    return ToolkitDocument(version=found[1], document=json.loads(found[2]))

@@ -1,0 +1,51 @@
+"""Which practices a user may read and write. Every read and every mutation goes through here."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Select, and_, bindparam, select
+
+from . import tables as t
+from .accounts import User
+
+
+def readable_practice_ids(user: User) -> Select:
+    """A subquery of the practice ids the user may read.
+
+    Facilitators: their assigned practices. Supervisors: every practice of their cooperative.
+    Admins: their cooperative's practices, or every practice if they belong to none.
+    """
+    if user.role == "facilitator":
+        return select(t.assignments.c.practice_id).where(t.assignments.c.user_id == user.id)
+    if user.cooperative_id is None and user.role == "admin":
+        return select(t.practices.c.id)
+    return select(t.practices.c.id).where(t.practices.c.cooperative_id == user.cooperative_id)
+
+
+_ASSIGNED = select(t.assignments.c.user_id).where(
+    and_(t.assignments.c.user_id == bindparam("u"), t.assignments.c.practice_id == bindparam("p")))
+
+
+def is_assigned(conn: Connection, user: User, practice_id: str) -> bool:
+    return conn.execute(_ASSIGNED, {"u": user.id, "p": practice_id}).first() is not None
+
+
+SUPERVISOR_ENTITIES = frozenset({"checklist", "checklist_note"})
+
+
+def write_refusal(conn: Connection, user: User, *, entity: str, practice_id: str,
+                  practice_coop: int | None) -> str | None:
+    """Why this user may not write this entity of this practice, or None if they may.
+
+    A practice unknown to the server is handled by the caller (a facilitator creating it).
+    """
+    if user.role == "admin":
+        return "Admin accounts manage users and practices; records are edited by facilitators and supervisors."
+    if user.role == "supervisor":
+        if practice_coop != user.cooperative_id:
+            return f"Practice {practice_id} is not in your cooperative."
+        if entity not in SUPERVISOR_ENTITIES:
+            return "Supervisors may edit checklist items and add checklist notes only."
+        return None
+    if not is_assigned(conn, user, practice_id):
+        return f"Practice {practice_id} is not assigned to you; ask your supervisor to assign it."
+    return None

@@ -1,0 +1,206 @@
+"""One sync cycle: push the outbox until it is empty, then pull pages until there are no more.
+
+Why it is safe to stop anywhere: every step that changes the local database is one
+transaction (see store/sync_state.py), and the server skips mutation ids it has seen. A crash
+after a push but before its acknowledgement only means the same mutations are sent again and
+skipped; a crash in a page apply rolls the whole page back, cursor included. So the next cycle
+simply carries on from what is on disk.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..store import Store
+from ..core.toolkit import ToolkitError
+from ..store.sync_state import IncomingRow, MutationOutcome, SyncState
+from ..store.toolkit_source import installed_cooperative_version, save_cooperative_toolkit
+from . import protocol
+from .client import (
+    ClientResetError,
+    ResetRequiredError,
+    SyncClient,
+    SyncError,
+    TooLargeError,
+)
+
+CRASH_ENV = "FFK_TEST_CRASH_AT"
+CRASH_POINTS = ("after_local_commit", "mid_push", "after_push_response", "mid_page_apply")
+
+Progress = Callable[[str, int, int], None]
+
+
+class SyncCancelled(SyncError):
+    """The user pressed Cancel; everything done so far is kept."""
+
+
+def crash_point(name: str) -> None:
+    """A named place where the kill -9 tests end the process (only when FFK_TEST_CRASH_AT names it)."""
+    if os.environ.get(CRASH_ENV) == name:
+        os._exit(137)
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    pulled: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    push_requests: int = 0
+    pull_requests: int = 0
+    client_reset: bool = False
+    refetched: bool = False
+    cursor: int = 0
+    last_sync: str | None = None
+    toolkit_version: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class SyncEngine:
+    """Runs cycles for one store against one client. The hooks exist so tests can break it."""
+
+    max_batch = protocol.MAX_MUTATIONS_PER_PUSH
+    max_batch_bytes = protocol.MAX_PUSH_BYTES - 64 * 1024  # room for the envelope
+    pull_limit = protocol.MAX_PULL_LIMIT  # fewer round trips on a first sync; the server never splits a version
+
+    def __init__(self, store: Store, client: SyncClient, *, crash: Callable[[str], None] = crash_point):
+        self.store = store
+        self.state = SyncState(store)
+        self.client = client
+        self._crash = crash
+
+    def sync(self, *, progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> SyncReport:
+        report = SyncReport()
+        progress = progress or (lambda phase, done, total: None)
+        cancel = cancel or (lambda: False)
+        self.push_all(report, progress, cancel)
+        if self.state.meta().needs_refetch:
+            self.refetch(report, progress, cancel)
+        else:
+            try:
+                self.pull_all(report, progress, cancel)
+            except ResetRequiredError:
+                self.state.request_refetch()
+                self.refetch(report, progress, cancel)
+        self.update_toolkit(report)
+        report.cursor = self.state.meta().cursor
+        report.last_sync = self.state.record_sync_finished()
+        progress("done", 1, 1)
+        return report
+
+    # -- push -----------------------------------------------------------------------------
+
+    def push_all(self, report: SyncReport, progress: Progress, cancel: Callable[[], bool]) -> None:
+        total = self.state.pending_count()
+        done = 0
+        batch_size = self.max_batch
+        progress("push", 0, total)
+        while True:
+            if cancel():
+                raise SyncCancelled("Sync cancelled; what was sent so far is kept.")
+            batch = self.state.outbox_batch(max_count=batch_size, max_bytes=self.max_batch_bytes)
+            if not batch:
+                return
+            request = protocol.PushRequest(
+                protocol=protocol.PROTOCOL_VERSION, client_id=self.state.meta().client_id,
+                mutations=[protocol.Mutation(id=m.id, uuid=m.uuid, name=m.name, hlc=m.hlc, args=m.args) for m in batch])
+            try:
+                report.push_requests += 1
+                response = self.client.push(request)
+            except TooLargeError:
+                if batch_size == 1:
+                    raise
+                batch_size = max(1, len(batch) // 2)
+                continue
+            except ClientResetError:
+                self.state.renumber_for_new_client()
+                report.client_reset = True
+                report.messages.append("This database looked like a copy of another computer's, so it was given "
+                                       "a new identity; every unsent change was kept and is being sent.")
+                continue
+            self._crash("after_push_response")
+            summary = self.state.acknowledge_push(
+                response.last_mutation_id,
+                [MutationOutcome(r.id, r.outcome, r.reason) for r in response.results], response.server_hlc)
+            report.rejected += summary.rejected
+            report.conflicts += summary.conflicts
+            report.pushed += summary.acknowledged
+            done += summary.acknowledged
+            progress("push", done, max(total, done))
+            if summary.acknowledged == 0:
+                # The server stopped before our first mutation (a gap it cannot fill): never spin.
+                raise SyncError("The server did not accept the next change to send (its numbering does not "
+                                "match this computer's). Your changes are kept; please report this problem.")
+            self._crash("mid_push")
+
+    # -- pull -----------------------------------------------------------------------------
+
+    def _pull_pages(self, report: SyncReport, progress: Progress, cancel: Callable[[], bool], *, refetch: bool) -> None:
+        progress("refetch" if refetch else "pull", 0, 0)  # total unknown until the last page
+        while True:
+            if cancel():
+                raise SyncCancelled("Sync cancelled; every page received so far is kept.")
+            meta = self.state.meta()
+            cursor = (meta.refetch_cursor or 0) if refetch else meta.cursor
+            request = protocol.PullRequest(protocol=protocol.PROTOCOL_VERSION, client_id=meta.client_id, cursor=cursor,
+                                           scope_epoch=None if refetch else meta.scope_epoch, limit=self.pull_limit)
+            report.pull_requests += 1
+            page = self.client.pull(request)
+            if page.cursor < cursor:
+                raise SyncError(f"The server sent an older position ({page.cursor}) than this computer has "
+                                f"({cursor}); nothing was changed. Please report this problem.")
+            self.apply(page, refetch=refetch)
+            report.pulled += len(page.changes)
+            progress("refetch" if refetch else "pull", report.pulled, report.pulled + (1 if page.has_more else 0))
+            if not page.has_more:
+                return
+
+    def apply(self, page: protocol.PullResponse, *, refetch: bool) -> None:
+        rows = [IncomingRow(c.entity, c.id, c.practice_id, c.fields, c.clocks, c.deleted, c.author) for c in page.changes]
+        self.state.apply_page(rows, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
+                              server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
+                              toolkit_version=page.toolkit_version, refetch=refetch,
+                              during=lambda: self._crash("mid_page_apply"))
+
+    def update_toolkit(self, report: SyncReport) -> None:
+        """Fetch the cooperative's published toolkit when the server names a version we lack."""
+        wanted = self.store.get_meta("toolkit_version")
+        if not wanted or wanted == installed_cooperative_version(self.store):
+            return
+        document = self.client.toolkit()
+        try:
+            toolkit = save_cooperative_toolkit(self.store, document.document)
+        except ToolkitError as exc:
+            report.messages.append(f"The cooperative's toolkit {document.version} could not be used, so the "
+                                   f"current one stays: {exc}")
+            return
+        report.toolkit_version = toolkit.version
+        report.messages.append(f"Updated the toolkit to the cooperative's version {toolkit.version}.")
+
+    def pull_all(self, report: SyncReport, progress: Progress, cancel: Callable[[], bool]) -> None:
+        self._pull_pages(report, progress, cancel, refetch=False)
+
+    def refetch(self, report: SyncReport, progress: Progress, cancel: Callable[[], bool]) -> None:
+        """Fetch everything in scope into fresh tables and swap them in, keeping the outbox.
+
+        Resumable: the fresh tables and their cursor survive a crash, so a restarted app
+        continues the refetch instead of starting over."""
+        if self.state.meta().refetch_cursor is None:
+            self.state.begin_refetch()
+        for _attempt in range(3):
+            try:
+                self._pull_pages(report, progress, cancel, refetch=True)
+                break
+            except ResetRequiredError:
+                self.state.begin_refetch()  # assignments changed again mid-refetch: start over
+        else:
+            raise SyncError("The server kept changing what this account may see; try syncing again in a minute.")
+        self.state.swap_refetched()
+        report.refetched = True
+        report.messages.append("The practices assigned to you changed, so every record was fetched again; "
+                               "unsent changes were kept.")

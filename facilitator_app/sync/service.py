@@ -1,0 +1,196 @@
+"""The sync facade the GUI and the CLI share: sign in and out, sync, status, conflicts.
+
+Why one class: the login command and the GUI's sign-in dialog must behave identically (same
+keyring rules, same account switch, same messages), and so must "Sync now" and `facilitator-app
+sync`. It holds the open Store of the active account so the GUI can use the very same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..core.errors import FieldKitError
+from ..store import Store
+from ..store.accounts import Account, Accounts
+from ..store.sync_state import ConflictRecord, Quarantined, SyncState
+from .client import AuthError, SyncClient, normalize_server_url
+from .credentials import TokenPlace, TokenStore
+from .engine import Progress, SyncEngine, SyncReport
+
+ClientFactory = Callable[..., SyncClient]
+
+
+class NotSignedInError(FieldKitError):
+    """Sync needs a sign-in first."""
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    server_url: str
+    user: str
+    role: str
+    cooperative: str | None
+    database: Path
+    token_place: str | None  # e.g. "in the system keyring (SecretService)"; None when signed out
+    signed_in: bool
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    account: AccountInfo
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    signed_in: bool
+    server_url: str | None
+    user: str | None
+    pending: int
+    last_sync: str | None
+    conflicts: int
+    quarantined: int
+    cursor: int
+
+
+class SyncService:
+    def __init__(self, data_dir: Path | str, *, tokens: TokenStore | None = None,
+                 client_factory: ClientFactory = SyncClient, ca_bundle: str | None = None,
+                 engine_factory: Callable[[Store, SyncClient], SyncEngine] = SyncEngine,
+                 store: Store | None = None):
+        """`store`: an already open Store of the active account, so the GUI and sync share one
+        connection (and one lock) instead of opening the file twice."""
+        self.data_dir = Path(data_dir)
+        self.accounts = Accounts(self.data_dir)
+        self.tokens = tokens or TokenStore()
+        self._client_factory = client_factory
+        self._engine_factory = engine_factory
+        self.ca_bundle = ca_bundle
+        self._store: Store | None = store
+
+    # -- the active store -----------------------------------------------------------------
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.accounts.active_database())
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _client(self, server_url: str, token: str | None = None) -> SyncClient:
+        return self._client_factory(server_url, token=token, ca_bundle=self.ca_bundle)
+
+    # -- sign in / out --------------------------------------------------------------------
+
+    def sign_in(self, server_url: str, username: str, password: str) -> SignInResult:
+        """Check the password with the server, keep the token, and switch to the account's database."""
+        server_url = normalize_server_url(server_url)
+        client = self._client(server_url)
+        try:
+            answer = client.sign_in(username, password)
+        finally:
+            client.close()
+        user = answer.user.name
+        place = self.tokens.save(server_url, user, answer.access_token)
+        self.close()  # local.sqlite may be moved into the account
+        activation = self.accounts.activate(server_url, user, role=answer.user.role,
+                                            cooperative=answer.user.cooperative)
+        SyncState(self.store()).set_account(server_url=server_url, user=user)
+        messages = [m for m in (activation.message, place.warning) if m]
+        return SignInResult(self._info(activation.account, place), messages)
+
+    def sign_out(self) -> AccountInfo | None:
+        """Forget the token. The account's database and unsent changes stay on this computer."""
+        account = self.accounts.active()
+        if account is None:
+            return None
+        self.tokens.delete(account.server_url, account.user)
+        return self._info(account, None)
+
+    def account(self) -> AccountInfo | None:
+        account = self.accounts.active()
+        if account is None:
+            return None
+        return self._info(account, self.tokens.place(account.server_url, account.user))
+
+    def _info(self, account: Account, place: TokenPlace | None) -> AccountInfo:
+        return AccountInfo(account.server_url, account.user, account.role, account.cooperative,
+                           self.data_dir / account.file, place.description if place else None, place is not None)
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def sync_once(self, progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> SyncReport:
+        account = self.accounts.active()
+        if account is None:
+            raise NotSignedInError("Sign in to your cooperative's server first (facilitator-app login --server URL "
+                                   "--user NAME, or Settings > Account in the app).")
+        token = self.tokens.load(account.server_url, account.user)
+        if not token:
+            raise NotSignedInError(f"You are signed out of {account.server_url}. Sign in again to sync; your "
+                                   "unsent changes are kept on this computer.")
+        client = self._client(account.server_url, token)
+        try:
+            return self._engine_factory(self.store(), client).sync(progress=progress, cancel=cancel)
+        except AuthError:
+            # A revoked or expired token will not start working again: forget it, keep the outbox.
+            self.tokens.delete(account.server_url, account.user)
+            raise
+        finally:
+            client.close()
+
+    def is_reachable(self) -> bool:
+        account = self.accounts.active()
+        if account is None:
+            return False
+        client = self._client(account.server_url)
+        try:
+            return client.is_reachable()
+        finally:
+            client.close()
+
+    def status(self) -> SyncStatus:
+        account = self.accounts.active()
+        state = SyncState(self.store())
+        meta = state.meta()
+        signed_in = bool(account and self.tokens.load(account.server_url, account.user))
+        return SyncStatus(signed_in, account.server_url if account else None, account.user if account else None,
+                          state.pending_count(), meta.last_sync, len(state.conflicts()), len(state.quarantined()),
+                          meta.cursor)
+
+    def conflicts(self, *, include_resolved: bool = False) -> list[ConflictRecord]:
+        return SyncState(self.store()).conflicts(include_resolved=include_resolved)
+
+    def resolve_conflict(self, conflict_id: int, choice: str) -> bool:
+        """`choice` is "mine" (send my values again) or "theirs" (keep what the server has)."""
+        if choice not in ("mine", "theirs"):
+            raise FieldKitError(f"Choose 'mine' or 'theirs' to resolve a conflict, not {choice!r}")
+        try:
+            return SyncState(self.store()).resolve_conflict(conflict_id, keep_mine=choice == "mine")
+        except KeyError:
+            raise FieldKitError(f"There is no conflict number {conflict_id}. "
+                                "Use 'facilitator-app conflicts list' to see them.") from None
+
+    def quarantined(self) -> list[Quarantined]:
+        return SyncState(self.store()).quarantined()
+
+    def dismiss_quarantined(self, mutation_id: int) -> None:
+        SyncState(self.store()).dismiss_quarantined(mutation_id)
+
+
+def as_jsonable(value: Any) -> Any:
+    """Dataclasses from this module as plain JSON values (paths as text)."""
+    from dataclasses import asdict, is_dataclass
+    if is_dataclass(value):
+        return {k: as_jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: as_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value

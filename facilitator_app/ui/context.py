@@ -1,0 +1,46 @@
+"""What every view needs, passed in explicitly (no globals): the store, the toolkit, the
+background-op runner, the preferences, and the sync bridge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from ..core.toolkit import Toolkit
+from ..store.store import Store
+from .ops import Ops
+from .settings import Preferences
+
+ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "checklist", "checklist_note", "measure"})
+
+
+@dataclass
+class AppContext:
+    data_dir: Path
+    toolkit: Toolkit
+    ops: Ops
+    prefs: Preferences
+    # Injected for tests and screenshots so "today" is stable; defaults to the real date.
+    today: Callable[[], date] = field(default=date.today)
+    sync: object | None = None  # ui.sync_bridge.SyncBridge once created by the main window
+    # How a finished PDF is shown: the system viewer by default; tests record the path instead.
+    open_file: Callable[[Path], None] = field(default=lambda path: _open_with_system(path))
+    role: str = ""  # the signed-in account's role ("supervisor" widens the Today screen)
+
+    @property
+    def store(self) -> Store:
+        """The active account's store (it changes when the user signs in to another account)."""
+        return self.ops.store
+
+    @property
+    def facilitator(self) -> str:
+        return self.store.facilitator
+
+
+def _open_with_system(path: Path) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

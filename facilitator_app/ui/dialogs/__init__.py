@@ -1,0 +1,1 @@
+"""Dialogs emit their result as a signal and delete themselves on close."""

@@ -1,0 +1,368 @@
+"""The main window: navigation, the screens, the status bar, shortcuts and window state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QStackedWidget, QWidget)
+
+from ..core.errors import NotFoundError
+from ..store.store import Changes
+from .context import ALL_ENTITIES, AppContext
+from .dialogs.first_start import DEMO, EMPTY, SIGN_IN, FirstStartDialog
+from .dialogs.practice_dialog import PracticeDialog
+from .dialogs.visit_form import VisitForm, draft_key, find_draft_for_practice
+from .icons import app_icon
+from .ops import QueryOp, StoreOp, describe_error
+from .printing import print_progress, print_visit
+from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY, STATE_KEY
+from .views.base_view import BaseView
+from .views.practice.bundle import load_bundle
+from .views.practice_view import PracticeView
+from .views.practices_view import PracticesView
+from .views.settings_view import SettingsView
+from .views.sync_issues_view import SyncIssuesView
+from .views.today_view import TodayView
+from .views.toolkit_view import ToolkitView
+from .widgets.sync_status import SyncStatusWidget
+
+DEMO_PRACTICES, DEMO_MONTHS, DEMO_SEED = 12, 12, 7
+
+
+class MainWindow(QMainWindow):
+    TODAY, PRACTICES, PRACTICE, TOOLKIT, SYNC_ISSUES, SETTINGS = range(6)
+
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle("Facilitator Field Kit")
+        self.setWindowIcon(app_icon())
+        self.visit_forms: list[VisitForm] = []
+        self.last_saved_visit: str | None = None
+        self.last_pdf = None
+
+        # Screens are built when first shown: start-up pays only for the one on screen.
+        self._factories = [TodayView, PracticesView, PracticeView, ToolkitView, SyncIssuesView, SettingsView]
+        self._views: list[BaseView | None] = [None] * len(self._factories)
+        self.nav = QListWidget()
+        self.nav.setAccessibleName("Screens")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        for i, factory in enumerate(self._factories):
+            item = QListWidgetItem(factory.title)
+            item.setToolTip(f"{factory.title} (Ctrl+{i + 1})")
+            self.nav.addItem(item)
+            self.stack.addWidget(QWidget())
+        self.nav.currentRowChanged.connect(self._on_nav)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.sync_status = SyncStatusWidget()
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync_status.sync_button.clicked.connect(self.sync_now)
+
+        ctx.ops.unhandled_error.connect(self._show_error)
+        ctx.ops.changed.connect(self._on_changed)
+        if ctx.sync is not None:
+            self.attach_sync(ctx.sync)
+
+        for keys, slot in (("Ctrl+N", self.new_visit_shortcut), ("Ctrl+F", self.focus_search),
+                           ("Ctrl+P", self.print_shortcut), ("F5", self.sync_now)):
+            QShortcut(QKeySequence(keys), self, activated=slot, context=Qt.ShortcutContext.WindowShortcut)
+        for i in range(len(self._factories)):
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.show_view(i))
+        self.setTabOrder(self.nav, self.stack)
+        self.resize(1200, 800)
+        self._restore_state()
+        self._refresh_pending()
+
+    # -- screens --------------------------------------------------------------------------
+
+    def view(self, index: int) -> BaseView:
+        """The screen at `index`, built (and wired) on first use."""
+        view = self._views[index]
+        if view is None:
+            view = self._factories[index](self.ctx)
+            self._views[index] = view
+            placeholder = self.stack.widget(index)
+            current = self.stack.currentIndex()
+            self.stack.insertWidget(index, view)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            if current == index:
+                self.stack.setCurrentIndex(index)
+            self._wire(index, view)
+        return view
+
+    def _wire(self, index: int, view: BaseView) -> None:
+        if index == self.TODAY:
+            view.open_practice.connect(self.open_practice)
+            view.open_draft.connect(self.open_draft)
+        elif index == self.PRACTICES:
+            view.open_practice.connect(self.open_practice)
+            view.new_practice_requested.connect(self.new_practice)
+        elif index == self.PRACTICE:
+            view.new_visit.connect(self.new_visit)
+            view.open_visit.connect(self.open_visit)
+            view.print_visit.connect(self.print_visit)
+            view.print_progress.connect(self.print_progress)
+
+    @property
+    def views(self) -> list[BaseView]:
+        return [self.view(i) for i in range(len(self._factories))]
+
+    today = property(lambda self: self.view(self.TODAY))
+    practices = property(lambda self: self.view(self.PRACTICES))
+    practice = property(lambda self: self.view(self.PRACTICE))
+    toolkit = property(lambda self: self.view(self.TOOLKIT))
+    sync_issues = property(lambda self: self.view(self.SYNC_ISSUES))
+    settings = property(lambda self: self.view(self.SETTINGS))
+
+    # -- navigation -----------------------------------------------------------------------
+
+    def _on_nav(self, row: int) -> None:
+        view = self.view(row)
+        if row == self.PRACTICE and view.practice_id is None:
+            self.statusBar().showMessage("Open a practice from the Practices list first.", 4000)
+        self.stack.setCurrentIndex(row)
+
+    def show_view(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def current_view(self) -> BaseView:
+        return self.view(self.stack.currentIndex())
+
+    def open_practice(self, practice_id: str) -> None:
+        self.practice.show_practice(practice_id)
+        self.show_view(self.PRACTICE)
+
+    def focus_search(self) -> None:
+        if not self.current_view().focus_search():
+            self.show_view(self.PRACTICES)
+            self.practices.focus_search()
+
+    # -- practices and visits -------------------------------------------------------------
+
+    def new_practice(self) -> None:
+        dialog = PracticeDialog(self.ctx, self)
+        dialog.saved.connect(self.open_practice)
+        dialog.show()
+
+    def _current_practice_id(self) -> str | None:
+        view = self.current_view()
+        if view is self.practice:
+            return self.practice.practice_id
+        if view is self.practices:
+            return self.practices.selected_practice_id()
+        return None
+
+    def new_visit_shortcut(self) -> None:
+        pid = self._current_practice_id()
+        if pid:
+            self.new_visit(pid)
+            return
+        summaries = self.practices.model.rows()
+        if not summaries:
+            QueryOp(self.ctx.ops, lambda s: s.practice_summaries(today=self.ctx.today())).success(
+                lambda rows: self._pick_practice_for_visit(rows)).run()
+        else:
+            self._pick_practice_for_visit(summaries)
+
+    def _pick_practice_for_visit(self, summaries) -> None:
+        if not summaries:
+            self.statusBar().showMessage("Add a practice first (Practices > New practice).", 5000)
+            return
+        names = [s.name for s in summaries]
+        name, ok = QInputDialog.getItem(self, "New visit", "Practice:", names, 0, False)
+        if ok:
+            self.new_visit(summaries[names.index(name)].id)
+
+    def new_visit(self, practice_id: str) -> None:
+        toolkit, today = self.ctx.toolkit, self.ctx.today()
+        QueryOp(self.ctx.ops, lambda s: (load_bundle(s, toolkit, practice_id, today), s.drafts("visit"))).success(
+            lambda r: self._show_visit_form(r[0], None, find_draft_for_practice(
+                r[1], practice_id, {v.id for v in r[0].visits}))).run()
+
+    def open_visit(self, visit_id: str) -> None:
+        toolkit, today = self.ctx.toolkit, self.ctx.today()
+
+        def load(s):
+            visit = s.visit(visit_id)
+            return load_bundle(s, toolkit, visit.practice_id, today), visit, s.load_draft(draft_key(visit_id))
+        QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
+
+    def open_draft(self, payload: dict) -> None:
+        visit = payload.get("visit", {})
+        vid, pid = visit.get("id"), visit.get("practice_id")
+        toolkit, today = self.ctx.toolkit, self.ctx.today()
+
+        def load(s):
+            bundle = load_bundle(s, toolkit, pid, today)
+            try:
+                saved = s.visit(vid)
+            except NotFoundError:
+                saved = None
+            return bundle, saved, payload
+        QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
+
+    def _show_visit_form(self, bundle, visit, draft) -> VisitForm:
+        for form in self.visit_forms:
+            if form.visit_id == (visit.id if visit else (draft or {}).get("visit", {}).get("id")):
+                form.raise_()
+                form.activateWindow()
+                return form
+        form = VisitForm(self.ctx, bundle, visit=visit, draft=draft, parent=self)
+        form.setWindowModality(Qt.WindowModality.NonModal)
+        form.saved.connect(self._visit_saved)
+        form.destroyed.connect(lambda _=None, f=form: self.visit_forms.remove(f) if f in self.visit_forms else None)
+        self.visit_forms.append(form)
+        form.show()
+        return form
+
+    def _visit_saved(self, visit_id: str, print_after: bool) -> None:
+        self.last_saved_visit = visit_id
+        self.statusBar().showMessage("Visit saved.", 5000)
+        if print_after or self.ctx.prefs.get("visit/print_after_save"):
+            self.print_visit(visit_id)
+
+    def print_shortcut(self) -> None:
+        view = self.current_view()
+        vid = self.practice.visits.selected_visit_id() if view is self.practice else None
+        vid = vid or self.last_saved_visit
+        if vid:
+            self.print_visit(vid)
+        else:
+            self.statusBar().showMessage("Open a practice and choose a visit to print its leave-behind.", 5000)
+
+    def print_visit(self, visit_id: str) -> None:
+        self.statusBar().showMessage("Preparing the leave-behind…")
+        print_visit(self.ctx, visit_id, done=self._printed, failed=self._print_failed)
+
+    def print_progress(self, practice_id: str) -> None:
+        self.statusBar().showMessage("Preparing the progress report…")
+        print_progress(self.ctx, practice_id, done=self._printed, failed=self._print_failed)
+
+    def _printed(self, path) -> None:
+        self.last_pdf = path
+        self.statusBar().showMessage(f"Saved {path.name} in {path.parent}", 8000)
+
+    def _print_failed(self, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        self._show_error("The PDF could not be made", describe_error(exc))
+
+    # -- sync and status ------------------------------------------------------------------
+
+    def attach_sync(self, bridge) -> None:
+        """Wire the sync bridge (created after the window is shown, so start-up stays fast)."""
+        self.ctx.sync = bridge
+        bridge.status_changed.connect(self.sync_status.set_view)
+        bridge.progress.connect(self.sync_status.show_progress)
+        bridge.finished.connect(self._on_sync_finished)
+        if self._views[self.SETTINGS] is not None:
+            self._views[self.SETTINGS].attach_sync(bridge)
+        if self._views[self.SYNC_ISSUES] is not None:
+            self._views[self.SYNC_ISSUES].refresh()
+
+    def sync_now(self) -> None:
+        if self.ctx.sync is None:
+            self.statusBar().showMessage("Sync is not available in this build.", 5000)
+            return
+        self.ctx.sync.request_sync()
+
+    def _on_sync_finished(self, ok: bool, message: str) -> None:
+        if message:
+            self.statusBar().showMessage(message, 8000)
+
+    def _on_changed(self, changes: Changes, initiator: object) -> None:
+        if self.ctx.sync is None:
+            self._refresh_pending()
+
+    def _refresh_pending(self) -> None:
+        if self.ctx.sync is not None:
+            self.ctx.sync.refresh_status()
+        else:
+            QueryOp(self.ctx.ops, lambda s: s.pending_changes()).success(self.sync_status.set_pending).run()
+
+    def _show_error(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+
+    # -- first start ----------------------------------------------------------------------
+
+    def maybe_first_start(self) -> None:
+        """An empty database that never chose how to start gets the welcome dialog."""
+        def check(s):
+            return s.get_meta("first_start") is None and not s.practices()
+        QueryOp(self.ctx.ops, check).success(lambda empty: empty and self._first_start()).run()
+
+    def _first_start(self) -> FirstStartDialog:
+        dialog = FirstStartDialog(self)
+        dialog.chosen.connect(self.on_first_start_choice)
+        dialog.show()
+        self.first_start_dialog = dialog
+        return dialog
+
+    def on_first_start_choice(self, choice: str) -> None:
+        if choice == DEMO:
+            self.load_demo()
+        elif choice == SIGN_IN:
+            self.show_view(self.SETTINGS)
+            self.settings.server.setFocus()
+        StoreOp(self.ctx.ops, lambda s: s.set_meta("first_start", choice)).run()
+
+    def load_demo(self) -> None:
+        from ..core.demo import generate
+        toolkit, today = self.ctx.toolkit, self.ctx.today()
+
+        def work(s):
+            objs = generate(practices=DEMO_PRACTICES, months=DEMO_MONTHS, seed=DEMO_SEED, today=today, toolkit=toolkit)
+            s.bulk_insert(objs, outbox=False)
+            s.set_meta("demo", "1")
+            return Changes(ALL_ENTITIES)
+        self.statusBar().showMessage("Loading demo data…")
+        StoreOp(self.ctx.ops, work).with_busy_cursor().success(
+            lambda _c: self.statusBar().showMessage("Demo data loaded: these practices are made up and never sync.",
+                                                    8000)).run()
+
+    # -- window state ---------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        prefs = self.ctx.prefs
+        geometry = prefs.raw(GEOMETRY_KEY)
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        last = prefs.raw(LAST_VIEW_KEY, self.TODAY)
+        try:
+            last = int(last)
+        except (TypeError, ValueError):
+            last = self.TODAY
+        practice = prefs.raw(LAST_PRACTICE_KEY)
+        if last == self.PRACTICE and practice:
+            self.practice.practice_id = str(practice)
+            self.practice._stale = True
+        elif last == self.PRACTICE:
+            last = self.PRACTICES
+        self.show_view(last if 0 <= last < len(self.views) else self.TODAY)
+
+    def save_state(self) -> None:
+        prefs = self.ctx.prefs
+        prefs.set_raw(GEOMETRY_KEY, self.saveGeometry())
+        prefs.set_raw(LAST_VIEW_KEY, self.stack.currentIndex())
+        practice = self._views[self.PRACTICE]
+        prefs.set_raw(LAST_PRACTICE_KEY, (practice.practice_id if practice else "") or "")
+        prefs.qsettings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        for form in list(self.visit_forms):
+            form.close()  # each keeps its draft
+        self.save_state()
+        if self.ctx.sync is not None:
+            self.ctx.sync.stop()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""One screen per file. Views wire widgets and call store/sync/report functions via ops."""

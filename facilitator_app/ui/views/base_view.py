@@ -1,0 +1,51 @@
+"""A screen that redraws when the data it shows changes.
+
+Why "stale" instead of redrawing at once: a hidden screen would waste time re-querying after
+every edit; it redraws the next time it is shown.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QWidget
+
+from ...store.store import Changes
+from ..context import AppContext
+
+
+class BaseView(QWidget):
+    title = ""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._stale = True
+        ctx.ops.changed.connect(self._on_changed)
+
+    def is_relevant(self, changes: Changes) -> bool:
+        return True
+
+    def _on_changed(self, changes: Changes, initiator: object) -> None:
+        if not self.is_relevant(changes):
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reload from the store (off the UI thread) and redraw."""
+        self._stale = False
+        self.reload()
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def focus_search(self) -> bool:
+        """Ctrl+F: focus this screen's search box if it has one."""
+        return False

@@ -1,0 +1,35 @@
+"""Everything the Practice screen shows, loaded in one background query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ....core.model import ChecklistItem, ChecklistNote, Contact, FacilitationPlan, MeasureValue, Practice, Visit
+from ....core.toolkit import Toolkit
+from ....store.queries import OpenStep
+from ....store.store import Store
+
+
+@dataclass
+class PracticeBundle:
+    practice: Practice
+    contacts: list[Contact]
+    plan: FacilitationPlan | None
+    checklist: list[ChecklistItem]
+    notes: list[ChecklistNote]
+    visits: list[Visit]
+    measures: list[MeasureValue]
+    open_steps: list[OpenStep]
+
+    @property
+    def id(self) -> str:
+        return self.practice.id
+
+
+def load_bundle(store: Store, toolkit: Toolkit, practice_id: str, today: date) -> PracticeBundle:
+    return PracticeBundle(
+        practice=store.practice(practice_id), contacts=store.contacts(practice_id), plan=store.plan(practice_id),
+        checklist=store.checklist(practice_id, toolkit), notes=store.checklist_notes(practice_id),
+        visits=store.visits(practice_id), measures=store.measures(practice_id),
+        open_steps=store.open_next_steps(practice_id, today=today))

@@ -1,0 +1,143 @@
+"""ABCS measures: enter a quarter's numerator and denominator; a run chart per measure with the
+70% target line."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ....core.errors import ValidationError
+from ....core.model import MeasureValue
+from ....core.vocab import Measure
+from ...context import AppContext
+from ...ops import StoreOp, describe_error
+from ...widgets.field_errors import FieldErrors, error_label
+from ...widgets.run_chart import RunChart, quarter_label
+from .bundle import PracticeBundle
+
+
+def quarter_ends(today: date, count: int = 12) -> list[date]:
+    """The most recent `count` quarter-end dates on or before today, newest first."""
+    out = []
+    year, q = today.year, (today.month - 1) // 3  # current quarter index 0..3 -> previous quarter ends
+    for _ in range(count):
+        if q == 0:
+            year, q = year - 1, 4
+        end_month = q * 3
+        nxt = date(year + (end_month == 12), end_month % 12 + 1, 1)
+        out.append(nxt - timedelta(days=1))
+        q -= 1
+    return out
+
+
+class MeasuresTab(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.bundle: PracticeBundle | None = None
+        self.measure = QComboBox()
+        for m in Measure:
+            self.measure.addItem(f"{m.value} · {m.label} ({m.cms_id})", m.value)
+        self.period = QComboBox()
+        self.numerator = QSpinBox(maximum=10_000_000)
+        self.denominator = QSpinBox(maximum=10_000_000)
+        self.version = QLineEdit(placeholderText="e.g. v12")
+        self.source = QLineEdit("EHR report")
+        self.errors = FieldErrors(error_label(self))
+        form = QFormLayout()
+        for field, label, w in (("measure", "Measure", self.measure), ("period_end", "Quarter ending", self.period),
+                                ("numerator", "Numerator", self.numerator), ("denominator", "Denominator", self.denominator),
+                                ("version", "Measure version", self.version), ("source", "Source", self.source)):
+            w.setAccessibleName(label)
+            box = QVBoxLayout()
+            box.setSpacing(1)
+            box.addWidget(w)
+            box.addWidget(self.errors.add(field, self))
+            form.addRow(label, box)
+        self.rate = QLabel()
+        self.numerator.valueChanged.connect(self._update_rate)
+        self.denominator.valueChanged.connect(self._update_rate)
+        self.add = QPushButton("Save value")
+        self.add.setAccessibleName("Save measure value")
+        self.add.clicked.connect(self._save)
+        entry = QGroupBox("Enter a quarter")
+        el = QVBoxLayout(entry)
+        el.addLayout(form)
+        el.addWidget(self.rate)
+        el.addWidget(self.errors.general)
+        el.addWidget(self.add)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Quarter", "Measure", "Num / Den", "Rate"])
+        self.table.setAccessibleName("Measure values")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        left = QVBoxLayout()
+        left.addWidget(entry)
+        left.addWidget(self.table, 1)
+
+        self.charts: dict[str, RunChart] = {}
+        grid = QGridLayout()
+        for i, m in enumerate(Measure):
+            chart = RunChart(f"{m.value}: {m.title} ({m.cms_id})")
+            self.charts[m.value] = chart
+            grid.addWidget(chart, i // 2, i % 2)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(grid, 5)
+        self._update_rate()
+
+    def set_bundle(self, bundle: PracticeBundle) -> None:
+        self.bundle = bundle
+        current = self.period.currentData()
+        self.period.clear()
+        for d in quarter_ends(self.ctx.today()):
+            self.period.addItem(f"{quarter_label(d)} (ends {d.isoformat()})", d)
+        if current is not None:
+            index = self.period.findData(current)
+            self.period.setCurrentIndex(max(0, index))
+        values = sorted(bundle.measures, key=lambda v: (v.period_end, v.measure), reverse=True)
+        self.table.setRowCount(len(values))
+        for row, v in enumerate(values):
+            for col, text in enumerate((quarter_label(v.period_end), v.measure, f"{v.numerator} / {v.denominator}",
+                                        f"{v.rate:.0%}" if v.rate is not None else "—")):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        for m, chart in self.charts.items():
+            latest: dict[date, MeasureValue] = {}
+            for v in bundle.measures:
+                if v.measure == m and v.rate is not None:
+                    latest[v.period_end] = v
+            chart.set_points([(d, v.rate) for d, v in latest.items()])
+
+    def _update_rate(self) -> None:
+        n, d = self.numerator.value(), self.denominator.value()
+        self.rate.setText(f"Rate: {n / d:.1%}" if d else "Rate: —")
+
+    def value(self) -> MeasureValue:
+        assert self.bundle is not None
+        existing = next((v for v in self.bundle.measures if v.measure == self.measure.currentData()
+                         and v.period_end == self.period.currentData()), None)
+        kwargs = dict(practice_id=self.bundle.id, measure=self.measure.currentData(),
+                      period_end=self.period.currentData(), numerator=self.numerator.value(),
+                      denominator=self.denominator.value(), version=self.version.text().strip(),
+                      source=self.source.text().strip())
+        if existing is not None:  # re-entering a quarter corrects it rather than adding a second value
+            kwargs["id"] = existing.id
+        return MeasureValue(**kwargs)
+
+    def _save(self) -> None:
+        if self.bundle is None:
+            return
+        value = self.value()
+        try:
+            value.validate()
+        except ValidationError as exc:
+            self.errors.show(exc)
+            return
+        self.errors.clear()
+        StoreOp(self.ctx.ops, lambda s: s.save_measure(value)).failure(
+            lambda e: self.errors.show_message(describe_error(e))).run()

@@ -1,0 +1,139 @@
+"""Sync issues: conflicts with both values, who and when, resolved by choosing one; and changes
+the server rejected, with its reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from ..context import AppContext
+from ..ops import QueryOp, StoreOp, describe_error
+from .base_view import BaseView
+
+
+def _fmt(fields: dict[str, Any]) -> str:
+    return "; ".join(f"{k}: {v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)}"
+                     for k, v in fields.items())
+
+
+class SyncIssuesView(BaseView):
+    title = "Sync issues"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.conflicts_data: list = []
+        self.rejected_data: list = []
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.conflicts = QTableWidget(0, 6)
+        self.conflicts.setAccessibleName("Conflicts")
+        self.conflicts.setHorizontalHeaderLabels(["Record", "Your value", "You / when", "Value kept on the server",
+                                                  "By", "Outcome"])
+        self.conflicts.setWordWrap(True)
+        self.rejected = QTableWidget(0, 4)
+        self.rejected.setAccessibleName("Rejected changes")
+        self.rejected.setHorizontalHeaderLabels(["Record", "Change", "Server's reason", "When"])
+        for table in (self.conflicts, self.rejected):
+            table.verticalHeader().setVisible(False)
+            table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+            table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.keep_mine = QPushButton("Keep my value")
+        self.keep_mine.setAccessibleName("Keep my value")
+        self.keep_mine.clicked.connect(lambda: self._resolve("mine"))
+        self.keep_theirs = QPushButton("Keep the server's value")
+        self.keep_theirs.setAccessibleName("Keep the server's value")
+        self.keep_theirs.clicked.connect(lambda: self._resolve("theirs"))
+        self.dismiss = QPushButton("Dismiss")
+        self.dismiss.clicked.connect(self._dismiss)
+        self.message = QLabel()
+        cbox = QGroupBox("Conflicts: the same field was changed in two places")
+        cl = QVBoxLayout(cbox)
+        cl.addWidget(self.conflicts)
+        row = QHBoxLayout()
+        row.addWidget(self.message, 1)
+        row.addWidget(self.keep_theirs)
+        row.addWidget(self.keep_mine)
+        cl.addLayout(row)
+        rbox = QGroupBox("Changes the server did not accept")
+        rl = QVBoxLayout(rbox)
+        rl.addWidget(self.rejected)
+        row2 = QHBoxLayout()
+        row2.addStretch(1)
+        row2.addWidget(self.dismiss)
+        rl.addLayout(row2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(cbox, 3)
+        layout.addWidget(rbox, 2)
+
+    @property
+    def service(self):
+        return self.ctx.sync.service if self.ctx.sync is not None else None
+
+    def reload(self) -> None:
+        service = self.service
+        if service is None:
+            self.intro.setText("Sync is not available in this build.")
+            return
+        QueryOp(self.ctx.ops, lambda _s: (service.conflicts(), service.quarantined())).success(self._loaded).failure(
+            lambda e: self.intro.setText(describe_error(e))).run()
+
+    def _loaded(self, data) -> None:
+        self.conflicts_data, self.rejected_data = data
+        self.intro.setText(
+            "Nothing was lost: when two people change the same field, the server keeps one value and records "
+            "the other here. Choose which one to keep." if self.conflicts_data or self.rejected_data
+            else "No sync issues. Conflicts and rejected changes appear here after a sync.")
+        self.conflicts.setRowCount(len(self.conflicts_data))
+        for row, c in enumerate(self.conflicts_data):
+            cells = (f"{c.entity.replace('_', ' ')} {c.row_id[:8]}", _fmt(c.local_fields),
+                     f"{c.local_author or 'you'} · {c.detected_at[:16].replace('T', ' ')}", _fmt(c.current_fields),
+                     c.current_author, c.outcome.replace("_", " ") + (f" ({c.reason})" if c.reason else ""))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.conflicts.setItem(row, col, item)
+        self.conflicts.resizeRowsToContents()
+        self.rejected.setRowCount(len(self.rejected_data))
+        for row, q in enumerate(self.rejected_data):
+            for col, text in enumerate((f"{q.entity.replace('_', ' ')} {q.row_id[:8]}", _fmt(q.fields), q.reason,
+                                        q.quarantined_at[:16].replace("T", " "))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.rejected.setItem(row, col, item)
+        has = bool(self.conflicts_data)
+        self.keep_mine.setEnabled(has)
+        self.keep_theirs.setEnabled(has)
+        self.dismiss.setEnabled(bool(self.rejected_data))
+        if has and not self.conflicts.selectionModel().selectedRows():
+            self.conflicts.selectRow(0)
+
+    def _resolve(self, choice: str) -> None:
+        rows = self.conflicts.selectionModel().selectedRows()
+        if not rows or self.service is None:
+            return
+        conflict = self.conflicts_data[rows[0].row()]
+        service = self.service
+        StoreOp(self.ctx.ops, lambda _s: service.resolve_conflict(conflict.id, choice)).success(
+            lambda _r: self._resolved(choice)).failure(lambda e: self.message.setText(describe_error(e))).run()
+
+    def _resolved(self, choice: str) -> None:
+        self.message.setText("Kept your value; it will be sent at the next sync." if choice == "mine"
+                             else "Kept the server's value.")
+        self.refresh()
+        if self.ctx.sync is not None:
+            self.ctx.sync.refresh_status()
+
+    def _dismiss(self) -> None:
+        rows = self.rejected.selectionModel().selectedRows()
+        if not rows or self.service is None:
+            return
+        q = self.rejected_data[rows[0].row()]
+        service = self.service
+        StoreOp(self.ctx.ops, lambda _s: service.dismiss_quarantined(q.mutation_id)).success(
+            lambda _r: self.refresh()).run()

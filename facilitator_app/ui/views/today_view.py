@@ -1,0 +1,207 @@
+"""Today: what needs attention now. Visits this week and month, upcoming contacts, overdue next
+steps, practices with no contact for 45+ days, intensity per practice (actual vs plan, as bars),
+unsynced changes, unsaved visit drafts; for a supervisor, a per-facilitator table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QListWidget, QListWidgetItem, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from ...core.intensity import FacilitatorIntensity, facilitator_totals
+from ...store.queries import OpenStep, PracticeSummary, UpcomingContact, VisitCounts
+from ..context import AppContext
+from ..labels import days_ago, fmt_date, fmt_hours
+from ..ops import QueryOp
+from ..widgets.intensity_bars import IntensityBars, IntensityRow
+from .base_view import BaseView
+
+MAX_BARS = 15
+
+
+@dataclass
+class TodayData:
+    counts: VisitCounts
+    upcoming: list[UpcomingContact]
+    overdue: list[OpenStep]
+    summaries: list[PracticeSummary]
+    pending: int
+    drafts: list[tuple[str, dict[str, Any]]]
+    facilitators: list[FacilitatorIntensity] | None
+
+
+def load_today(store, today: date, *, supervisor: bool) -> TodayData:
+    return TodayData(counts=store.visit_counts(today=today), upcoming=store.upcoming_contacts(today=today, days=14),
+                     overdue=store.overdue_next_steps(today=today), summaries=store.practice_summaries(today=today),
+                     pending=store.pending_changes(), drafts=store.drafts("visit"),
+                     facilitators=facilitator_totals(store.visits(), today=today) if supervisor else None)
+
+
+def _card(title: str) -> tuple[QFrame, QLabel]:
+    frame = QFrame()
+    frame.setFrameShape(QFrame.Shape.StyledPanel)
+    layout = QVBoxLayout(frame)
+    value = QLabel("—")
+    f = value.font()
+    f.setPointSizeF(f.pointSizeF() * 2)
+    f.setBold(True)
+    value.setFont(f)
+    value.setAccessibleName(title)
+    layout.addWidget(value)
+    layout.addWidget(QLabel(title))
+    return frame, value
+
+
+def _list(name: str) -> QListWidget:
+    lst = QListWidget()
+    lst.setAccessibleName(name)
+    lst.setMinimumHeight(120)
+    lst.setWordWrap(True)
+    lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return lst
+
+
+class TodayView(BaseView):
+    title = "Today"
+    open_practice = Signal(str)
+    open_draft = Signal(dict)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.data: TodayData | None = None
+        cards = QHBoxLayout()
+        self.week_card, self.week = _card("visits this week")
+        self.month_card, self.month = _card("visits this month")
+        self.hours_card, self.hours = _card("hours this month")
+        self.pending_card, self.pending = _card("changes not yet synced")
+        for c in (self.week_card, self.month_card, self.hours_card, self.pending_card):
+            cards.addWidget(c)
+
+        self.upcoming = _list("Upcoming contacts")
+        self.overdue = _list("Overdue next steps")
+        self.no_contact = _list("No contact for 45 days or more")
+        self.drafts = _list("Unsaved visit drafts")
+        for lst in (self.upcoming, self.overdue, self.no_contact):
+            lst.itemActivated.connect(self._on_item)
+            lst.itemDoubleClicked.connect(self._on_item)
+        self.drafts.itemActivated.connect(self._on_draft)
+        self.drafts.itemDoubleClicked.connect(self._on_draft)
+        self.boxes: dict[str, QGroupBox] = {}
+        grid = QGridLayout()
+        for i, (title, lst) in enumerate((("Upcoming contacts (14 days)", self.upcoming),
+                                          ("Overdue next steps", self.overdue),
+                                          ("No contact for 45+ days", self.no_contact),
+                                          ("Unsaved visit drafts", self.drafts))):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(lst)
+            self.boxes[title] = box
+            grid.addWidget(box, i // 2, i % 2)
+
+        self.bars = IntensityBars()
+        bars_box = QGroupBox("Intensity: actual against planned (practices furthest behind plan first)")
+        QVBoxLayout(bars_box).addWidget(self.bars)
+
+        self.facilitators = QTableWidget(0, 5)
+        self.facilitators.setAccessibleName("Facilitators")
+        self.facilitators.setHorizontalHeaderLabels(["Facilitator", "Practices", "Visits", "Hours", "Last log"])
+        self.facilitators.verticalHeader().setVisible(False)
+        self.facilitators.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.facilitators.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.fac_box = QGroupBox("Facilitators (supervisor view)")
+        QVBoxLayout(self.fac_box).addWidget(self.facilitators)
+        self.fac_box.setVisible(False)
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.heading = QLabel()
+        f = self.heading.font()
+        f.setPointSizeF(f.pointSizeF() * 1.4)
+        f.setBold(True)
+        self.heading.setFont(f)
+        layout.addWidget(self.heading)
+        layout.addLayout(cards)
+        layout.addLayout(grid)
+        layout.addWidget(bars_box)
+        layout.addWidget(self.fac_box)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def reload(self) -> None:
+        today, supervisor = self.ctx.today(), self.ctx.role == "supervisor"
+        QueryOp(self.ctx.ops, lambda s: load_today(s, today, supervisor=supervisor)).success(self._loaded).run()
+
+    def _loaded(self, d: TodayData) -> None:
+        self.data = d
+        today = self.ctx.today()
+        self.heading.setText(f"Today · {today:%A, %B} {today.day}")
+        self.week.setText(str(d.counts.this_week))
+        self.month.setText(str(d.counts.this_month))
+        self.hours.setText(fmt_hours(d.counts.hours_this_month))
+        self.pending.setText(str(d.pending))
+
+        def fill(lst: QListWidget, rows: list[tuple[str, str | None]], empty: str) -> None:
+            lst.clear()
+            for text, pid in rows:
+                item = QListWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, pid)
+                lst.addItem(item)
+            if not rows:
+                item = QListWidgetItem(empty)
+                item.setFlags(Qt.ItemFlag.NoItemFlags)
+                lst.addItem(item)
+
+        fill(self.upcoming, [(f"{fmt_date(u.date)} · {u.practice_name}", u.practice_id) for u in d.upcoming],
+             "No contacts planned in the next 14 days")
+        fill(self.overdue, [(f"Due {fmt_date(s.due)} · {s.practice_name}: {s.action}"
+                             + (f" ({s.owner})" if s.owner else ""), s.practice_id) for s in d.overdue],
+             "Nothing overdue")
+        stale = sorted((s for s in d.summaries if s.needs_contact),
+                       key=lambda s: -(s.days_since_contact if s.days_since_contact is not None else 10**6))
+        fill(self.no_contact, [(f"{s.name} · last contact {days_ago(s.days_since_contact)}", s.id) for s in stale],
+             "Every active practice was contacted in the last 45 days")
+        names = {s.id: s.name for s in d.summaries}
+        self.drafts.clear()
+        for _key, payload in reversed(d.drafts):
+            v = payload.get("visit", {})
+            item = QListWidgetItem(f"{names.get(v.get('practice_id'), 'Unknown practice')} · visit of {v.get('date')} "
+                                   f"(draft saved {str(payload.get('saved_at', '')).replace('T', ' ')})")
+            item.setData(Qt.ItemDataRole.UserRole, payload)
+            self.drafts.addItem(item)
+        if not d.drafts:
+            item = QListWidgetItem("No unsaved drafts")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.drafts.addItem(item)
+
+        planned = [s for s in d.summaries if s.status == "active" and s.planned_visits]
+        planned.sort(key=lambda s: (s.hours / s.planned_hours if s.planned_hours else 1.0, s.name))
+        self.bars.set_rows([IntensityRow(s.name, s.visits, s.planned_visits or 0, s.hours, s.planned_hours or 0.0)
+                            for s in planned[:MAX_BARS]])
+
+        self.fac_box.setVisible(d.facilitators is not None)
+        if d.facilitators is not None:
+            self.facilitators.setRowCount(len(d.facilitators))
+            for row, f in enumerate(d.facilitators):
+                for col, text in enumerate((f.facilitator, str(f.practices), str(f.visits), fmt_hours(f.hours),
+                                            days_ago(f.days_since_last_contact))):
+                    self.facilitators.setItem(row, col, QTableWidgetItem(text))
+
+    def _on_item(self, item: QListWidgetItem) -> None:
+        pid = item.data(Qt.ItemDataRole.UserRole)
+        if pid:
+            self.open_practice.emit(pid)
+
+    def _on_draft(self, item: QListWidgetItem) -> None:
+        payload = item.data(Qt.ItemDataRole.UserRole)
+        if payload:
+            self.open_draft.emit(payload)

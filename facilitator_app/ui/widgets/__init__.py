@@ -1,0 +1,1 @@
+"""Small reusable widgets: inline field errors, charts drawn with QPainter, date fields."""

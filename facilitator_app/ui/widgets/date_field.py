@@ -1,0 +1,34 @@
+"""An optional date: a QDateEdit with a 'no date' state (blank) that accepts keyboard typing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QDateEdit, QWidget
+
+BLANK = QDate(1900, 1, 1)
+
+
+class DateField(QDateEdit):
+    def __init__(self, parent: QWidget | None = None, *, optional: bool = False):
+        super().__init__(parent)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("yyyy-MM-dd")
+        self._optional = optional
+        if optional:
+            self.setMinimumDate(BLANK)
+            self.setSpecialValueText("—")
+            self.setDate(BLANK)
+
+    def value(self) -> date | None:
+        qd = self.date()
+        if self._optional and qd == BLANK:
+            return None
+        return date(qd.year(), qd.month(), qd.day())
+
+    def set_value(self, value: date | None) -> None:
+        if value is None:
+            self.setDate(BLANK if self._optional else QDate.currentDate())
+        else:
+            self.setDate(QDate(value.year, value.month, value.day))
