@@ -7,6 +7,7 @@ so a client that stores the page's cursor has every row of every version up to i
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, and_, select
 
@@ -24,7 +25,24 @@ _COLUMNS = (t.rows.c.entity, t.rows.c.id, t.rows.c.practice_id, t.rows.c.sv, t.r
             t.rows.c.deleted, t.rows.c.author)
 
 
-def pull(engine: Engine, user: User, req: PullRequest, *, versions: Versions = COUNTER) -> PullResponse:
+@dataclass(frozen=True)
+class _Page:
+    """One page as read from the database: the stored JSON texts are kept as they are."""
+
+    cursor: int
+    has_more: bool
+    last_mutation_id: int
+    scope_epoch: int
+    toolkit_version: str | None
+    rows: list
+
+    @property
+    def server_hlc(self) -> str:
+        newest = max((max(json.loads(r.clocks).values(), default="") for r in self.rows), default="")
+        return server_hlc(newest)
+
+
+def _read(engine: Engine, user: User, req: PullRequest, versions: Versions) -> _Page:
     with read_tx(engine) as conn:
         user = user_by_id(conn, user.id)  # this snapshot's scope epoch
         if req.scope_epoch is not None and req.scope_epoch != user.scope_epoch:
@@ -38,14 +56,38 @@ def pull(engine: Engine, user: User, req: PullRequest, *, versions: Versions = C
         last_mutation_id = _last_mutation_id(conn, user, req.client_id)
         rows, has_more = _page(conn, user, req.cursor, req.limit)
         cursor = rows[-1].sv if has_more else max(high_water, rows[-1].sv if rows else req.cursor)
-        changes = [RowChange(entity=r.entity, id=r.id, practice_id=r.practice_id, version=r.sv,
-                             fields=json.loads(r.data), clocks=json.loads(r.clocks), deleted=bool(r.deleted),
-                             author=r.author) for r in rows]
         toolkit_version = published_version(conn, user.cooperative_id)
-    newest = max((max(c.clocks.values(), default="") for c in changes), default="")
-    return PullResponse(cursor=cursor, has_more=has_more, last_mutation_id=last_mutation_id,
-                        server_hlc=server_hlc(newest), scope_epoch=user.scope_epoch,
-                        toolkit_version=toolkit_version, changes=changes)
+    return _Page(cursor, has_more, last_mutation_id, user.scope_epoch, toolkit_version, rows)
+
+
+def pull(engine: Engine, user: User, req: PullRequest, *, versions: Versions = COUNTER) -> PullResponse:
+    page = _read(engine, user, req, versions)
+    changes = [RowChange(entity=r.entity, id=r.id, practice_id=r.practice_id, version=r.sv,
+                         fields=json.loads(r.data), clocks=json.loads(r.clocks), deleted=bool(r.deleted),
+                         author=r.author) for r in page.rows]
+    return PullResponse(cursor=page.cursor, has_more=page.has_more, last_mutation_id=page.last_mutation_id,
+                        server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
+                        toolkit_version=page.toolkit_version, changes=changes)
+
+
+def pull_json(engine: Engine, user: User, req: PullRequest, *, versions: Versions = COUNTER) -> str:
+    """The same page as `pull`, as the JSON text of a PullResponse.
+
+    Why: rows are stored as JSON text already. Splicing that text into the body, instead of
+    decoding it, building and re-validating models, and encoding it again, makes a first sync
+    of 46,000 rows several times faster. tests/server check the text against PullResponse.
+    """
+    page = _read(engine, user, req, versions)
+    envelope = PullResponse(cursor=page.cursor, has_more=page.has_more, last_mutation_id=page.last_mutation_id,
+                            server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
+                            toolkit_version=page.toolkit_version, changes=[]).model_dump(mode="json")
+    del envelope["changes"]
+    enc = json.dumps
+    changes = ",".join(
+        f'{{"entity":{enc(r.entity)},"id":{enc(r.id)},"practice_id":{enc(r.practice_id)},"version":{int(r.sv)},'
+        f'"fields":{r.data},"clocks":{r.clocks},"deleted":{"true" if r.deleted else "false"},'
+        f'"author":{enc(r.author)}}}' for r in page.rows)
+    return f'{json.dumps(envelope)[:-1]},"changes":[{changes}]}}'
 
 
 def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:

@@ -29,7 +29,7 @@ from facilitator_app.core.codec import to_record  # noqa: E402
 from facilitator_app.core.hlc import HybridClock  # noqa: E402
 from facilitator_app.server import accounts  # noqa: E402
 from facilitator_app.server.db import write_tx  # noqa: E402
-from facilitator_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
+from facilitator_app.sync.protocol import PROTOCOL_VERSION, PullResponse  # noqa: E402
 
 PASSWORD = "correct horse battery"
 DATABASES = ["sqlite", "postgres"]
@@ -106,6 +106,7 @@ class Device:
             assert r.status_code == expect, r.text
             if expect != 200:
                 return r.json()
+            PullResponse.model_validate_json(r.text)  # the spliced body is a valid PullResponse
             body = r.json()
             assert body["cursor"] >= self.cursor
             self.cursor, self.scope_epoch = body["cursor"], body["scope_epoch"]

@@ -274,3 +274,20 @@ def test_duplicate_id_within_one_push(api: Api) -> None:
     assert fresh.push([m, dict(m, uuid="different")], expect=409)["error"] == "client_reset"
     with api.engine.connect() as conn:  # the refused push left nothing behind
         assert conn.execute(select(t.rows.c.id).where(t.rows.c.id == m["args"]["id"])).first() is None
+
+
+def test_spliced_pull_body_equals_the_model(api: Api) -> None:
+    from facilitator_app.server.pull import pull, pull_json
+    from facilitator_app.sync.protocol import PullRequest, PullResponse
+
+    ann = api.user("ann")
+    p, m1 = new_practice(ann, "Łukasz O'Brien & Søn \"Clinic\"")
+    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=90, notes="<b>notes</b> \\ ünïcode\n")
+    ann.push([m1, ann.create(visit, "visit")])
+    user = api.admin(accounts.get_user, "ann")
+    request = PullRequest(protocol=PROTOCOL_VERSION, client_id=ann.client_id, cursor=0, limit=1)
+    text = pull_json(api.engine, user, request)
+    model = pull(api.engine, user, request)
+    parsed = PullResponse.model_validate_json(text)
+    assert parsed.model_dump(exclude={"server_hlc"}) == model.model_dump(exclude={"server_hlc"})
+    assert parsed.changes[0].fields["name"] == "Łukasz O'Brien & Søn \"Clinic\""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from ...sync.protocol import (
     MAX_MUTATIONS_PER_PUSH,
@@ -18,7 +18,7 @@ from ...sync.protocol import (
 )
 from ..deps import CurrentUser, EngineDep
 from ..errors import ApiError
-from ..pull import pull
+from ..pull import pull_json
 from ..push import apply_push
 from ..records import published_toolkit
 
@@ -45,9 +45,9 @@ def push(body: PushRequest, user: CurrentUser, engine: EngineDep) -> PushRespons
 
 
 @router.post("/pull", response_model=PullResponse, responses=_ERRORS)
-def pull_changes(body: PullRequest, user: CurrentUser, engine: EngineDep) -> PullResponse:
+def pull_changes(body: PullRequest, user: CurrentUser, engine: EngineDep) -> Response:
     _check_protocol(body.protocol)
-    return pull(engine, user, body)
+    return Response(pull_json(engine, user, body), media_type="application/json")
 
 
 @router.get("/toolkit", response_model=ToolkitDocument, responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
