@@ -77,6 +77,22 @@ class SyncService:
             self._store = Store.open(self.accounts.active_database())
         return self._store
 
+    def restore_backup(self, backup: Path) -> tuple[Store, Path]:
+        """Replace the active database with a backup; returns the reopened store and the safety
+        copy of the replaced file. Unsent changes in the replaced file stay in that copy."""
+        from ..store.backups import check_backup, replace_with_backup
+
+        check_backup(Path(backup))  # before closing anything
+        store = self.store()
+        safety = store.backup()
+        target = store.path
+        self.close()
+        try:
+            replace_with_backup(target, Path(backup))
+        finally:
+            self._store = None
+        return self.store(), safety
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -191,3 +191,19 @@ def test_facilitator_details_saved_from_settings_reach_the_store(app, qtbot):
     profile = app.store.facilitator_profile()
     assert (profile.name, profile.email) == ("Renée Haddad", "renee.haddad@example.org")
     assert app.store.get_meta("facilitator") == "Renée Haddad"
+
+
+def test_restore_from_backup_in_settings(app, qtbot):
+    app.store.save_practice(Practice(name="In the backup"))
+    backup = app.store.backup()
+    app.store.save_practice(Practice(name="Made after the backup"))
+    w = app.window
+    w.show_view(w.SETTINGS)
+    app.idle()
+    w.settings.restore_database(backup)
+    app.idle()
+    assert "Restored from" in w.settings.backup_message.text()
+    assert [p.name for p in app.store.practices()] == ["In the backup"]
+    w.show_view(w.PRACTICES)
+    app.idle()
+    assert w.practices.proxy.rowCount() == 1

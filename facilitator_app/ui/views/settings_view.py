@@ -246,7 +246,6 @@ class SettingsView(BaseView):
         self.restore_database(Path(path))
 
     def restore_database(self, path: Path) -> None:
-        from ..restore import restore_database
         service = self.ctx.sync.service
 
         def done(value) -> None:
@@ -256,5 +255,8 @@ class SettingsView(BaseView):
             self.ctx.ops.changed.emit(Changes(ALL_ENTITIES), self)
             self.ctx.sync.refresh_status()
 
-        self.ctx.ops.submit(lambda: restore_database(service, path), writer=True, done=done,
-                            failed=lambda e: self.backup_message.setText(f"Restore failed: {describe_error(e)}"))
+        def failed(exc: BaseException) -> None:
+            self.ctx.ops.store = service.store()  # the current file, reopened if the swap got that far
+            self.backup_message.setText(f"Restore failed: {describe_error(exc)}")
+
+        self.ctx.ops.submit(lambda: service.restore_backup(path), writer=True, done=done, failed=failed)
