@@ -174,17 +174,20 @@ def _type_problems(kind: Any, value: Any, where: str) -> typing.Iterator[str]:
         for i, item in enumerate(value):
             yield from _type_problems(inner, item, f"{where}[{i}].")
         return
-    label = where.rstrip(".")
-    ok = {
-        str: lambda v: isinstance(v, str),
-        int: lambda v: isinstance(v, int) and not isinstance(v, bool),
-        float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        bool: lambda v: isinstance(v, bool),
-        date: lambda v: isinstance(v, date),
-        time: lambda v: isinstance(v, time),
-    }.get(kind)
+    ok = _KIND_CHECKS.get(kind)
     if ok is not None and not ok(value):
-        yield f"{label} must be {_KIND_NAMES.get(kind, 'a valid value')}"
+        yield f"{where.rstrip('.')} must be {_KIND_NAMES.get(kind, 'a valid value')}"
+
+
+# Built once: _type_problems runs for every field of every pushed row.
+_KIND_CHECKS: dict[Any, typing.Callable[[Any], bool]] = {
+    str: lambda v: isinstance(v, str),
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
+    float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    bool: lambda v: isinstance(v, bool),
+    date: lambda v: isinstance(v, date),
+    time: lambda v: isinstance(v, time),
+}
 
 
 _KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false",
