@@ -36,6 +36,7 @@ def settle(app: QApplication, ctx, seconds: float = 0.3) -> None:
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     from facilitator_app.core.demo import generate
+    from facilitator_app.core.model import FacilitatorProfile
     from facilitator_app.ui.app import build, shutdown
     from facilitator_app.ui.dialogs.first_start import FirstStartDialog
 
@@ -61,6 +62,7 @@ def main() -> int:
     objs = generate(practices=14, months=12, seed=7, today=TODAY, toolkit=ctx.toolkit)
     ctx.store.bulk_insert(objs, outbox=False)
     ctx.store.set_meta("demo", "1")
+    ctx.store.set_facilitator_profile(FacilitatorProfile("Renée Haddad", "renee.haddad@example.org", "(312) 555-0147"))
     window.show_view(window.TODAY)
     window.today.refresh()
     shot(window, "today")

@@ -77,7 +77,10 @@ class SettingsView(BaseView):
         mf.addRow("Name", self.profile_name)
         mf.addRow("Email", self.profile_email)
         mf.addRow("Phone", self.profile_phone)
-        mf.addRow(self.profile_save)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.profile_save)
+        save_row.addStretch(1)
+        mf.addRow(save_row)
         mf.addRow(self.profile_message)
 
         # data folder + backup
