@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import statistics
 import sys
 import tempfile
@@ -42,7 +41,6 @@ def main() -> int:
     args = ap.parse_args()
     keyring.set_keyring(NoKeyring())  # tokens stay in memory; the machine's keyring is not touched
     strategies = [s.id for s in load_toolkit().strategies]
-    rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         server = start_server(tmp, args.database_url)

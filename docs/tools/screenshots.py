@@ -82,7 +82,7 @@ def main() -> int:
     selected = [sid for sid, row in sorted(form.strategy_rows.items(), key=lambda kv: kv[1])][:2]
     form.set_strategy(selected[0], worked=True, after="implemented", note="Standing order signed")
     form.set_strategy(selected[1], worked=True)
-    row = form.add_next_step("Share the March BP registry with the care team", "Office manager", "2026-03-31")
+    form.add_next_step("Share the March BP registry with the care team", "Office manager", "2026-03-31")
     form.notes.setPlainText("Reviewed the hypertension registry with the MA team; agreed on a repeat-BP standing order.")
     form.resize(1000, 900)
     shot(form, "visit-form")

@@ -15,7 +15,6 @@ from ..core.errors import FieldKitError
 from ..core.toolkit import install_toolkit, load_toolkit
 from ..core.model import (
     Attendee,
-    ChecklistItem,
     ChecklistNote,
     Contact,
     FacilitationPlan,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from .data import VisitSummaryData
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import date
 from typing import Any
@@ -47,15 +46,3 @@ def intensity(conn: Connection, user: User, *, today: date) -> IntensityReport:
     return intensity_report(practices, visits, plans=plans, checklist=checklist, today=today,
                             strategies_total=total, assignments=assignments)
 
-
-def to_json(value: Any) -> Any:
-    """Dataclasses, dates and tuples as plain JSON values."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    return value

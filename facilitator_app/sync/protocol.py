@@ -147,44 +147,6 @@ class VersionInfo(Shape):
     schema_revision: str
 
 
-class ModeTotals(Shape):
-    visits: int
-    hours: float
-
-
-class PracticeIntensity(Shape):
-    practice_id: str
-    name: str
-    status: str
-    facilitators: list[str]
-    visits: int
-    hours: float
-    in_person_hours: float
-    by_mode: dict[str, ModeTotals]
-    planned_visits: int | None
-    planned_hours: float | None
-    visits_pct_of_plan: float | None
-    hours_pct_of_plan: float | None
-    first_contact: str | None
-    last_contact: str | None
-    months_active: float
-    days_since_last_contact: int | None
-    strategies_selected: int
-    strategies_implemented: int
-    strategies_total: int
-
-
-class FacilitatorIntensity(Shape):
-    facilitator: str
-    practices: int
-    visits: int
-    hours: float
-    by_mode: dict[str, ModeTotals]
-    last_contact: str | None
-    days_since_last_contact: int | None
-
-
-class IntensityReport(Shape):
-    today: str
-    practices: list[PracticeIntensity]
-    facilitators: list[FacilitatorIntensity]
+# The supervisor report's shape is the roll-up dataclass itself (FastAPI and pydantic accept
+# dataclasses), so the numbers the GUI computes and the ones the server sends cannot drift apart.
+from ..core.intensity import FacilitatorIntensity, IntensityReport, ModeTotals, PracticeIntensity  # noqa: E402, F401

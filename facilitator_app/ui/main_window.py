@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
 from ..core.errors import NotFoundError
 from ..store.store import Changes
 from .context import ALL_ENTITIES, AppContext
-from .dialogs.first_start import DEMO, EMPTY, SIGN_IN, FirstStartDialog
+from .dialogs.first_start import DEMO, SIGN_IN, FirstStartDialog
 from .dialogs.practice_dialog import PracticeDialog
 from .dialogs.visit_form import VisitForm, draft_key, find_draft_for_practice
 from .icons import app_icon
 from .ops import QueryOp, StoreOp, describe_error
 from .printing import print_progress, print_visit
-from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY, STATE_KEY
+from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY
 from .views.base_view import BaseView
 from .views.practice.bundle import load_bundle
 from .views.practice_view import PracticeView

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from facilitator_app.core.hlc import HybridClock, wall_clock_ms
-from facilitator_app.core.model import ChecklistItem, ChecklistNote, Practice, Visit
+from facilitator_app.core.hlc import wall_clock_ms
+from facilitator_app.core.model import ChecklistNote, Practice, Visit
 from facilitator_app.store import store as store_module
 from facilitator_app.sync.engine import SyncEngine
 

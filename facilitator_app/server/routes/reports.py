@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from ...sync.protocol import ErrorBody, IntensityReport
 from ..deps import CurrentUser, EngineDep
 from ..db import read_tx
-from ..reports import intensity, to_json
+from ..reports import intensity
 
 router = APIRouter(prefix="/reports/v1", tags=["reports"])
 
@@ -20,5 +20,4 @@ def intensity_report(user: CurrentUser, engine: EngineDep,
                      today: date | None = Query(default=None, description="Report date (default: today)")
                      ) -> IntensityReport:
     with read_tx(engine) as conn:
-        report = intensity(conn, user, today=today or date.today())
-    return IntensityReport.model_validate(to_json(report))
+        return intensity(conn, user, today=today or date.today())

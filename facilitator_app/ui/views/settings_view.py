@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import platform
 import sqlite3
-import sys
 from pathlib import Path
 
 import PySide6
