@@ -91,15 +91,65 @@ def main() -> int:
     window.toolkit.search.setText("quitline")
     shot(window, "toolkit")
     window.toolkit.search.clear()
-    window.show_view(window.SYNC_ISSUES)
-    shot(window, "sync-issues")
     window.show_view(window.SETTINGS)
     shot(window, "settings")
     window.close()
     shutdown(ctx)
+    shots.append(sync_issues_shot(app))
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+def sync_issues_shot(app: QApplication) -> Path:
+    """A real conflict and a real refusal, made against a real local server, on the Sync issues screen."""
+    import dataclasses
+
+    import keyring
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from facilitator_app.core.model import Practice, Visit
+    from facilitator_app.sync.credentials import TokenStore
+    from facilitator_app.sync.service import SyncService
+    from facilitator_app.ui.app import build, shutdown
+    from tests.serverproc import start_server
+
+    keyring.set_keyring(NoKeyring())  # tokens stay in this process; the machine's keyring is untouched
+    tmp = Path(tempfile.mkdtemp(prefix="ffk-shots-sync-"))
+    server = start_server(tmp / "server")
+    try:
+        server.add_user("renee", "bench password 1", cooperative="Northern Illinois")
+        tokens = TokenStore()
+        mine = SyncService(tmp / "laptop", tokens=tokens)
+        mine.sign_in(server.url, "renee", "bench password 1")
+        harbor = Practice(name="Harbor Family Clinic", state="WI")
+        maple = Practice(name="Maple Street Clinic", state="IL")
+        for p in (harbor, maple):
+            mine.store().save_practice(p)
+        mine.sync_once()
+        other = SyncService(tmp / "laptop2", tokens=TokenStore())
+        other.sign_in(server.url, "renee", "bench password 1")
+        other.sync_once()
+        mine.store().save_practice(dataclasses.replace(harbor, phone="(920) 555-0100"))
+        other.store().save_practice(dataclasses.replace(harbor, phone="(920) 555-0199"))
+        other.sync_once()
+        other.close()
+        server.admin("unassign", "renee", maple.id)
+        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45, notes="Walked through the quitline fax form."))
+        mine.sync_once()
+        mine.close()
+        ctx, window = build(tmp / "laptop", app=app, today=lambda: TODAY, start_sync=False)
+        window.resize(SIZE)
+        window.show()
+        window.show_view(window.SYNC_ISSUES)
+        settle(app, ctx, 0.5)
+        path = OUT / "sync-issues.png"
+        window.grab().save(str(path))
+        window.close()
+        shutdown(ctx)
+        return path
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

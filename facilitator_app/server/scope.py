@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Connection, Select, and_, bindparam, select
 
 from . import tables as t
@@ -32,6 +34,14 @@ def is_assigned(conn: Connection, user: User, practice_id: str) -> bool:
 SUPERVISOR_ENTITIES = frozenset({"checklist", "checklist_note"})
 
 
+def practice_label(conn: Connection, practice_id: str) -> str:
+    """'The practice "Oak Clinic"' when the server knows its name, else its id."""
+    row = conn.execute(select(t.rows.c.data).where(
+        and_(t.rows.c.entity == "practice", t.rows.c.id == practice_id))).first()
+    name = json.loads(row.data).get("name") if row else None
+    return f'The practice "{name}"' if name else f"Practice {practice_id}"
+
+
 def write_refusal(conn: Connection, user: User, *, entity: str, practice_id: str,
                   practice_coop: int | None) -> str | None:
     """Why this user may not write this entity of this practice, or None if they may.
@@ -42,10 +52,10 @@ def write_refusal(conn: Connection, user: User, *, entity: str, practice_id: str
         return "Admin accounts manage users and practices; records are edited by facilitators and supervisors."
     if user.role == "supervisor":
         if practice_coop != user.cooperative_id:
-            return f"Practice {practice_id} is not in your cooperative."
+            return f"{practice_label(conn, practice_id)} is not in your cooperative."
         if entity not in SUPERVISOR_ENTITIES:
             return "Supervisors may edit checklist items and add checklist notes only."
         return None
     if not is_assigned(conn, user, practice_id):
-        return f"Practice {practice_id} is not assigned to you; ask your supervisor to assign it."
+        return f"{practice_label(conn, practice_id)} is not assigned to you; ask your supervisor to assign it."
     return None

@@ -486,6 +486,26 @@ class SyncState:
         record["deleted"] = bool(rows[0]["deleted"])
         return {k: record.get(k) for k in fields}, rows[0]["author"] or ""
 
+    def record_label(self, entity: str, row_id: str, practice_id: str, fields: Mapping[str, Any]) -> str:
+        """What a facilitator calls this record ("Visit to Oak Clinic on 2026-03-18"), for the
+        Sync issues screen. The practice may be gone from this computer (unassigned): say so."""
+        rows = self._read("SELECT name FROM practices WHERE id = ?", (practice_id,))
+        name = rows[0][0] if rows else (fields.get("name") if entity == "practice" else None)
+        practice = name or "a practice no longer on this computer"
+        if entity == "practice":
+            return f"Practice {practice}"
+        if entity == "visit":
+            when = fields.get("date") or (self._read("SELECT date FROM visits WHERE id = ?", (row_id,)) or [[None]])[0][0]
+            return f"Visit to {practice}" + (f" on {when}" if when else "")
+        strategy = row_id.split(":", 1)[1] if entity == "checklist" and ":" in row_id else fields.get("strategy_id")
+        return {
+            "checklist": f"{practice}: strategy {strategy}",
+            "checklist_note": f"{practice}: note on strategy {strategy or ''}".rstrip(),
+            "contact": f"Contact at {practice}",
+            "plan": f"{practice}: facilitation plan",
+            "measure": f"{practice}: ABCS measure",
+        }.get(entity, f"{entity.replace('_', ' ')} at {practice}")
+
     def conflict(self, conflict_id: int) -> ConflictRecord | None:
         return next((c for c in self.conflicts(include_resolved=True) if c.id == conflict_id), None)
 

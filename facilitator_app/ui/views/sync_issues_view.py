@@ -9,14 +9,34 @@ from typing import Any
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ...store.sync_state import SyncState
 from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from .base_view import BaseView
 
 
+HIDDEN_FIELDS = {"id", "practice_id", "strategy_id"}
+OUTCOMES = {
+    "superseded": "The other value is newer, so the server kept it. Yours is kept here.",
+    "applied_conflict": "Yours is newer, so the server kept it. The other value is kept here.",
+}
+
+
 def _fmt(fields: dict[str, Any]) -> str:
-    return "; ".join(f"{k}: {v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)}"
-                     for k, v in fields.items())
+    """A change as a facilitator reads it: field names in words, no ids, short values."""
+    parts = []
+    for key, value in fields.items():
+        if key in HIDDEN_FIELDS or (key == "deleted" and not value):
+            continue
+        if key == "deleted":
+            parts.append("deleted")
+            continue
+        if value in (None, "", []):
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        text = text if len(text) <= 60 else text[:57] + "…"
+        parts.append(f"{key.replace('_', ' ')}: {text}")
+    return "; ".join(parts) or "(no visible change)"
 
 
 class SyncIssuesView(BaseView):
@@ -80,20 +100,28 @@ class SyncIssuesView(BaseView):
         if service is None:
             self.intro.setText("Sync is not available in this build.")
             return
-        QueryOp(self.ctx.ops, lambda _s: (service.conflicts(), service.quarantined())).success(self._loaded).failure(
+        def load(_store):
+            conflicts, rejected = service.conflicts(), service.quarantined()
+            state = SyncState(service.store())
+            labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id,
+                                                                 getattr(i, "fields", None) or i.local_fields)
+                      for i in [*conflicts, *rejected]}
+            return conflicts, rejected, labels
+
+        QueryOp(self.ctx.ops, load).success(self._loaded).failure(
             lambda e: self.intro.setText(describe_error(e))).run()
 
     def _loaded(self, data) -> None:
-        self.conflicts_data, self.rejected_data = data
+        self.conflicts_data, self.rejected_data, labels = data
         self.intro.setText(
             "Nothing was lost: when two people change the same field, the server keeps one value and records "
             "the other here. Choose which one to keep." if self.conflicts_data or self.rejected_data
             else "No sync issues. Conflicts and rejected changes appear here after a sync.")
         self.conflicts.setRowCount(len(self.conflicts_data))
         for row, c in enumerate(self.conflicts_data):
-            cells = (f"{c.entity.replace('_', ' ')} {c.row_id[:8]}", _fmt(c.local_fields),
+            cells = (labels[(c.entity, c.row_id)], _fmt(c.local_fields),
                      f"{c.local_author or 'you'} · {c.detected_at[:16].replace('T', ' ')}", _fmt(c.current_fields),
-                     c.current_author, c.outcome.replace("_", " ") + (f" ({c.reason})" if c.reason else ""))
+                     c.current_author, OUTCOMES.get(c.outcome, c.outcome.replace("_", " ")))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
@@ -101,11 +129,12 @@ class SyncIssuesView(BaseView):
         self.conflicts.resizeRowsToContents()
         self.rejected.setRowCount(len(self.rejected_data))
         for row, q in enumerate(self.rejected_data):
-            for col, text in enumerate((f"{q.entity.replace('_', ' ')} {q.row_id[:8]}", _fmt(q.fields), q.reason,
+            for col, text in enumerate((labels[(q.entity, q.row_id)], _fmt(q.fields), q.reason,
                                         q.quarantined_at[:16].replace("T", " "))):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.rejected.setItem(row, col, item)
+        self.rejected.resizeRowsToContents()
         has = bool(self.conflicts_data)
         self.keep_mine.setEnabled(has)
         self.keep_theirs.setEnabled(has)

@@ -1,0 +1,21 @@
+"""The Sync issues screen names records the way a facilitator does, not by id."""
+
+from datetime import date
+
+from facilitator_app.core.model import Practice, Visit
+from facilitator_app.store import Store
+from facilitator_app.store.sync_state import SyncState
+
+
+def test_record_labels(tmp_path):
+    with Store.open(tmp_path / "local.sqlite") as store:
+        oak = Practice(name="Oak Clinic")
+        store.save_practice(oak)
+        visit = Visit(oak.id, date(2026, 3, 18))
+        store.save_visit(visit)
+        state = SyncState(store)
+        assert state.record_label("practice", oak.id, oak.id, {"phone": "1"}) == "Practice Oak Clinic"
+        assert state.record_label("visit", visit.id, oak.id, {"notes": "x"}) == "Visit to Oak Clinic on 2026-03-18"
+        assert state.record_label("checklist", f"{oak.id}:B2", oak.id, {}) == "Oak Clinic: strategy B2"
+        assert state.record_label("visit", "gone", "elsewhere", {"date": "2026-01-02"}) == \
+            "Visit to a practice no longer on this computer on 2026-01-02"
