@@ -7,6 +7,7 @@ so a client that stores the page's cursor has every row of every version up to i
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, and_, select
@@ -25,6 +26,11 @@ _COLUMNS = (t.rows.c.entity, t.rows.c.id, t.rows.c.practice_id, t.rows.c.sv, t.r
             t.rows.c.deleted, t.rows.c.author)
 
 
+# A clock value inside a stored clocks text ({"field":"<wall>-<counter>-<node>",...}): finding them
+# with one regex is several times faster than decoding every row's JSON just to take the max.
+_CLOCK_VALUE = re.compile(r'"(\d{15}-\d{6}-[^"]*)"')
+
+
 @dataclass(frozen=True)
 class _Page:
     """One page as read from the database: the stored JSON texts are kept as they are."""
@@ -38,7 +44,7 @@ class _Page:
 
     @property
     def server_hlc(self) -> str:
-        newest = max((max(json.loads(r.clocks).values(), default="") for r in self.rows), default="")
+        newest = max((max(_CLOCK_VALUE.findall(r.clocks), default="") for r in self.rows), default="")
         return server_hlc(newest)
 
 

@@ -35,13 +35,16 @@ def table(entity: str) -> str:
     return ENTITY_TABLES[entity]
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: a hot path
+
+
 def to_row_values(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     """Record values (already JSON-ready) as SQLite column values."""
     js = json_columns(entity)
     out = {}
     for key, value in record.items():
         if key in js:
-            out[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            out[key] = _encode_json(value)
         elif isinstance(value, bool):
             out[key] = int(value)
         else:

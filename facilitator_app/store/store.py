@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from ..core.codec import entity_of, to_record
 from ..core.errors import NotFoundError
-from ..core.hlc import HybridClock
+from ..core.hlc import HybridClock, node_id
 from ..core.model import (
     APPEND_ONLY,
     ChecklistItem,
@@ -164,7 +164,7 @@ class Store:
         with self._raw_tx() as conn:
             node = conn.execute("SELECT value FROM meta WHERE key='client_id'").fetchone()[0]
             last = conn.execute("SELECT value FROM meta WHERE key='hlc'").fetchone()
-            tx = _Tx(conn, HybridClock(node, last[0] if last and last[0] else None), self.facilitator)
+            tx = _Tx(conn, HybridClock(node_id(node), last[0] if last and last[0] else None), self.facilitator)
             yield tx
             conn.execute("INSERT INTO meta(key, value) VALUES ('hlc', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (tx.clock.last,))

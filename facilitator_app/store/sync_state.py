@@ -21,9 +21,10 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from ..core.hlc import HybridClock, Timestamp
+from ..core.hlc import HybridClock, Timestamp, node_id
 from ..core.model import APPEND_ONLY
 from .rows import columns, json_columns, row_to_record, table, to_row_values
 from .schema import ENTITY_TABLES
@@ -109,6 +110,14 @@ class SyncMeta:
     needs_refetch: bool
 
 
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: pulls apply thousands of rows
+
+
+@cache
+def _known_columns(entity: str) -> frozenset[str]:
+    return frozenset(columns(entity))
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -152,7 +161,7 @@ class SyncState:
         """Move the local clock past the server's, so later local edits order after what we saw."""
         node = conn.execute("SELECT value FROM meta WHERE key = 'client_id'").fetchone()[0]
         last = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
-        clock = HybridClock(node, last[0] if last and last[0] else None)
+        clock = HybridClock(node_id(node), last[0] if last and last[0] else None)
         try:
             clock.observe(server_hlc)
         except ValueError:
@@ -314,13 +323,13 @@ class SyncState:
 
     @staticmethod
     def _row_values(entity: str, item: IncomingRow) -> dict[str, Any]:
-        known = set(columns(entity))
+        known = _known_columns(entity)
         record = {k: v for k, v in item.fields.items() if k in known}
         record["id"] = item.id
         record["practice_id"] = item.practice_id
         values = to_row_values(entity, record)
-        clocks = {k: v for k, v in item.clocks.items()}
-        values["clocks"] = json.dumps(clocks, sort_keys=True)
+        clocks = item.clocks
+        values["clocks"] = _encode_json(clocks)
         values["updated_at"] = max(clocks.values()) if clocks else ""
         values["deleted"] = 1 if item.deleted else 0
         if not (entity in APPEND_ONLY and record.get("author")):
