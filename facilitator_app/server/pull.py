@@ -108,15 +108,22 @@ def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
 
 
 def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, bool]:
+    """The rows of the next versions above `cursor`: at least `limit` rows unless fewer are left,
+    and always whole versions.
+
+    Why two steps: ordering whole rows (1-2 KB of JSON each) made the database sort every
+    remaining row of the user's scope for every page. The page's version range is chosen from the
+    (practice_id, sv) index alone, then only that range's rows are read.
+    """
     in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
-    order = (t.rows.c.sv, t.rows.c.entity, t.rows.c.id)
-    rows = conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv > cursor))
-                        .order_by(*order).limit(limit + 1)).all()
-    if len(rows) <= limit:
+    versions = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > cursor))
+                            .order_by(t.rows.c.sv).limit(limit + 1)).scalars().all()
+    if not versions:
+        return [], False
+    last_sv = versions[min(limit, len(versions)) - 1]
+    rows = conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv > cursor, t.rows.c.sv <= last_sv))
+                        .order_by(t.rows.c.sv, t.rows.c.entity, t.rows.c.id)).all()
+    if len(versions) <= limit:
         return rows, False
-    last_sv = rows[limit - 1].sv
-    page = [r for r in rows[:limit] if r.sv < last_sv]
-    # The whole of the last version, however many rows it has (never split a version).
-    page += conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv == last_sv)).order_by(*order)).all()
     has_more = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > last_sv)).limit(1)).first() is not None
-    return page, has_more
+    return rows, has_more
