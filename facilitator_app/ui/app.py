@@ -12,6 +12,9 @@ NO_DISPLAY_MESSAGE = (
     "To run without a screen on purpose, set QT_QPA_PLATFORM=offscreen.")
 
 
+SYNC_IMPORT_DELAY_MS = 400
+
+
 def has_display(env: dict[str, str] | None = None, platform: str | None = None) -> bool:
     """False only where Qt would abort: Linux/BSD with no X11/Wayland display and no platform forced."""
     env = os.environ if env is None else env
@@ -46,9 +49,13 @@ def build(data_dir: Path, *, app=None, today=None, start_sync: bool = True, back
         ctx.today = today
     window = MainWindow(ctx)
     if background_sync:
-        # requests + pydantic take about a second to import: do it on the pool after start-up.
-        ops.submit(lambda: _make_bridge(ctx), writer=False, done=lambda b: _attach(ctx, window, b, start_sync),
-                   failed=lambda e: window.statusBar().showMessage(f"Sync is unavailable: {e}", 10000))
+        # requests + pydantic take most of a second to import: do it on the pool once the window
+        # has been drawn, so the import does not compete with the first paint for the GIL.
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(SYNC_IMPORT_DELAY_MS, lambda: ops.submit(
+            lambda: _make_bridge(ctx), writer=False, done=lambda b: _attach(ctx, window, b, start_sync),
+            failed=lambda e: window.statusBar().showMessage(f"Sync is unavailable: {e}", 10000)))
     else:
         _attach(ctx, window, _make_bridge(ctx), start_sync)
     return ctx, window

@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
             self.practice._stale = True
         elif last == self.PRACTICE:
             last = self.PRACTICES
-        self.show_view(last if 0 <= last < len(self.views) else self.TODAY)
+        self.show_view(last if 0 <= last < len(self._factories) else self.TODAY)  # builds only that screen
 
     def save_state(self) -> None:
         prefs = self.ctx.prefs

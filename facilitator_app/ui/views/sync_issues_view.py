@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...store.sync_state import SyncState
 from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from .base_view import BaseView
@@ -101,6 +100,8 @@ class SyncIssuesView(BaseView):
             self.intro.setText("Sync is not available in this build.")
             return
         def load(_store):
+            from ...store.sync_state import SyncState  # loaded with the sync layer, not at start-up
+
             conflicts, rejected = service.conflicts(), service.quarantined()
             state = SyncState(service.store())
             labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id,
