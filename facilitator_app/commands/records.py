@@ -399,11 +399,8 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
         if getattr(args, name) is not None:
             setattr(item, name, getattr(args, name))
     item.steps_done = sorted((set(item.steps_done) | set(args.step)) - set(args.untick))
-    if args.note is not None:
-        ChecklistNote(practice.id, strategy.id, args.note).validate()
-    changes = store.set_checklist(item, toolkit)
-    if args.note is not None:
-        changes = changes | store.add_checklist_note(ChecklistNote(practice.id, strategy.id, args.note))
+    note = ChecklistNote(practice.id, strategy.id, args.note) if args.note is not None else None
+    changes = store.set_checklist(item, toolkit, note=note)  # row and note in one transaction
     ctx.emit(to_record(item), f"{practice.name}: {strategy.id} is {StrategyStatus(item.status).label}, "
              f"steps ticked {len(item.steps_done)}/{len(strategy.steps)}"
              + ("" if changes else " (nothing changed)"))
@@ -469,8 +466,7 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
                             "Use --data-dir to choose another folder.")
     objs = generate(practices=args.practices, months=args.months, seed=args.seed, toolkit=ctx.toolkit,
                     visits_per_month=args.visits_per_month, facilitator=store.facilitator or "Demo Facilitator")
-    count = store.bulk_insert(objs, outbox=False)
-    store.set_meta("demo", "1")
+    count = store.bulk_insert(objs, outbox=False, meta={"demo": "1"})  # rows and flag in one transaction
     visits = sum(isinstance(o, Visit) for o in objs)
     ctx.emit({"records": count, "practices": args.practices, "visits": visits},
              f"Added demo data: {args.practices} practices, {visits} visits, {count} records in all. "

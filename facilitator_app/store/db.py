@@ -71,8 +71,12 @@ def connect(path: Path) -> sqlite3.Connection:
 def open_database(path: Path, *, backup_dir: Path | None = None) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the store file at `path`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existed = path.exists() and path.stat().st_size > 0
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists() and path.stat().st_size > 0
+    except OSError as exc:
+        raise StoreOpenError(f"The data folder {path.parent} cannot be used ({exc.strerror or exc}). "
+                             "Choose another folder with --data-dir.") from None
     if existed:
         check_header(path)
     try:

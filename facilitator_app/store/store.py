@@ -189,6 +189,11 @@ class Store:
         else:
             if entity in APPEND_ONLY:
                 return False
+            if current["deleted"] and "deleted" not in record:
+                # Saving a record over its tombstone (a plan or checklist row whose id is fixed by
+                # the practice): the save brings it back, else it would be saved invisibly.
+                record = {**record, "deleted": False}
+                values = to_row_values(entity, record)
             changed = {k: v for k, v in values.items() if k != "id" and current[k] != v}
             clocks = json.loads(current["clocks"] or "{}")
         if not changed:
@@ -271,12 +276,23 @@ class Store:
                     self._put(tx, "checklist", to_record(item))
         return tx.changes()
 
-    def set_checklist(self, item: ChecklistItem, toolkit: Toolkit | None = None) -> Changes:
+    def set_checklist(self, item: ChecklistItem, toolkit: Toolkit | None = None,
+                      note: ChecklistNote | None = None) -> Changes:
+        """Save a checklist row and, optionally, a dated note about it, in one transaction."""
         steps = len(toolkit.get(item.strategy_id).steps) if toolkit else None
         if toolkit:
             toolkit.get(item.strategy_id)
         item.validate(steps)
-        return self._save(item, validate_args=(steps,))
+        if note is None:
+            return self._save(item, validate_args=(steps,))
+        if not note.author:
+            note.author = self.facilitator
+        note.validate()
+        with self.transaction() as tx:
+            self._require_practice(tx.conn, item.practice_id)
+            self._put(tx, "checklist", to_record(item))
+            self._put(tx, "checklist_note", to_record(note))
+        return tx.changes()
 
     def add_checklist_note(self, note: ChecklistNote) -> Changes:
         if not note.author:
@@ -439,7 +455,8 @@ class Store:
 
     # -- bulk -----------------------------------------------------------------------------
 
-    def bulk_insert(self, objects: Iterable[Any], *, outbox: bool, author: str | None = None) -> int:
+    def bulk_insert(self, objects: Iterable[Any], *, outbox: bool, author: str | None = None,
+                    meta: dict[str, str] | None = None) -> int:
         """Insert many new entities in one transaction with executemany.
 
         `outbox=False` is for rows that must never sync (demo data). Row-at-a-time `_put` is
@@ -474,6 +491,9 @@ class Store:
             if outbox_rows:
                 tx.conn.executemany("INSERT INTO outbox(uuid, name, hlc, args, created_at) VALUES (?, 'put', ?, ?, ?)",
                                     outbox_rows)
+            for key, value in (meta or {}).items():  # e.g. the demo flag, committed with the rows it describes
+                tx.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
         return count
 
     def backup(self, backup_dir: Path | None = None) -> Path:

@@ -35,11 +35,14 @@ def installed_cooperative_version(store: Store) -> str | None:
     return store.get_meta(VERSION_KEY)
 
 
-def save_cooperative_toolkit(store: Store, document: dict[str, Any]) -> Toolkit:
-    """Validate the cooperative's toolkit and keep it; an invalid one raises and changes nothing."""
+def save_cooperative_toolkit(store: Store, document: dict[str, Any], *, version: str | None = None) -> Toolkit:
+    """Validate the cooperative's toolkit and keep it; an invalid one raises and changes nothing.
+
+    `version` is the label the server published it under (what later pulls compare against)."""
     toolkit = parse_toolkit(document)
     with store.transaction() as tx:
-        for key, value in ((DOCUMENT_KEY, json.dumps(document, ensure_ascii=False)), (VERSION_KEY, toolkit.version)):
+        for key, value in ((DOCUMENT_KEY, json.dumps(document, ensure_ascii=False)),
+                           (VERSION_KEY, version or toolkit.version)):
             tx.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
     return toolkit

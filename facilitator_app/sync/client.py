@@ -164,7 +164,10 @@ class SyncClient:
     # -- endpoints ------------------------------------------------------------------------
 
     def sign_in(self, username: str, password: str) -> protocol.TokenResponse:
-        body = protocol.TokenRequest(username=username, password=password)
+        try:
+            body = protocol.TokenRequest(username=username, password=password)
+        except ValidationError:  # never let pydantic's message (which quotes the password) out
+            raise AuthError("The user name or password is empty or too long. Check them and try again.") from None
         try:
             return self._call("POST", "/auth/v1/token", body, protocol.TokenResponse, auth=False)
         except AuthError:

@@ -13,12 +13,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..store import Store
 from ..core.toolkit import ToolkitError
+from ..store import Store
 from ..store.sync_state import IncomingRow, MutationOutcome, SyncState
 from ..store.toolkit_source import installed_cooperative_version, save_cooperative_toolkit
 from . import protocol
 from .client import (
+    AuthError,
     ClientResetError,
     ResetRequiredError,
     SyncClient,
@@ -27,6 +28,7 @@ from .client import (
 )
 
 CRASH_ENV = "FFK_TEST_CRASH_AT"
+REFUSED_TOOLKIT_KEY = "toolkit_refused_version"
 CRASH_POINTS = ("after_local_commit", "mid_push", "after_push_response", "mid_page_apply")
 
 Progress = Callable[[str, int, int], None]
@@ -118,6 +120,9 @@ class SyncEngine:
                 batch_size = max(1, len(batch) // 2)
                 continue
             except ClientResetError:
+                if report.client_reset:  # renumbered once already in this sync: never loop
+                    raise SyncError("The server keeps treating this computer as a copy of another one. Your "
+                                    "changes are kept on this computer; please report this problem.") from None
                 self.state.renumber_for_new_client()
                 report.client_reset = True
                 report.messages.append("This database looked like a copy of another computer's, so it was given "
@@ -168,15 +173,26 @@ class SyncEngine:
                               during=lambda: self._crash("mid_page_apply"))
 
     def update_toolkit(self, report: SyncReport) -> None:
-        """Fetch the cooperative's published toolkit when the server names a version we lack."""
+        """Fetch the cooperative's published toolkit when the server names a version we lack.
+
+        A download that fails, or a document that does not validate, never fails the sync: the
+        current toolkit stays, and a refused version is not fetched again."""
         wanted = self.store.get_meta("toolkit_version")
-        if not wanted or wanted == installed_cooperative_version(self.store):
+        if not wanted or wanted in (installed_cooperative_version(self.store), self.store.get_meta(REFUSED_TOOLKIT_KEY)):
             return
-        document = self.client.toolkit()
         try:
-            toolkit = save_cooperative_toolkit(self.store, document.document)
+            document = self.client.toolkit()
+        except AuthError:
+            raise
+        except SyncError as exc:
+            report.messages.append(f"The cooperative's toolkit {wanted} could not be downloaded ({exc}); "
+                                   "it will be tried again at the next sync.")
+            return
+        try:
+            toolkit = save_cooperative_toolkit(self.store, document.document, version=wanted)
         except ToolkitError as exc:
-            report.messages.append(f"The cooperative's toolkit {document.version} could not be used, so the "
+            self.store.set_meta(REFUSED_TOOLKIT_KEY, wanted)
+            report.messages.append(f"The cooperative's toolkit {wanted} could not be used, so the "
                                    f"current one stays: {exc}")
             return
         report.toolkit_version = toolkit.version

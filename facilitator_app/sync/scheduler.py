@@ -71,6 +71,10 @@ class SyncScheduler:
         elif unreachable:
             self._set_online(False)
             self._last_sync_at = now
+        else:
+            # A sign-in or server problem will not fix itself within a tick: wait for the next
+            # interval (or an explicit request) instead of retrying on every tick.
+            self._last_sync_at = now
 
     def probe_finished(self, reachable: bool) -> None:
         now = self._now()

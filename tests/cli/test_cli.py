@@ -200,3 +200,50 @@ def test_toolkit_install_replaces_the_shipped_toolkit(capsys, data_dir, tmp_path
     code, _, err = run(capsys, "toolkit", "install", custom)
     assert code == 1 and "exactly 35 strategies (found 34)" in err
     assert run_json(capsys, "toolkit", "show", "A6")["toolkit_version"] == "coop-7"
+
+
+def test_data_dir_that_is_a_file_gives_a_message_not_a_traceback(capsys, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    code, out, err = run(capsys, "--data-dir", blocker, "practice", "list")
+    assert code == 1 and "Traceback" not in err and "cannot be used" in err
+
+
+def test_demo_rows_and_demo_flag_are_one_transaction(capsys, data_dir, monkeypatch):
+    """If the flag cannot be written, the demo rows must not stay behind unflagged (an unflagged
+    demo file is adopted into the facilitator's account at sign-in)."""
+    from facilitator_app.core.errors import FieldKitError
+
+    def refuse(self, key, value):
+        raise FieldKitError("disk full")
+    monkeypatch.setattr(Store, "set_meta", refuse)
+    run(capsys, "demo", "--practices", "2", "--months", "1")
+    with Store.open_in(data_dir) as store:
+        assert not store.practices() or store.get_meta("demo") == "1"
+
+
+def test_checklist_status_and_note_are_one_transaction(capsys, data_dir, oak, monkeypatch):
+    from facilitator_app.core.errors import FieldKitError
+
+    real_put = Store._put
+
+    def put(self, tx, entity, record):
+        if entity == "checklist_note":
+            raise FieldKitError("disk full")
+        return real_put(self, tx, entity, record)
+    monkeypatch.setattr(Store, "_put", put)
+    code, _, err = run(capsys, "checklist", "set", oak, "B2", "--status", "in_progress", "--note", "Started")
+    assert code == 1 and "disk full" in err
+    with Store.open_in(data_dir) as store:
+        assert store.checklist_item(oak, "B2").status == "not_selected"
+        assert store.pending_changes() == 1  # only the practice
+
+
+def test_login_with_an_overlong_password_never_echoes_it(capsys, data_dir, monkeypatch):
+    import io
+
+    secret = "S3cr3t-" + "p" * 1000
+    monkeypatch.setattr("sys.stdin", io.StringIO(secret + "\n"))
+    code, out, err = run(capsys, "login", "--server", "http://127.0.0.1:9", "--user", "ann", "--password-stdin")
+    assert code == 1 and "Traceback" not in err and "too long" in err
+    assert "S3cr3t" not in out + err and "ppppp" not in out + err

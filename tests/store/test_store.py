@@ -177,3 +177,26 @@ def test_backup_is_a_complete_copy(store, practice):
     copy = sqlite3.connect(path)
     assert copy.execute("SELECT name FROM practices").fetchone()[0] == "Oak Clinic"
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_saving_over_a_tombstone_brings_the_record_back(store, practice):
+    """A plan's id is its practice's id: saving a new plan after deleting the old one must not be
+    written invisibly under the tombstone (the facilitator would see 'saved' and no plan)."""
+    store.save_plan(FacilitationPlan(practice.id, planned_visits=3))
+    store.delete("plan", practice.id)
+    assert store.plan(practice.id) is None
+    store.save_plan(FacilitationPlan(practice.id, planned_visits=5))
+    plan = store.plan(practice.id)
+    assert plan is not None and plan.planned_visits == 5
+    last = json.loads(outbox(store)[-1]["args"])
+    assert last["fields"]["deleted"] is False  # the revival syncs too
+
+
+def test_data_folder_that_is_a_file_is_a_clear_error(tmp_path):
+    from facilitator_app.store.db import StoreOpenError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(StoreOpenError, match="cannot be used"):
+        Store.open_in(blocker)
+    assert blocker.read_text() == "x"

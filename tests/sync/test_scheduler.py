@@ -89,3 +89,16 @@ def test_failure_that_is_not_network_keeps_online():
     s.sync_started()
     s.sync_finished(ok=False)
     assert s.online
+
+
+def test_failure_that_is_not_network_does_not_retry_every_tick():
+    """An expired sign-in or a server bug must not make the timer sync on every tick."""
+    clock = FakeClock()
+    s = SyncScheduler(clock, SchedulerConfig(debounce_secs=5, interval_secs=300, probe_min_secs=15, probe_max_secs=60))
+    assert s.tick() is Action.SYNC  # once at start
+    s.sync_started()
+    s.sync_finished(ok=False)
+    clock.t += 1
+    assert s.tick() is Action.NONE
+    clock.t += 300
+    assert s.tick() is Action.SYNC  # tried again at the next interval

@@ -37,3 +37,46 @@ def test_published_toolkit_reaches_the_laptop_and_is_used_offline(server, tmp_pa
     laptop.close()
     assert main(["--data-dir", str(laptop.data_dir), "toolkit", "show", "S4", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["toolkit_version"] == "coop-2027.1"
+
+
+class _ToolkitOnly:
+    """Stands in for the HTTP client's toolkit download only (the rest of sync is not used)."""
+
+    def __init__(self, outcome):
+        self.outcome, self.calls = outcome, 0
+
+    def toolkit(self):
+        self.calls += 1
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def test_toolkit_download_failure_or_bad_document_never_fails_the_sync(tmp_path):
+    from facilitator_app.store import Store
+    from facilitator_app.sync.client import NetworkError
+    from facilitator_app.sync.engine import SyncEngine, SyncReport
+    from facilitator_app.sync.protocol import ToolkitDocument
+
+    with Store.open(tmp_path / "local.sqlite") as store:
+        store.set_meta("toolkit_version", "coop-9")
+        failing = _ToolkitOnly(NetworkError("The server could not be reached."))
+        report = SyncReport()
+        SyncEngine(store, failing).update_toolkit(report)
+        assert "will be tried again" in report.messages[0] and report.toolkit_version is None
+        doc = json.loads(default_toolkit_path().read_text(encoding="utf-8"))
+        doc["strategies"].pop()
+        bad = _ToolkitOnly(ToolkitDocument(version="coop-9", document=doc))
+        report = SyncReport()
+        SyncEngine(store, bad).update_toolkit(report)
+        assert "could not be used" in report.messages[0]
+        SyncEngine(store, bad).update_toolkit(SyncReport())
+        assert bad.calls == 1  # a refused version is not fetched again
+        assert active_toolkit(store, tmp_path).title == "ABCS Improvement Toolkit"
+        doc = json.loads(default_toolkit_path().read_text(encoding="utf-8"))
+        doc["version"] = "label-inside-document"
+        store.set_meta("toolkit_version", "coop-10")
+        good = _ToolkitOnly(ToolkitDocument(version="coop-10", document=doc))
+        SyncEngine(store, good).update_toolkit(SyncReport())
+        SyncEngine(store, good).update_toolkit(SyncReport())
+        assert good.calls == 1  # installed under the server's label, so not fetched every sync
