@@ -14,9 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import QTime, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFormLayout, QGridLayout, QGroupBox,
+from PySide6.QtWidgets import (QMessageBox, QAbstractItemView, QCheckBox, QComboBox, QDialog, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea,
-                               QSpinBox, QTableWidget, QTableWidgetItem, QTimeEdit, QVBoxLayout, QWidget)
+                               QSpinBox, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QTimeEdit, QVBoxLayout,
+                               QWidget)
 
 from ...core.codec import from_record, to_record
 from ...core.errors import FieldProblem, ValidationError
@@ -49,6 +50,19 @@ def find_draft_for_practice(drafts: list[tuple[str, dict[str, Any]]], practice_i
         if visit.get("practice_id") == practice_id and visit.get("id") not in saved_ids:
             return payload
     return None
+
+
+class _LiveEditDelegate(QStyledItemDelegate):
+    """Tells the form about every keystroke in a table cell: the text typed there only reaches the
+    table when the cell editor commits, and a draft must not wait for that."""
+
+    edited = Signal()
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            editor.textEdited.connect(self.edited)
+        return editor
 
 
 class VisitForm(QDialog):
@@ -308,7 +322,7 @@ class VisitForm(QDialog):
         self.save_print_button.clicked.connect(lambda: self.save(print_after=True))
         self.discard_button = QPushButton("Discard draft")
         self.discard_button.setAutoDefault(False)
-        self.discard_button.clicked.connect(self.discard)
+        self.discard_button.clicked.connect(self._confirm_discard)
         self.close_button = QPushButton("Close (keeps draft)")
         self.close_button.setAutoDefault(False)
         self.close_button.clicked.connect(self.close)
@@ -322,6 +336,11 @@ class VisitForm(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.errors.general)
         layout.addLayout(buttons)
+        self._cell_delegates = []  # one per table: a delegate shared by views confuses their editors
+        for table in (self.attendees, self.strategies, self.next_steps):
+            delegate = _LiveEditDelegate(table)
+            table.setItemDelegate(delegate)
+            self._cell_delegates.append(delegate)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=lambda: self.save(print_after=False))
         QShortcut(QKeySequence("Ctrl+P"), self, activated=lambda: self.save(print_after=True))
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.save(print_after=False))
@@ -378,8 +397,11 @@ class VisitForm(QDialog):
 
     def set_visit(self, v: Visit) -> None:
         self.date.set_value(v.date)
-        if v.start_time:
-            self.start_time.setTime(QTime(v.start_time.hour, v.start_time.minute))
+        # A visit logged without a start time keeps none unless the user sets one (a QTimeEdit
+        # cannot be blank, and its 00:00 must not be saved as if it were the real start).
+        self._start_blank = v.start_time is None
+        self._start_shown = QTime(0, 0) if v.start_time is None else QTime(v.start_time.hour, v.start_time.minute)
+        self.start_time.setTime(self._start_shown)
         select_data(self.mode, v.mode)
         self.minutes.setValue(v.minutes or 0)
         self.travel.setValue(v.travel_minutes or 0)
@@ -458,8 +480,9 @@ class VisitForm(QDialog):
         pdsa = Pdsa(self.pdsa_aim.text().strip(), self.pdsa_change.text().strip(), self.pdsa_prediction.text().strip(),
                     self.pdsa_result.text().strip(), self.pdsa_decision.currentData() or "")
         t = self.start_time.time()
+        start = None if self._start_blank and t == self._start_shown else time(t.hour(), t.minute())
         visit = dataclasses.replace(
-            self._original, date=self.date.value(), start_time=time(t.hour(), t.minute()),
+            self._original, date=self.date.value(), start_time=start,
             mode=self.mode.currentData(), minutes=self.minutes.value(), travel_minutes=self.travel.value(),
             planned=self.planned.isChecked(), engagement=self.engagement.currentData(), attendees=attendees,
             activities=[a for a, box in self.activity_checks.items() if box.isChecked()], strategies=strategies,
@@ -500,6 +523,23 @@ class VisitForm(QDialog):
             w.toggled.connect(self._changed)
         self.attendees.itemChanged.connect(self._changed)
         self.next_steps.itemChanged.connect(self._changed)
+        for delegate in self._cell_delegates:
+            delegate.edited.connect(self._changed)
+
+    def _commit_open_editor(self) -> None:
+        """Put the text of a cell still being typed in (next step, attendee, strategy note) into its
+        table, so Ctrl+S, a draft write or closing the window does not drop it."""
+        editor = self.focusWidget()
+        if editor is None:
+            return
+        for table in (self.attendees, self.strategies, self.next_steps):
+            if table.state() == QAbstractItemView.State.EditingState and table.viewport().isAncestorOf(editor):
+                # The view copies the committed text back into the editor, which would move the
+                # cursor to the end while the user is still typing mid-text.
+                cursor = editor.cursorPosition() if isinstance(editor, QLineEdit) else None
+                table.commitData(editor)
+                if cursor is not None:
+                    editor.setCursorPosition(cursor)
 
     def _changed(self, *_: object) -> None:
         if self._loading or self._saving:
@@ -518,6 +558,7 @@ class VisitForm(QDialog):
         """Queue the draft write on the writer thread (ordered before any later save)."""
         if self._saving:
             return
+        self._commit_open_editor()
         self._draft_timer.stop()
         payload, key = self.draft_payload(), draft_key(self.visit_id)
         StoreOp(self.ctx.ops, lambda s: s.save_draft(key, DRAFT_KIND, payload)).success(
@@ -540,6 +581,14 @@ class VisitForm(QDialog):
         self.banner.setText(f"Restored the unsaved draft from {when}. Save it, or press Discard draft to start over.")
         self.banner.setVisible(True)
 
+    def _confirm_discard(self) -> None:
+        """The button asks first: a stray click must not throw away a visit's worth of typing."""
+        answer = QMessageBox.question(
+            self, "Discard this draft?", "Everything typed in this visit since it was last saved will be lost.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Discard:
+            self.discard()
+
     def discard(self) -> None:
         self._saving = True  # no more draft writes
         self._draft_timer.stop()
@@ -548,6 +597,8 @@ class VisitForm(QDialog):
         self.reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._saving:
+            self._commit_open_editor()
         if not self._saving and (self._draft_timer.isActive() or self.draft_state.text() == "Editing…"):
             self.save_draft_now()
         super().closeEvent(event)
@@ -569,6 +620,7 @@ class VisitForm(QDialog):
     def save(self, *, print_after: bool) -> None:
         if self._saving:
             return
+        self._commit_open_editor()
         problems = self.problems()
         self._validated_once = True
         if problems:

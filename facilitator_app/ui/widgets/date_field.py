@@ -21,6 +21,13 @@ class DateField(QDateEdit):
             self.setSpecialValueText("—")
             self.setDate(BLANK)
 
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt override)
+        """Up/Down on an empty optional date starts from today rather than from 1900."""
+        if self._optional and self.date() == BLANK:
+            self.setDate(QDate.currentDate())
+            return
+        super().stepBy(steps)
+
     def value(self) -> date | None:
         qd = self.date()
         if self._optional and qd == BLANK:
