@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, text, update
 
 from ..core.errors import FieldKitError
 from . import tables as t
@@ -178,11 +178,28 @@ def recent_failures(conn: Connection, *, username: str, address: str, window_ms:
     return int(by_user), int(by_address)
 
 
-def record_failure(conn: Connection, *, username: str, address: str) -> None:
+def record_failure(conn: Connection, *, username: str, address: str) -> int:
+    """Record a failed (or not yet verified) sign-in; returns its id."""
     now = now_ms()
-    conn.execute(insert(t.login_attempts).values(username=username[:200], address=address[:100], at_ms=now))
+    attempt = conn.execute(insert(t.login_attempts).values(username=username[:200], address=address[:100],
+                                                           at_ms=now)).inserted_primary_key[0]
     # Keep the table small: failures older than a day no longer matter to the limit.
     conn.execute(delete(t.login_attempts).where(t.login_attempts.c.at_ms < now - 86_400_000))
+    return int(attempt)
+
+
+def lock_login_attempts(conn: Connection) -> None:
+    """Serialize counting-and-recording sign-in attempts across workers (the transaction is short).
+
+    SQLite needs nothing: write transactions already hold the write lock from their first statement.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(4243, 1)"))
+
+
+def forget_attempt(conn: Connection, attempt_id: int) -> None:
+    """A reserved attempt whose password checked out is not a failure."""
+    conn.execute(delete(t.login_attempts).where(t.login_attempts.c.id == attempt_id))
 
 
 # -- practices and assignments ---------------------------------------------------------------

@@ -21,11 +21,13 @@ from .accounts import AdminError, audit, cooperative_id
 from .clock import now_ms, server_hlc
 from .merge import StoredRow
 from .records import dumps, save_row
+from .text import text_problem
 from .versions import COUNTER
 
 PRACTICE_COLUMNS = ("id", "name", "address", "state", "phone", "clinicians", "ownership", "ehr_vendor", "region",
                     "status", "enrolled_on", "end_on")
 MAX_REPORTED = 50
+MAX_ID_LENGTH = 200  # the practices/rows id columns, and PutArgs.id on the wire
 
 
 def _parse_practice(raw: dict[str, str]) -> Practice:
@@ -87,6 +89,10 @@ def read_practices_csv(path: Path) -> list[Practice]:
             p = _parse_practice(raw)
         except (ValueError, ValidationError) as exc:
             problems.append(f"line {line}: {exc}")
+            continue
+        if len(p.id) > MAX_ID_LENGTH or text_problem(p.id):
+            problems.append(f"line {line}: the id must be 1 to {MAX_ID_LENGTH} characters of text (the app cannot "
+                            "sync longer ids)")
             continue
         if p.id in seen:
             problems.append(f"line {line}: id {p.id} is also on line {seen[p.id]}")

@@ -35,6 +35,7 @@ from .records import (
 )
 from .scope import SUPERVISOR_ENTITIES, write_refusal
 from .settings import CLOCK_SKEW_LIMIT_MS
+from .text import storable, text_problem
 from .versions import COUNTER, Versions
 
 
@@ -94,11 +95,16 @@ def apply_push(engine: Engine, user: User, req: PushRequest, *, versions: Versio
                skew_limit_ms: int = CLOCK_SKEW_LIMIT_MS,
                before_commit: Callable[[Connection], None] | None = None) -> PushResponse:
     """Apply a push; `before_commit` lets the concurrency test hold the transaction open."""
+    problem = text_problem(req.client_id, "client_id") or next(
+        (p for m in req.mutations if (p := text_problem(m.uuid, f"the uuid of change #{m.id}"))), None)
+    if problem:
+        raise ApiError(422, "invalid", f"Invalid request: {problem}.")
     with write_tx(engine) as conn:
         version = versions.begin_push(conn)
         last = _bind_client(conn, user, req.client_id)
         ctx = _Ctx(conn, user, req.client_id, version, versions, skew_limit_ms, [])
-        ctx.rows = load_rows(conn, [(m.args.entity, m.args.id) for m in req.mutations if m.id > last])
+        ctx.rows = load_rows(conn, [(m.args.entity, m.args.id) for m in req.mutations
+                                    if m.id > last and text_problem(m.args.id) is None])  # others are rejected
         ctx.in_db = set(ctx.rows)
         results: list[MutationResult] = []
         for m in req.mutations:
@@ -147,6 +153,8 @@ def _clamp(ctx: _Ctx, hlc: str) -> tuple[str, str | None]:
     except ValueError:
         raise Rejected(f"The change's clock {hlc[:60]!r} is not a valid clock value.") from None
     limit = now_ms() + ctx.skew_limit_ms
+    if str(ts) != hlc:  # e.g. non-ASCII digits: would sort above every real clock and win forever
+        raise Rejected(f"The change's clock {hlc[:60]!r} is not a valid clock value.")
     if ts.wall_ms > limit:
         return str(Timestamp(now_ms(), ts.counter, ts.node)), hlc
     return hlc, None
@@ -157,6 +165,12 @@ def _apply_one(ctx: _Ctx, m: Mutation) -> tuple[str, str | None]:
     args = a.model_dump(mode="json")
     hlc, clamped_from = m.hlc, None
     try:
+        problem = (text_problem(m.hlc, "the clock") or text_problem(a.id, "id")
+                   or text_problem(a.practice_id, "practice_id") or text_problem(a.fields, "fields", nul=False)
+                   or text_problem(a.base, "base", nul=False))
+        if problem:
+            args, hlc = storable(args), storable(m.hlc)
+            raise Rejected(f"The change cannot be stored: {problem}.")
         hlc, clamped_from = _clamp(ctx, m.hlc)
         check_put_shape(a.entity, a.id, a.practice_id, a.fields)
         coop = ctx.coop_of(a.practice_id)
@@ -184,8 +198,9 @@ def _apply_one(ctx: _Ctx, m: Mutation) -> tuple[str, str | None]:
         if result.won:
             validate_row(a.entity, result.row.data, ctx.toolkit(coop if coop is not None else user.cooperative_id))
     except Rejected as exc:
-        _log(ctx, m, args, hlc, clamped_from, "rejected", str(exc))
-        return "rejected", str(exc)
+        reason = storable(str(exc))  # may quote the offending input
+        _log(ctx, m, args, hlc, clamped_from, "rejected", reason)
+        return "rejected", reason
     if new_practice:
         now = now_ms()
         conn.execute(insert(t.practices).values(id=a.id, cooperative_id=user.cooperative_id, created_by=user.name,

@@ -21,6 +21,7 @@ from ..errors import ApiError
 from ..pull import pull_json
 from ..push import apply_push
 from ..records import published_toolkit
+from ..text import text_problem
 
 router = APIRouter(prefix="/sync/v1", tags=["sync"])
 
@@ -47,6 +48,9 @@ def push(body: PushRequest, user: CurrentUser, engine: EngineDep) -> PushRespons
 @router.post("/pull", response_model=PullResponse, responses=_ERRORS)
 def pull_changes(body: PullRequest, user: CurrentUser, engine: EngineDep) -> Response:
     _check_protocol(body.protocol)
+    problem = text_problem(body.client_id, "client_id")
+    if problem:
+        raise ApiError(422, "invalid", f"Invalid request: {problem}.")
     return Response(pull_json(engine, user, body), media_type="application/json")
 
 
