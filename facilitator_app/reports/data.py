@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from ..core.model import Practice, Visit
-from ..core.toolkit import Quitline, Toolkit, ToolkitError
+from ..core.toolkit import Quitline, Resource, Toolkit, ToolkitError
 from ..core.vocab import (
     CHOSEN_STATUSES,
     DOMAINS,
@@ -108,22 +108,13 @@ class PdsaLines:
 
 
 @dataclass(frozen=True)
-class ResourceLine:
-    name: str
-    phone: str = ""
-    url: str = ""
-    note: str = ""
-    last_verified: date | None = None
-
-
-@dataclass(frozen=True)
 class StrategyHelp:
     """What the practice can use on its own for one strategy: EHR tips and resources."""
 
     id: str
     title: str
     ehr_tips: tuple[str, ...] = ()
-    resources: tuple[ResourceLine, ...] = ()
+    resources: tuple[Resource, ...] = ()  # the toolkit's own entries
 
 
 @dataclass(frozen=True)
@@ -186,10 +177,6 @@ def _strategy_title(toolkit: Toolkit, strategy_id: str) -> str:
         return "(not in this toolkit)"
 
 
-def _resource_line(r) -> ResourceLine:
-    return ResourceLine(name=r.name, phone=r.phone, url=r.url, note=r.note, last_verified=r.last_verified)
-
-
 def _quitline_line(q: Quitline, state: str) -> QuitlineLine:
     return QuitlineLine(name=q.name, phone=q.phone, hours=q.hours, how_to_refer=q.how_to_refer,
                         electronic_referral=q.electronic_referral, url=q.url, last_verified=q.last_verified,
@@ -225,7 +212,7 @@ def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, conta
         smoking = smoking or s.domain == SMOKING_DOMAIN
         if s.ehr_tips or s.resources:
             help_items.append(StrategyHelp(id=s.id, title=s.title, ehr_tips=s.ehr_tips,
-                                           resources=tuple(_resource_line(r) for r in s.resources)))
+                                           resources=s.resources))
     quitlines = tuple(_quitline_line(q, practice.state) for q in toolkit.quitline_for(practice.state)) if smoking else ()
     pdsa = None
     if visit.pdsa and not visit.pdsa.is_empty():
