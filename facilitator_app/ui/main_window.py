@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Callable
+
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
@@ -12,22 +15,34 @@ from ..store.store import Changes
 from .context import ALL_ENTITIES, AppContext
 from .dialogs.first_start import DEMO, SIGN_IN, FirstStartDialog
 from .dialogs.practice_dialog import PracticeDialog
-from .dialogs.visit_form import VisitForm, draft_key, find_draft_for_practice
 from .icons import app_icon
 from .ops import QueryOp, StoreOp, describe_error
 from .printing import print_progress, print_visit
 from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY
 from .views.base_view import BaseView
 from .views.practice.bundle import load_bundle
-from .views.practice_view import PracticeView
-from .views.practices_view import PracticesView
-from .views.settings_view import SettingsView
-from .views.sync_issues_view import SyncIssuesView
-from .views.today_view import TodayView
-from .views.toolkit_view import ToolkitView
 from .widgets.sync_status import SyncStatusWidget
 
+if TYPE_CHECKING:
+    from .dialogs.visit_form import VisitForm
+
 DEMO_PRACTICES, DEMO_MONTHS, DEMO_SEED = 12, 12, 7
+# (navigation title, module under ui/views, class). A screen's module is imported when the screen
+# is first shown, so start-up pays only for the one on screen.
+SCREENS = [("Today", "today_view", "TodayView"), ("Practices", "practices_view", "PracticesView"),
+           ("Practice", "practice_view", "PracticeView"), ("Toolkit", "toolkit_view", "ToolkitView"),
+           ("Sync issues", "sync_issues_view", "SyncIssuesView"), ("Settings", "settings_view", "SettingsView")]
+
+
+def _screen_factory(module: str, name: str) -> Callable[[AppContext], BaseView]:
+    def build(ctx: AppContext) -> BaseView:
+        return getattr(importlib.import_module(f"{__package__}.views.{module}"), name)(ctx)
+    return build
+
+
+def _visit_form_module():
+    from .dialogs import visit_form  # the largest dialog: loaded on first use, not at start-up
+    return visit_form
 
 
 class MainWindow(QMainWindow):
@@ -38,21 +53,21 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setWindowTitle("Facilitator Field Kit")
         self.setWindowIcon(app_icon())
-        self.visit_forms: list[VisitForm] = []
+        self.visit_forms: list["VisitForm"] = []
         self.last_saved_visit: str | None = None
         self.last_pdf = None
 
         # Screens are built when first shown: start-up pays only for the one on screen.
-        self._factories = [TodayView, PracticesView, PracticeView, ToolkitView, SyncIssuesView, SettingsView]
+        self._factories = [_screen_factory(module, name) for _title, module, name in SCREENS]
         self._views: list[BaseView | None] = [None] * len(self._factories)
         self.nav = QListWidget()
         self.nav.setAccessibleName("Screens")
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(170)
         self.stack = QStackedWidget()
-        for i, factory in enumerate(self._factories):
-            item = QListWidgetItem(factory.title)
-            item.setToolTip(f"{factory.title} (Ctrl+{i + 1})")
+        for i, (title, _module, _name) in enumerate(SCREENS):
+            item = QListWidgetItem(title)
+            item.setToolTip(f"{title} (Ctrl+{i + 1})")
             self.nav.addItem(item)
             self.stack.addWidget(QWidget())
         self.nav.currentRowChanged.connect(self._on_nav)
@@ -186,7 +201,7 @@ class MainWindow(QMainWindow):
     def new_visit(self, practice_id: str) -> None:
         toolkit, today = self.ctx.toolkit, self.ctx.today()
         QueryOp(self.ctx.ops, lambda s: (load_bundle(s, toolkit, practice_id, today), s.drafts("visit"))).success(
-            lambda r: self._show_visit_form(r[0], None, find_draft_for_practice(
+            lambda r: self._show_visit_form(r[0], None, _visit_form_module().find_draft_for_practice(
                 r[1], practice_id, {v.id for v in r[0].visits}))).run()
 
     def open_visit(self, visit_id: str) -> None:
@@ -194,7 +209,7 @@ class MainWindow(QMainWindow):
 
         def load(s):
             visit = s.visit(visit_id)
-            return load_bundle(s, toolkit, visit.practice_id, today), visit, s.load_draft(draft_key(visit_id))
+            return load_bundle(s, toolkit, visit.practice_id, today), visit, s.load_draft(_visit_form_module().draft_key(visit_id))
         QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
 
     def open_draft(self, payload: dict) -> None:
@@ -211,13 +226,13 @@ class MainWindow(QMainWindow):
             return bundle, saved, payload
         QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
 
-    def _show_visit_form(self, bundle, visit, draft) -> VisitForm:
+    def _show_visit_form(self, bundle, visit, draft) -> "VisitForm":
         for form in self.visit_forms:
             if form.visit_id == (visit.id if visit else (draft or {}).get("visit", {}).get("id")):
                 form.raise_()
                 form.activateWindow()
                 return form
-        form = VisitForm(self.ctx, bundle, visit=visit, draft=draft, parent=self)
+        form = _visit_form_module().VisitForm(self.ctx, bundle, visit=visit, draft=draft, parent=self)
         form.setWindowModality(Qt.WindowModality.NonModal)
         form.saved.connect(self._visit_saved)
         form.destroyed.connect(lambda _=None, f=form: self.visit_forms.remove(f) if f in self.visit_forms else None)

@@ -14,7 +14,6 @@ from ..context import AppContext
 
 
 class BaseView(QWidget):
-    title = ""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)

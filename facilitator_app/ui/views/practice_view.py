@@ -21,7 +21,6 @@ from .practice.visits_tab import VisitsTab
 
 
 class PracticeView(BaseView):
-    title = "Practice"
     new_visit = Signal(str)        # practice id
     open_visit = Signal(str)       # visit id
     print_visit = Signal(str)      # visit id

@@ -15,7 +15,6 @@ from .base_view import BaseView
 
 
 class PracticesView(BaseView):
-    title = "Practices"
     open_practice = Signal(str)
     new_practice_requested = Signal()
 

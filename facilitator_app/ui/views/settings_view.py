@@ -24,7 +24,6 @@ from .base_view import BaseView
 
 
 class SettingsView(BaseView):
-    title = "Settings"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)

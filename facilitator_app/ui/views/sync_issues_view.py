@@ -39,7 +39,6 @@ def _fmt(fields: dict[str, Any]) -> str:
 
 
 class SyncIssuesView(BaseView):
-    title = "Sync issues"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)

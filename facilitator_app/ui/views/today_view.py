@@ -67,7 +67,6 @@ def _list(name: str) -> QListWidget:
 
 
 class TodayView(BaseView):
-    title = "Today"
     open_practice = Signal(str)
     open_draft = Signal(dict)
 

@@ -17,7 +17,6 @@ from .base_view import BaseView
 
 
 class ToolkitView(BaseView):
-    title = "Toolkit"
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
