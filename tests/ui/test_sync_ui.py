@@ -92,3 +92,39 @@ def test_sync_now_updates_status_bar_and_conflict_is_resolved(start_app, server,
     _sync(app, qtbot)
     assert app.store.practice(practice.id).name == "Harbor Family Clinic"
     assert bar.pending.text() == "All changes synced"
+
+
+def test_supervisor_today_shows_every_practice_and_a_row_per_facilitator(start_app, server, data_dir, tmp_path):
+    from datetime import date
+
+    from facilitator_app.core.model import Visit
+
+    server.add_user("ben", PASSWORD)
+    server.add_user("sue", PASSWORD, role="supervisor")
+    for name, clinic, visits in (("ana", "Ana's Clinic", 3), ("ben", "Ben's Clinic", 1)):
+        laptop = SyncService(tmp_path / name, tokens=TokenStore())
+        laptop.sign_in(server.url, name, PASSWORD)
+        practice = Practice(name=clinic, state="IL")
+        laptop.store().save_practice(practice)
+        for i in range(visits):
+            laptop.store().save_visit(Visit(practice.id, date(2026, 3, 2 + i), facilitator=name, minutes=60))
+        laptop.sync_once()
+        laptop.close()
+    supervisor = SyncService(data_dir)
+    supervisor.sign_in(server.url, "sue", PASSWORD)
+    supervisor.sync_once()
+    supervisor.close()
+    app = start_app()
+    assert app.ctx.role == "supervisor"
+    w = app.window
+    w.show_view(w.TODAY)
+    w.today.refresh()
+    app.idle()
+    today = w.today
+    assert today.fac_box.isVisibleTo(w)
+    rows = {today.facilitators.item(r, 0).text(): today.facilitators.item(r, 2).text()
+            for r in range(today.facilitators.rowCount())}
+    assert rows == {"ana": "3", "ben": "1"}
+    w.show_view(w.PRACTICES)
+    app.idle()
+    assert w.practices.proxy.rowCount() >= 2  # every practice of the cooperative
