@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from ...core.errors import ValidationError
 
@@ -29,6 +29,15 @@ class FieldErrors:
         label = error_label(parent)
         self.labels[field] = label
         return label
+
+    def add_row(self, form: QFormLayout, field: str, label: str | QWidget, widget: QWidget,
+                parent: QWidget | None = None) -> None:
+        """A form row whose error label sits right under its widget."""
+        box = QVBoxLayout()
+        box.setSpacing(1)
+        box.addWidget(widget)
+        box.addWidget(self.add(field, parent))
+        form.addRow(label, box)
 
     def clear(self) -> None:
         for label in [*self.labels.values(), self.general]:

@@ -84,11 +84,7 @@ class ChecklistTab(QWidget):
         self.reason_label = QLabel("Reason")
         for field, label, w in (("status", QLabel("Status"), self.status), ("reason", self.reason_label, self.reason),
                                 ("owner", QLabel("Owner"), self.owner), ("target_date", QLabel("Target date"), self.target)):
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(w)
-            box.addWidget(self.errors.add(field, self))
-            form.addRow(label, box)
+            self.errors.add_row(form, field, label, w, self)
         self.steps_box = QGroupBox("Steps")
         self.steps_layout = QVBoxLayout(self.steps_box)
         self.step_checks: list[QCheckBox] = []

@@ -52,11 +52,7 @@ class MeasuresTab(QWidget):
                                 ("numerator", "Numerator", self.numerator), ("denominator", "Denominator", self.denominator),
                                 ("version", "Measure version", self.version), ("source", "Source", self.source)):
             w.setAccessibleName(label)
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(w)
-            box.addWidget(self.errors.add(field, self))
-            form.addRow(label, box)
+            self.errors.add_row(form, field, label, w, self)
         self.rate = QLabel()
         self.numerator.valueChanged.connect(self._update_rate)
         self.denominator.valueChanged.connect(self._update_rate)

@@ -38,11 +38,7 @@ class PlanTab(QWidget):
                                 ("planned_hours", "Planned hours", self.planned_hours), ("set_by", "Set by", self.set_by),
                                 ("agreed_on", "Agreed on", self.agreed_on), ("notes", "Notes", self.notes)):
             w.setAccessibleName(label)
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(w)
-            box.addWidget(self.errors.add(field, self))
-            form.addRow(label, box)
+            self.errors.add_row(form, field, label, w, self)
         left = QGroupBox("Plan")
         ll = QVBoxLayout(left)
         ll.addLayout(form)

@@ -53,11 +53,7 @@ class ProfileTab(QWidget):
         for field, label, w in (("name", "Name", self.c_name), ("role", "Role", self.c_role),
                                 ("email", "Email", self.c_email), ("phone", "Phone", self.c_phone)):
             w.setAccessibleName(f"Contact {label.lower()}")
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(w)
-            box.addWidget(self.c_errors.add(field, self))
-            cform.addRow(label, box)
+            self.c_errors.add_row(cform, field, label, w, self)
         self.new_contact = QPushButton("New contact")
         self.new_contact.clicked.connect(self._clear_contact)
         self.save_contact = QPushButton("Save contact")
