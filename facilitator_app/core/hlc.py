@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from collections import Counter
+from typing import Callable, Mapping
 
 WALL_DIGITS = 15
 COUNTER_DIGITS = 6
@@ -36,6 +37,25 @@ class Timestamp:
 
 
 ZERO = str(Timestamp(0, 0, "0"))
+# In a row's clocks, the clock of every field not listed. Most fields of a row were written
+# together, so one default clock plus the exceptions keeps rows (and every pull) small.
+DEFAULT_FIELD = "*"
+
+
+def clock_of(clocks: Mapping[str, str], field: str) -> str | None:
+    """The clock of `field` in a row's clocks (explicit, else the row's default)."""
+    return clocks.get(field) or clocks.get(DEFAULT_FIELD)
+
+
+def compact_clocks(clocks: Mapping[str, str]) -> dict[str, str]:
+    """The same clocks with one default: the most common clock, unless one is already set."""
+    explicit = {k: v for k, v in clocks.items() if k != DEFAULT_FIELD}
+    default = clocks.get(DEFAULT_FIELD)
+    if default is None:
+        if not explicit:
+            return {}
+        default = Counter(explicit.values()).most_common(1)[0][0]
+    return {DEFAULT_FIELD: default, **{k: v for k, v in explicit.items() if v != default}}
 NODE_CHARS = 12
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ..core.codec import entity_fields, from_record
 from ..core.errors import ValidationError
 from ..core.model import ENTITY_TYPES, ChecklistItem, FacilitationPlan, Visit, checklist_id
+from ..core.hlc import clock_of
 from ..core.toolkit import Toolkit
 
 DELETED = "deleted"
@@ -97,7 +98,7 @@ def merge_put(current: StoredRow | None, *, row_id: str, practice_id: str, field
     for name, value in fields.items():
         if name in ("id", "practice_id"):
             continue
-        cur_clock = row.clocks.get(name)
+        cur_clock = clock_of(row.clocks, name)
         cur_value = row.data.get(name)
         seen = base.get(name)
         incoming_wins = cur_clock is None or hlc > cur_clock

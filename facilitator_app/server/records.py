@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, tuple_, update
 
+from ..core.hlc import compact_clocks
 from ..core.toolkit import Toolkit, load_toolkit, parse_toolkit
 from . import tables as t
 from .clock import now_ms
@@ -55,7 +56,7 @@ def save_rows(conn: Connection, new: list[tuple[str, str, StoredRow, int]],
               changed: list[tuple[str, str, StoredRow, int]]) -> None:
     """Write a push's rows in two batched statements: (entity, id, row, sv) each."""
     def values(row: StoredRow, sv: int) -> dict[str, Any]:
-        return {"data": dumps(row.data), "clocks": dumps(row.clocks), "editors": dumps(row.editors),
+        return {"data": dumps(row.data), "clocks": dumps(compact_clocks(row.clocks)), "editors": dumps(row.editors),
                 "deleted": row.deleted, "sv": sv}
     if new:
         conn.execute(_INSERT_ROW, [{"entity": e, "id": i, "practice_id": r.practice_id, "author": r.author,
@@ -70,7 +71,7 @@ def log_mutations(conn: Connection, entries: list[dict[str, Any]]) -> None:
 
 
 def save_row(conn: Connection, entity: str, row_id: str, row: StoredRow, *, sv: int, is_new: bool) -> None:
-    values = {"data": dumps(row.data), "clocks": dumps(row.clocks), "editors": dumps(row.editors),
+    values = {"data": dumps(row.data), "clocks": dumps(compact_clocks(row.clocks)), "editors": dumps(row.editors),
               "deleted": row.deleted, "sv": sv}
     if is_new:
         conn.execute(_INSERT_ROW, {"entity": entity, "id": row_id, "practice_id": row.practice_id,

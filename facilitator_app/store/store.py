@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from ..core.codec import entity_of, to_record
 from ..core.errors import NotFoundError
-from ..core.hlc import HybridClock, node_id
+from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of, node_id
 from ..core.model import (
     APPEND_ONLY,
     ChecklistItem,
@@ -185,7 +185,7 @@ class Store:
             record = {"deleted": False, **record}
             values = to_row_values(entity, record)
             changed = dict(values)
-            clocks: dict[str, str] = {}
+            clocks: dict[str, str] = {}  # a new row: every field gets this edit's clock (the default)
         else:
             if entity in APPEND_ONLY:
                 return False
@@ -199,9 +199,12 @@ class Store:
         if not changed:
             return False
         hlc = tx.clock.now()
-        base = {k: clocks.get(k) for k in changed if k != "id"}
-        for k in changed:
-            clocks[k] = hlc
+        base = {k: clock_of(clocks, k) for k in changed if k != "id"}
+        if current is None:
+            clocks = {DEFAULT_FIELD: hlc}
+        else:
+            for k in changed:
+                clocks[k] = hlc
         meta = {"updated_at": hlc, "author": tx.author, "clocks": json.dumps(clocks)}
         if current is None:
             row = {**{c: None for c in columns(entity)}, "deleted": 0, **changed, **meta}
@@ -476,7 +479,7 @@ class Store:
                 for record in records:
                     hlc = tx.clock.now()
                     values = to_row_values(entity, record)
-                    clocks = json.dumps({k: hlc for k in values if k != "id"})
+                    clocks = json.dumps({DEFAULT_FIELD: hlc})
                     row_author = (record.get("author") or author) if entity in APPEND_ONLY else author
                     rows.append([values.get(n) for n in columns(entity)] + [hlc, row_author, 0, clocks])
                     if outbox:

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from ..core.hlc import HybridClock, Timestamp, node_id
+from ..core.hlc import HybridClock, Timestamp, clock_of, node_id
 from ..core.model import APPEND_ONLY
 from .rows import columns, json_columns, row_to_record, table, to_row_values
 from .schema import ENTITY_TABLES
@@ -354,10 +354,11 @@ class SyncState:
                 continue
             conn.execute("INSERT INTO sync_shadow(entity, row_id, field, value, clock) VALUES (?, ?, ?, ?, ?) "
                          "ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, clock = excluded.clock",
-                         (entity, item.id, f, json.dumps(values.get(f)), server_clocks.get(f, "")))
+                         (entity, item.id, f, json.dumps(values.get(f)), clock_of(server_clocks, f) or ""))
             merged[f] = current[f]
-            if f in local_clocks:
-                server_clocks[f] = local_clocks[f]
+            local = clock_of(local_clocks, f)
+            if local:
+                server_clocks[f] = local
         merged["clocks"] = json.dumps(server_clocks, sort_keys=True)
         merged["updated_at"] = max([current["updated_at"] or "", values["updated_at"] or ""])
         sets = ", ".join(f"{_q(c)} = ?" for c in merged if c != "id")
@@ -420,10 +421,11 @@ class SyncState:
                     if f not in merged:
                         continue
                     conn.execute("INSERT OR REPLACE INTO sync_shadow(entity, row_id, field, value, clock) VALUES (?,?,?,?,?)",
-                                 (entity, old["id"], f, json.dumps(fresh[f]), fresh_clocks.get(f, "")))
+                                 (entity, old["id"], f, json.dumps(fresh[f]), clock_of(fresh_clocks, f) or ""))
                     merged[f] = old[f]
-                    if f in old_clocks:
-                        clocks[f] = old_clocks[f]
+                    local = clock_of(old_clocks, f)
+                    if local:
+                        clocks[f] = local
                 merged["clocks"] = json.dumps(clocks, sort_keys=True)
                 sets = ", ".join(f"{_q(c)} = ?" for c in merged if c != "id")
                 conn.execute(f"UPDATE {name} SET {sets} WHERE id = ?", [merged[c] for c in merged if c != "id"] + [old["id"]])

@@ -82,7 +82,7 @@ class RowChange(Shape):
     practice_id: str
     version: int
     fields: dict[str, Any]
-    clocks: dict[str, str]
+    clocks: dict[str, str] = Field(description='Field -> clock of its value; "*" is the clock of every field not listed')
     deleted: bool = False
     author: str = ""
 

@@ -22,3 +22,15 @@ def test_clock_resumes_from_persisted_value():
     first = clock.now()
     again = HybridClock("a", clock.last, wall=lambda: 10)
     assert again.now() > first
+
+
+def test_compact_clocks_keep_every_fields_clock():
+    from facilitator_app.core.hlc import DEFAULT_FIELD, clock_of, compact_clocks
+
+    full = {"a": "t2", "b": "t2", "c": "t1", "deleted": "t2"}
+    compact = compact_clocks(full)
+    assert compact == {DEFAULT_FIELD: "t2", "c": "t1"}
+    assert all(clock_of(compact, k) == v for k, v in full.items())
+    compact["b"] = "t3"  # a later edit of one field
+    again = compact_clocks(compact)
+    assert again == {DEFAULT_FIELD: "t2", "b": "t3", "c": "t1"} and compact_clocks({}) == {}
