@@ -96,9 +96,34 @@ def main() -> int:
     window.close()
     shutdown(ctx)
     shots.append(sync_issues_shot(app))
+    shots += report_shots(data_dir)
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+def report_shots(data_dir: Path) -> list[Path]:
+    """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
+    import subprocess
+
+    from facilitator_app.store import Store
+    from facilitator_app.store.toolkit_source import active_toolkit
+    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
+
+    with Store.open_in(data_dir) as store:
+        toolkit = active_toolkit(store, data_dir)
+        visits = [v for v in store.visits() if any(w.strategy_id.startswith("S") for w in v.strategies)]
+        visit = max(visits, key=lambda v: (len(v.strategies), v.date))
+        busiest = max(store.practice_summaries(today=TODAY), key=lambda p: p.visits)
+        pdfs = {"report-visit": write_visit_pdf, "report-progress": write_progress_pdf}
+        keys = {"report-visit": visit.id, "report-progress": busiest.id}
+        for name, write in pdfs.items():
+            pdf = data_dir / f"{name}.pdf"
+            write(store, toolkit, keys[name], pdf, today=TODAY)
+            for old in OUT.glob(f"{name}-*.png"):
+                old.unlink()
+            subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(OUT / name)], check=True)
+    return sorted(OUT.glob("report-*.png"))
 
 
 def sync_issues_shot(app: QApplication) -> Path:

@@ -86,7 +86,7 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
         status = rng.choices(["active", "paused", "withdrawn"], weights=[88, 7, 5])[0]
         practice = Practice(
             name=name, address=f"{rng.randint(100, 9999)} {rng.choice(['Main', 'Oak', 'State', 'Lincoln'])} St, "
-                                f"{rng.choice(_CITIES[state])}, {state}",
+                                f"{rng.choice(_CITIES[state])}",  # the state is its own field
             state=state, phone=f"({rng.randint(200, 989)}) 555-{rng.randint(1000, 9999)}",
             clinicians=rng.randint(1, 10), ownership=rng.choice(["clinician_owned", "clinician_owned", "health_system", "fqhc", "other"]),
             ehr_vendor=rng.choice(_EHRS), region=rng.choice(_REGIONS[state]), status=status, enrolled_on=enrolled)

@@ -110,15 +110,15 @@ def _quitlines(data: VisitSummaryData, st: Styles, width: float) -> list[Flowabl
         ("BOX", (0, 0), (-1, -1), 0.6, RULE), ("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT),
         ("LEFTPADDING", (0, 0), (-1, -1), 9), ("RIGHTPADDING", (0, 0), (-1, -1), 9),
         ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 7)])
-    return [KeepTogether([*heading("Refer patients who use tobacco to the quitline", st.h3), box])]
+    return [*heading("Refer patients who use tobacco to the quitline", st.h3), box]
 
 
 def _help(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
     """EHR tips and resources per strategy; a resource shown once is not repeated, and the
     quitline numbers (already in their own box) are not listed again."""
     out: list[Flowable] = [*heading("Help for the strategies we worked on", st.h2)]
-    if data.quitlines:
-        out += _quitlines(data, st, width)
+    if data.quitlines:  # the section heading travels with the (unsplittable) quitline box
+        out = [KeepTogether(out + _quitlines(data, st, width))]
     shown = {q.name.lower() for q in data.quitlines} | {q.phone for q in data.quitlines}
     for h in data.help:
         resources = []

@@ -19,34 +19,33 @@ def _safe(text: str) -> str:
 
 def print_visit(ctx: AppContext, visit_id: str, *, done: Callable[[Path], None] | None = None,
                 failed: Callable[[BaseException], None] | None = None) -> None:
-    toolkit, today, out_dir = ctx.toolkit, ctx.today(), ctx.data_dir / REPORTS_DIR
-
     def work(store) -> Path:
-        from ..reports.data import gather_visit_summary
-        from ..reports.visit_summary import write_visit_summary
-        data = gather_visit_summary(store, toolkit, visit_id, today=today)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"visit-{data.date.isoformat()}-{_safe(data.practice.name)}-{visit_id[:8]}.pdf"
-        write_visit_summary(data, path)
+        from ..reports import write_visit_pdf
+        visit = store.visit(visit_id)
+        path = _path(ctx, f"visit-{visit.date.isoformat()}-{_safe(store.practice(visit.practice_id).name)}-{visit_id[:8]}")
+        write_visit_pdf(store, ctx.toolkit, visit_id, path, today=today)
         return path
 
+    today = ctx.today()
     _run(ctx, work, done, failed)
 
 
 def print_progress(ctx: AppContext, practice_id: str, *, done: Callable[[Path], None] | None = None,
                    failed: Callable[[BaseException], None] | None = None) -> None:
-    toolkit, today, out_dir = ctx.toolkit, ctx.today(), ctx.data_dir / REPORTS_DIR
-
     def work(store) -> Path:
-        from ..reports.data import gather_progress
-        from ..reports.progress import write_progress
-        data = gather_progress(store, toolkit, practice_id, today=today)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"progress-{today.isoformat()}-{_safe(store.practice(practice_id).name)}.pdf"
-        write_progress(data, path)
+        from ..reports import write_progress_pdf
+        path = _path(ctx, f"progress-{today.isoformat()}-{_safe(store.practice(practice_id).name)}")
+        write_progress_pdf(store, ctx.toolkit, practice_id, path, today=today)
         return path
 
+    today = ctx.today()
     _run(ctx, work, done, failed)
+
+
+def _path(ctx: AppContext, stem: str) -> Path:
+    out_dir = ctx.data_dir / REPORTS_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir / f"{stem}.pdf"
 
 
 def _run(ctx: AppContext, work, done, failed) -> None:
