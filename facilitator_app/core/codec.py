@@ -35,27 +35,37 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def _decode(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
+@cache
+def _decoder(kind: Any) -> typing.Callable[[Any], Any]:
+    """How to turn a JSON value into `kind`, worked out once per type.
+
+    Why: the server checks every pushed row by building it (see server/merge.py), inside the
+    push transaction that all pushes wait for; reading the type hints again for every field of
+    every row cost more than the rest of that check."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(kind) if a is not type(None)]
-        return _decode(args[0], value)
+        return _decoder(next(a for a in typing.get_args(kind) if a is not type(None)))
     if origin is list:
-        (inner,) = typing.get_args(kind)
-        return [_decode(inner, v) for v in value]
+        (item_kind,) = typing.get_args(kind)
+        item = _decoder(item_kind)
+        return lambda value: None if value is None else [item(v) for v in value]
     if kind is date:
-        return value if isinstance(value, date) else date.fromisoformat(value)
+        return lambda value: value if value is None or isinstance(value, date) else date.fromisoformat(value)
     if kind is time:
-        return value if isinstance(value, time) else time.fromisoformat(value)
-    if kind is float and isinstance(value, int):
-        return float(value)
-    if kind is bool and isinstance(value, int):
-        return bool(value)
+        return lambda value: value if value is None or isinstance(value, time) else time.fromisoformat(value)
+    if kind is float:
+        return lambda value: float(value) if isinstance(value, int) else value
+    if kind is bool:
+        return lambda value: bool(value) if isinstance(value, int) else value
     if dataclasses.is_dataclass(kind):
-        return from_record(kind, value)
-    return value
+        return lambda value: None if value is None else from_record(kind, value)  # type: ignore[arg-type]
+    return lambda value: value
+
+
+@cache
+def _field_decoders(cls: type) -> tuple[tuple[str, typing.Callable[[Any], Any]], ...]:
+    hints = _hints(cls)
+    return tuple((f.name, _decoder(hints[f.name])) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 def to_record(obj: Any) -> dict[str, Any]:
@@ -69,14 +79,13 @@ def to_record(obj: Any) -> dict[str, Any]:
 
 def from_record(cls: type[T], record: dict[str, Any]) -> T:
     """Build an entity from a record, ignoring keys it does not know (ids, sync metadata)."""
-    hints = _hints(cls)
     kwargs = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name in record:
+    for name, decode in _field_decoders(cls):
+        if name in record:
             try:
-                kwargs[f.name] = _decode(hints[f.name], record[f.name])
+                kwargs[name] = decode(record[name])
             except (ValueError, TypeError, AttributeError) as exc:
-                raise ValueError(f"{f.name}: {exc}") from None
+                raise ValueError(f"{name}: {exc}") from None
     return cls(**kwargs)
 
 

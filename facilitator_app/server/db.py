@@ -8,6 +8,7 @@ one REPEATABLE READ snapshot; pushes serialize on the counter row they update fi
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -16,6 +17,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from .settings import Settings
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's own busy wait still queues the workers
+    fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -54,13 +60,62 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
-def write_tx(engine: Engine) -> Iterator[Connection]:
-    """A write transaction that holds the write lock from its first statement on SQLite."""
-    with engine.connect() as conn:
-        if is_sqlite(engine):
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-        with conn.begin():
-            yield conn
+def write_tx(engine: Engine, *, serial: bool = False) -> Iterator[Connection]:
+    """A write transaction that holds the write lock from its first statement on SQLite.
+
+    `serial` is for transactions that bump the version counter (pushes, imports): they run one
+    after another anyway, so this process lets one in at a time (see _WriteGate)."""
+    with _gate(engine).hold(serial or is_sqlite(engine)):
+        with engine.connect() as conn:
+            if is_sqlite(engine):
+                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+
+class _WriteGate:
+    """Writers that must wait for each other queue here instead of inside the database.
+
+    Why: every push updates the one counter row first, so pushes run strictly one at a time.
+    Forty request threads of a worker all waiting on that row lock kept the one holding it
+    short of CPU, which stretched every push; on SQLite, writers waiting on the file lock are
+    woken by polling with sleeps of up to 100 ms. Waiting on a lock in this process (and, for
+    SQLite, on a lock file shared by the workers on this machine) wakes the next writer at once.
+    """
+
+    def __init__(self, lock_file: Path | None):
+        self._lock = threading.Lock()
+        self._file = lock_file.open("a+b") if lock_file is not None and fcntl is not None else None
+
+    @contextmanager
+    def hold(self, wanted: bool) -> Iterator[None]:
+        if not wanted:
+            yield
+            return
+        with self._lock:
+            if self._file is None:
+                yield
+                return
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+
+
+_GATES: dict[str, _WriteGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate(engine: Engine) -> _WriteGate:
+    with _GATES_LOCK:
+        key = str(engine.url)  # one gate per database, however many engines point at it
+        gate = _GATES.get(key)
+        if gate is None:
+            database = engine.url.database if is_sqlite(engine) else None
+            lock_file = Path(database + ".write-lock") if database and database != ":memory:" else None
+            gate = _GATES[key] = _WriteGate(lock_file)
+        return gate
 
 
 @contextmanager

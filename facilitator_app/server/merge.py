@@ -155,29 +155,54 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _type_problems(kind: Any, value: Any, where: str) -> typing.Iterator[str]:
     """Every value whose JSON type does not match the model (e.g. a number where text belongs)."""
+    problems: list[str] = []
+    _checker(kind)(value, where, problems)
+    return iter(problems)
+
+
+_Check = typing.Callable[[Any, str, list[str]], None]
+
+
+@cache
+def _checker(kind: Any) -> _Check:
+    """The type check for one model type, worked out once from its hints.
+
+    Why compiled: pushes run this for every field of every row, and walking the type hints
+    again each time was a third of a push's time, all of it inside the push transaction."""
     if dataclasses.is_dataclass(kind):
-        hints = _hints(kind)
-        for f in dataclasses.fields(kind):
-            yield from _type_problems(hints[f.name], getattr(value, f.name), f"{where}{f.name}")
-        return
+        hints = _hints(kind)  # type: ignore[arg-type]
+        parts = [(f.name, _checker(hints[f.name])) for f in dataclasses.fields(kind)]
+
+        def check_record(value: Any, where: str, out: list[str]) -> None:
+            for name, check in parts:
+                check(getattr(value, name), where + name, out)
+        return check_record
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return
-        kind = next(a for a in typing.get_args(kind) if a is not type(None))
-        yield from _type_problems(kind, value, where)
-        return
+        inner = _checker(next(a for a in typing.get_args(kind) if a is not type(None)))
+
+        def check_optional(value: Any, where: str, out: list[str]) -> None:
+            if value is not None:
+                inner(value, where, out)
+        return check_optional
     if origin is list:
-        if not isinstance(value, list):
-            yield f"{where} must be a list"
-            return
-        (inner,) = typing.get_args(kind)
-        for i, item in enumerate(value):
-            yield from _type_problems(inner, item, f"{where}[{i}].")
-        return
+        (item_kind,) = typing.get_args(kind)
+        item = _checker(item_kind)
+
+        def check_list(value: Any, where: str, out: list[str]) -> None:
+            if not isinstance(value, list):
+                out.append(f"{where} must be a list")
+                return
+            for i, v in enumerate(value):
+                item(v, f"{where}[{i}].", out)
+        return check_list
     ok = _KIND_CHECKS.get(kind)
-    if ok is not None and not ok(value):
-        yield f"{where.rstrip('.')} must be {_KIND_NAMES.get(kind, 'a valid value')}"
+    name = _KIND_NAMES.get(kind, "a valid value")
+
+    def check_value(value: Any, where: str, out: list[str]) -> None:
+        if ok is not None and not ok(value):
+            out.append(f"{where.rstrip('.')} must be {name}")
+    return check_value
 
 
 # Built once: _type_problems runs for every field of every pushed row.

@@ -46,7 +46,6 @@ class _Ctx:
     client_id: str
     version: int
     versions: Versions
-    skew_limit_ms: int
     clocks_seen: list[str]
     toolkits: dict[int | None, Toolkit] = field(default_factory=dict)
     coops: dict[str, int | None] = field(default_factory=dict)
@@ -93,21 +92,25 @@ class _Ctx:
 
 def apply_push(engine: Engine, user: User, req: PushRequest, *, versions: Versions = COUNTER,
                skew_limit_ms: int = CLOCK_SKEW_LIMIT_MS,
-               before_commit: Callable[[Connection], None] | None = None) -> PushResponse:
-    """Apply a push; `before_commit` lets the concurrency test hold the transaction open."""
+               before_commit: Callable[[Connection], None] | None = None,
+               queue_in_process: bool = True) -> PushResponse:
+    """Apply a push; `before_commit` lets the concurrency test hold the transaction open, and
+    `queue_in_process=False` lets its threads stand for pushes from separate worker processes
+    (which only the database orders; see db._WriteGate)."""
     problem = text_problem(req.client_id, "client_id") or next(
         (p for m in req.mutations if (p := text_problem(m.uuid, f"the uuid of change #{m.id}"))), None)
     if problem:
         raise ApiError(422, "invalid", f"Invalid request: {problem}.")
-    with write_tx(engine) as conn:
+    prepared = [_prepare(m, skew_limit_ms) for m in req.mutations]
+    with write_tx(engine, serial=queue_in_process) as conn:
         version = versions.begin_push(conn)
         last = _bind_client(conn, user, req.client_id)
-        ctx = _Ctx(conn, user, req.client_id, version, versions, skew_limit_ms, [])
+        ctx = _Ctx(conn, user, req.client_id, version, versions, [])
         ctx.rows = load_rows(conn, [(m.args.entity, m.args.id) for m in req.mutations
                                     if m.id > last and text_problem(m.args.id) is None])  # others are rejected
         ctx.in_db = set(ctx.rows)
         results: list[MutationResult] = []
-        for m in req.mutations:
+        for m, ready in zip(req.mutations, prepared):
             if m.id <= last:
                 logged = ctx.pending_log(m.id) or logged_mutation(conn, req.client_id, m.id)
                 if logged is not None and logged[0] != m.uuid:
@@ -121,7 +124,7 @@ def apply_push(engine: Engine, user: User, req: PushRequest, *, versions: Versio
                 continue
             if m.id != last + 1:
                 break  # a gap: the missing mutation must arrive first
-            outcome, reason = _apply_one(ctx, m)
+            outcome, reason = _apply_one(ctx, m, ready)
             results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))  # type: ignore[arg-type]
             last = m.id
         ctx.flush()
@@ -146,13 +149,13 @@ def _bind_client(conn: Connection, user: User, client_id: str) -> int:
     return int(row.last_mutation_id)
 
 
-def _clamp(ctx: _Ctx, hlc: str) -> tuple[str, str | None]:
+def _clamp(hlc: str, skew_limit_ms: int) -> tuple[str, str | None]:
     """The clock to use, and the original if it was too far ahead of server time."""
     try:
         ts = Timestamp.parse(hlc)
     except ValueError:
         raise Rejected(f"The change's clock {hlc[:60]!r} is not a valid clock value.") from None
-    limit = now_ms() + ctx.skew_limit_ms
+    limit = now_ms() + skew_limit_ms
     if str(ts) != hlc:  # e.g. non-ASCII digits: would sort above every real clock and win forever
         raise Rejected(f"The change's clock {hlc[:60]!r} is not a valid clock value.")
     if ts.wall_ms > limit:
@@ -160,19 +163,42 @@ def _clamp(ctx: _Ctx, hlc: str) -> tuple[str, str | None]:
     return hlc, None
 
 
-def _apply_one(ctx: _Ctx, m: Mutation) -> tuple[str, str | None]:
-    conn, user, a = ctx.conn, ctx.user, m.args
+@dataclass(frozen=True)
+class _Prepared:
+    """What can be worked out about a mutation without the database, before the transaction:
+    pushes run one at a time, so everything done here keeps the others from waiting."""
+
+    args: dict  # as the mutation log keeps them
+    hlc: str  # clamped to server time plus the skew limit
+    clamped_from: str | None
+    refused: str | None  # why it can never be applied, if that shows already
+
+
+def _prepare(m: Mutation, skew_limit_ms: int) -> _Prepared:
+    a = m.args
     args = a.model_dump(mode="json")
-    hlc, clamped_from = m.hlc, None
+    problem = (text_problem(m.hlc, "the clock") or text_problem(a.id, "id")
+               or text_problem(a.practice_id, "practice_id") or text_problem(a.fields, "fields", nul=False)
+               or text_problem(a.base, "base", nul=False))
+    if problem:
+        return _Prepared(storable(args), storable(m.hlc), None, f"The change cannot be stored: {problem}.")
     try:
-        problem = (text_problem(m.hlc, "the clock") or text_problem(a.id, "id")
-                   or text_problem(a.practice_id, "practice_id") or text_problem(a.fields, "fields", nul=False)
-                   or text_problem(a.base, "base", nul=False))
-        if problem:
-            args, hlc = storable(args), storable(m.hlc)
-            raise Rejected(f"The change cannot be stored: {problem}.")
-        hlc, clamped_from = _clamp(ctx, m.hlc)
+        hlc, clamped_from = _clamp(m.hlc, skew_limit_ms)
+    except Rejected as exc:
+        return _Prepared(args, m.hlc, None, str(exc))
+    try:
         check_put_shape(a.entity, a.id, a.practice_id, a.fields)
+    except Rejected as exc:
+        return _Prepared(args, hlc, clamped_from, str(exc))
+    return _Prepared(args, hlc, clamped_from, None)
+
+
+def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | None]:
+    conn, user, a = ctx.conn, ctx.user, m.args
+    args, hlc, clamped_from = prepared.args, prepared.hlc, prepared.clamped_from
+    try:
+        if prepared.refused:
+            raise Rejected(prepared.refused)
         coop = ctx.coop_of(a.practice_id)
         new_practice = coop is None and a.entity == "practice"
         if coop is None and not new_practice:

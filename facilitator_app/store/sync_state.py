@@ -22,16 +22,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from ..core.hlc import HybridClock, Timestamp, clock_of, node_id
 from ..core.model import APPEND_ONLY
-from .rows import columns, json_columns, row_to_record, table, to_row_values
+from .rows import columns, json_columns, row_to_record, table
 from .schema import ENTITY_TABLES
 from .store import Store
 
 FRESH_PREFIX = "fresh_"
-META_COLUMNS = ("updated_at", "author", "deleted", "clocks")
+META_COLUMNS = ("updated_at", "author", "deleted", "clocks")  # _RowLayout.values fills them in this order
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,24 @@ class OutboxMutation:
     size_bytes: int
 
 
-@dataclass(frozen=True)
-class IncomingRow:
-    """One pulled row, independent of the protocol's pydantic class (the store imports no sync)."""
+class IncomingRow(Protocol):
+    """One pulled row as the store reads it. The protocol's RowChange has exactly these
+    attributes, so the engine hands its rows over as they are (the store imports no sync)."""
 
-    entity: str
-    id: str
-    practice_id: str
-    fields: Mapping[str, Any]
-    clocks: Mapping[str, str]
-    deleted: bool
-    author: str
+    @property
+    def entity(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def practice_id(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+    @property
+    def clocks(self) -> Mapping[str, str]: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def author(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -111,11 +118,60 @@ class SyncMeta:
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: pulls apply thousands of rows
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what encode does for a str
+
+
+@dataclass(frozen=True)
+class _RowLayout:
+    """How a pulled row of one entity becomes the values of its table's columns, worked out once.
+
+    Why: a first sync stores tens of thousands of rows, and building a dict per row and then a
+    list from it cost as much as everything else on this computer together."""
+
+    columns: tuple[str, ...]  # the entity's fields, then the META_COLUMNS it does not have itself
+    field_names: tuple[str, ...]
+    json_positions: tuple[int, ...]
+    id_position: int
+    practice_position: int
+    meta_positions: tuple[int, ...]  # which META_COLUMNS follow the fields, in order
+    note_author_position: int | None  # an append-only note keeps the author it was written with
+
+    def values(self, item: IncomingRow) -> list[Any]:
+        row = list(map(item.fields.get, self.field_names))
+        row[self.id_position] = item.id
+        row[self.practice_position] = item.practice_id
+        for i in self.json_positions:
+            value = row[i]
+            row[i] = "[]" if value.__class__ is list and not value else _encode_json(value)
+        clocks = item.clocks
+        if len(clocks) == 1 and "*" in clocks:  # the usual row: one clock for every field
+            clock = clocks["*"]
+            clocks_text = '{"*":' + _encode_string(clock) + "}"
+        else:
+            clock, clocks_text = max(clocks.values(), default=""), _encode_json(clocks)
+        author = item.author or ""
+        if self.note_author_position is not None:
+            author = row[self.note_author_position] = row[self.note_author_position] or author
+        meta = (clock, author, 1 if item.deleted else 0, clocks_text)
+        row += [meta[i] for i in self.meta_positions]
+        return row
+
+    def upsert_sql(self, name: str) -> str:
+        cols = ", ".join(map(_q, self.columns))
+        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in self.columns if c != "id")
+        return (f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' * len(self.columns))}) "
+                f"ON CONFLICT(id) DO UPDATE SET {updates}")
 
 
 @cache
-def _known_columns(entity: str) -> frozenset[str]:
-    return frozenset(columns(entity))
+def _layout(entity: str) -> _RowLayout:
+    fields = columns(entity)
+    meta = tuple(i for i, c in enumerate(META_COLUMNS) if c not in fields)
+    cols = fields + tuple(META_COLUMNS[i] for i in meta)
+    js = json_columns(entity)
+    note_author = fields.index("author") if "author" in fields and entity in APPEND_ONLY else None
+    return _RowLayout(cols, fields, tuple(i for i, c in enumerate(fields) if c in js), cols.index("id"),
+                      cols.index("practice_id"), meta, note_author)
 
 
 def _now() -> str:
@@ -304,37 +360,20 @@ class SyncState:
             if r.entity in ENTITY_TABLES:
                 by_entity[r.entity].append(r)
         for entity, items in by_entity.items():
-            cols = list(columns(entity)) + list(META_COLUMNS)
+            layout = _layout(entity)
             name = prefix + table(entity)
             plain, guarded = [], []
             for item in items:
-                values = self._row_values(entity, item)
+                values = layout.values(item)
                 fields = pending.get((entity, item.id))
                 if fields:
-                    guarded.append((item, values, fields))
+                    guarded.append((item, dict(zip(layout.columns, values)), fields))
                 else:
-                    plain.append([values.get(c) for c in cols])
+                    plain.append(values)
             if plain:
-                updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in cols if c != "id")
-                conn.executemany(f"INSERT INTO {name} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))}) "
-                                 f"ON CONFLICT(id) DO UPDATE SET {updates}", plain)
+                conn.executemany(layout.upsert_sql(name), plain)
             for item, values, fields in guarded:
                 self._upsert_guarded(conn, entity, name, item, values, fields)
-
-    @staticmethod
-    def _row_values(entity: str, item: IncomingRow) -> dict[str, Any]:
-        known = _known_columns(entity)
-        record = {k: v for k, v in item.fields.items() if k in known}
-        record["id"] = item.id
-        record["practice_id"] = item.practice_id
-        values = to_row_values(entity, record)
-        clocks = item.clocks
-        values["clocks"] = _encode_json(clocks)
-        values["updated_at"] = max(clocks.values()) if clocks else ""
-        values["deleted"] = 1 if item.deleted else 0
-        if not (entity in APPEND_ONLY and record.get("author")):
-            values["author"] = item.author or ""
-        return values
 
     def _upsert_guarded(self, conn: sqlite3.Connection, entity: str, name: str, item: IncomingRow,
                         values: dict[str, Any], fields: set[str]) -> None:

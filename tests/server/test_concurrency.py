@@ -59,8 +59,9 @@ def _push(engine: Engine, user, practice_id: str, versions: Versions, rng: rando
                 "entity": "contact", "id": cid, "practice_id": practice_id,
                 "fields": {"name": f"Contact {cid[:6]}", "practice_id": practice_id, "deleted": False}}))
         delay = rng.uniform(0.0, 0.06)
+        # Each pusher thread stands for a separate worker process: only the database may order them.
         apply_push(engine, user, PushRequest(protocol=PROTOCOL_VERSION, client_id=client_id, mutations=mutations),
-                   versions=versions, before_commit=lambda _conn, d=delay: time.sleep(d))
+                   versions=versions, before_commit=lambda _conn, d=delay: time.sleep(d), queue_in_process=False)
     return ids
 
 

@@ -276,18 +276,34 @@ def test_duplicate_id_within_one_push(api: Api) -> None:
         assert conn.execute(select(t.rows.c.id).where(t.rows.c.id == m["args"]["id"])).first() is None
 
 
-def test_spliced_pull_body_equals_the_model(api: Api) -> None:
-    from facilitator_app.server.pull import pull, pull_json
+def test_pull_body_built_by_the_database_carries_every_value_exactly(api: Api) -> None:
+    """The page text is joined from per-row JSON the database builds (json_quote / to_json):
+    every change must equal the stored row, with quotes, backslashes, control characters and
+    non-ASCII text intact, and a deleted row must come back deleted."""
+    from facilitator_app.server.pull import pull_json
     from facilitator_app.sync.protocol import PullRequest, PullResponse
 
-    ann = api.user("ann")
-    p, m1 = new_practice(ann, "Łukasz O'Brien & Søn \"Clinic\"")
-    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=90, notes="<b>notes</b> \\ ünïcode\n")
-    ann.push([m1, ann.create(visit, "visit")])
-    user = api.admin(accounts.get_user, "ann")
-    request = PullRequest(protocol=PROTOCOL_VERSION, client_id=ann.client_id, cursor=0, limit=1)
-    text = pull_json(api.engine, user, request)
-    model = pull(api.engine, user, request)
-    parsed = PullResponse.model_validate_json(text)
-    assert parsed.model_dump(exclude={"server_hlc"}) == model.model_dump(exclude={"server_hlc"})
-    assert parsed.changes[0].fields["name"] == "Łukasz O'Brien & Søn \"Clinic\""
+    name = "zoë \"ann\" o'neil\\"
+    ann = api.user(name)
+    p, m1 = new_practice(ann, "Łukasz O'Brien & Søn \"Clinic\"\t")
+    notes = "<b>notes</b> \\ ünïcode\n\u2028 😀"
+    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=90, notes=notes)
+    gone = Contact(practice_id=p.id, name="Dr. Gone")
+    ann.push([m1, ann.create(visit, "visit"), ann.create(gone, "contact")])
+    clock = next(r for r in ann.pull() if r["id"] == gone.id)["clocks"]["*"]
+    ann.push([ann.mutation("contact", gone.id, p.id, {"deleted": True}, base={"deleted": clock})])
+    user = api.admin(accounts.get_user, name)
+    page = PullResponse.model_validate_json(pull_json(api.engine, user, PullRequest(
+        protocol=PROTOCOL_VERSION, client_id=ann.client_id, cursor=0, limit=100)))
+    with api.engine.connect() as conn:
+        stored = {(r.entity, r.id): r for r in conn.execute(select(t.rows))}
+    assert len(page.changes) == len(stored) == 3
+    for change in page.changes:
+        row = stored[(change.entity, change.id)]
+        assert (change.practice_id, change.version, change.deleted, change.author) == (
+            row.practice_id, row.sv, bool(row.deleted), name)
+        assert change.fields == json.loads(row.data) and change.clocks == json.loads(row.clocks)
+    by_entity = {c.entity: c for c in page.changes}
+    assert by_entity["practice"].fields["name"] == "Łukasz O'Brien & Søn \"Clinic\"\t"
+    assert by_entity["visit"].fields["notes"] == notes
+    assert by_entity["contact"].deleted is True and by_entity["contact"].version > by_entity["visit"].version

@@ -7,17 +7,18 @@ import sqlite3
 from facilitator_app.core.codec import to_record
 from facilitator_app.core.model import Practice
 from facilitator_app.store import Store
-from facilitator_app.store.sync_state import IncomingRow, MutationOutcome, SyncState
+from facilitator_app.store.sync_state import MutationOutcome, SyncState
+from facilitator_app.sync.protocol import RowChange
 
 S1 = "000000000000010-000000-server"
 S2 = "000000000000020-000000-server"
 
 
-def incoming(practice: Practice, clock: str, **changes) -> IncomingRow:
-    record = {**to_record(practice), **changes}
-    fields = {k: v for k, v in record.items()}
-    return IncomingRow("practice", practice.id, practice.id, fields, {k: clock for k in fields if k != "id"},
-                       False, "ana")
+def incoming(practice: Practice, clock: str, **changes) -> RowChange:
+    """A pulled row as the engine hands it to the store: the protocol's own shape."""
+    fields = {**to_record(practice), **changes}
+    return RowChange(entity="practice", id=practice.id, practice_id=practice.id, version=1, fields=fields,
+                     clocks={k: clock for k in fields if k != "id"}, deleted=False, author="ana")
 
 
 def test_page_applies_rows_and_cursor_together(tmp_path):
