@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -166,9 +167,22 @@ async def sign_in(url: str, names: list[str]) -> list[str]:
     return tokens
 
 
-async def run_load(url: str, names: list[str], *, floor: bool = False) -> tuple[float, float, dict[str, list[float]], list[str]]:
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the `serve` process and its worker processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that just ended
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+async def run_load(url: str, tokens: list[str], *, floor: bool = False) -> tuple[float, float, dict[str, list[float]], list[str]]:
     """Every facilitator at once, each on its own connection; returns wall time and generator CPU."""
-    tokens = await sign_in(url, names)
     parts = urlsplit(url)
     timings: dict[str, list[float]] = {"push": [], "pull": []}
     errors: list[str] = []
@@ -193,7 +207,10 @@ def bench(kind: str, database_url: str, workers: int, *, floor: bool = False) ->
         server = start_server(Path(tmp), database_url, workers=workers)
         try:
             names = create_accounts(database_url)
-            wall, generator_cpu, timings, errors = asyncio.run(run_load(server.url, names, floor=floor))
+            tokens = asyncio.run(sign_in(server.url, names))
+            before = server_cpu_seconds(server.process.pid)
+            wall, generator_cpu, timings, errors = asyncio.run(run_load(server.url, tokens, floor=floor))
+            used = server_cpu_seconds(server.process.pid) - before
         finally:
             server.stop()
     n = len(names)
@@ -204,6 +221,8 @@ def bench(kind: str, database_url: str, workers: int, *, floor: bool = False) ->
         print(f"\n{kind}: {n} facilitators x ({MUTATIONS}-mutation push + pull), serve --workers {workers}")
     print(f"  wall {wall:.2f} s, {n * MUTATIONS / wall:.0f} mutations/s, {2 * n / wall:.0f} requests/s, "
           f"errors {len(errors)}; the load generator used {generator_cpu:.2f} s of CPU")
+    print(f"  the server used {used:.2f} s of CPU ({os.cpu_count()} cores here): with every request arriving at "
+          f"once, the last answers cannot come before about {used / (os.cpu_count() or 1) * 1000:.0f} ms")
     for what, values in timings.items():
         label = ("1st", "2nd")[what == "pull"] if floor else what
         print(f"  {label:<5} p50 {pct(values, 0.5):7.1f} ms   p99 {pct(values, 0.99):7.1f} ms   "

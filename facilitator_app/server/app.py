@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -31,6 +32,9 @@ def openapi_document() -> dict:
 def _build(settings: Settings, engine: Engine | None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Request handlers run on a thread pool (40 threads by default): hold it to the
+        # connection pool's size, so a handler never waits for a connection (see db.make_engine).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.pool_size
         yield
         if engine is not None:
             engine.dispose()

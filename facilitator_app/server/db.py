@@ -31,11 +31,14 @@ def make_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        pool = {} if url.database in (None, "", ":memory:") else {"pool_size": settings.pool_size, "max_overflow": 0}
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
         _setup_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=settings.pool_size, max_overflow=settings.pool_size * 2,
-                         pool_pre_ping=True)
+    # No overflow: a connection opened past the pool's size was closed again as soon as it was
+    # returned, so busy workers kept reconnecting. The app runs at most pool_size requests at
+    # once instead (app.py), so no request waits for a connection.
+    return create_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_pre_ping=True)
 
 
 def _setup_sqlite(engine: Engine) -> None:

@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from ..core.hlc import compact_clocks
 from ..core.toolkit import Toolkit, load_toolkit, parse_toolkit
@@ -22,6 +22,8 @@ def dumps(value: Any) -> str:
 # Built once: pushes run these per mutation, and building a statement costs more than running it.
 _LOAD_ROW = (select(t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author, t.rows.c.practice_id)
              .where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id == bindparam("i"))))
+_LOAD_ROWS = (select(t.rows.c.id, t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author, t.rows.c.practice_id)
+              .where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id.in_(bindparam("ids", expanding=True)))))
 _INSERT_ROW = insert(t.rows)
 _UPDATE_ROW = (update(t.rows).where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id == bindparam("i")))
                .values(data=bindparam("data"), clocks=bindparam("clocks"), editors=bindparam("editors"),
@@ -41,14 +43,16 @@ def load_row(conn: Connection, entity: str, row_id: str) -> StoredRow | None:
 def load_rows(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredRow]:
     """Many rows in one round trip (a push prefetches every row its mutations touch)."""
     out: dict[tuple[str, str], StoredRow] = {}
-    keys = list(dict.fromkeys(keys))
-    for i in range(0, len(keys), 200):
-        chunk = keys[i:i + 200]
-        for r in conn.execute(select(t.rows.c.entity, t.rows.c.id, t.rows.c.data, t.rows.c.clocks, t.rows.c.editors,
-                                     t.rows.c.author, t.rows.c.practice_id)
-                              .where(tuple_(t.rows.c.entity, t.rows.c.id).in_(chunk))):
-            out[(r.entity, r.id)] = StoredRow(json.loads(r.data), json.loads(r.clocks), json.loads(r.editors),
-                                              r.author, r.practice_id)
+    ids_by_entity: dict[str, list[str]] = {}
+    for entity, row_id in dict.fromkeys(keys):
+        ids_by_entity.setdefault(entity, []).append(row_id)
+    # One query per entity, `entity = ? AND id IN (...)`: SQLite answers a (entity, id) IN (VALUES
+    # ...) by scanning every row of the table, which made each push slower as the server grew.
+    for entity, ids in ids_by_entity.items():
+        for i in range(0, len(ids), 200):
+            for r in conn.execute(_LOAD_ROWS, {"e": entity, "ids": ids[i:i + 200]}):
+                out[(entity, r.id)] = StoredRow(json.loads(r.data), json.loads(r.clocks), json.loads(r.editors),
+                                                r.author, r.practice_id)
     return out
 
 

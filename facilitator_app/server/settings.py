@@ -50,7 +50,7 @@ class Settings:
     token_days: int = TOKEN_DAYS
     login_attempts_per_minute: int = LOGIN_ATTEMPTS_PER_MINUTE
     clock_skew_limit_ms: int = CLOCK_SKEW_LIMIT_MS
-    pool_size: int = 10
+    pool_size: int = 20  # database connections per worker, and requests it works on at once
 
     @property
     def is_sqlite(self) -> bool:
