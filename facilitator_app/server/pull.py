@@ -90,7 +90,8 @@ def _read(engine: Engine, user: User, req: PullRequest, versions: Versions) -> _
                            "from a backup?): the app must download your practices again.",
                            {"scope_epoch": user.scope_epoch})
         last_mutation_id = _last_mutation_id(conn, user, req.client_id)
-        rows, has_more = _page(conn, user, req.cursor, req.limit)
+        # Nothing was written since the cursor: the usual sync of a laptop that is up to date.
+        rows, has_more = _page(conn, user, req.cursor, req.limit) if req.cursor < high_water else ([], False)
         cursor = rows[-1].sv if has_more else max(high_water, rows[-1].sv if rows else req.cursor)
         toolkit_version = published_version(conn, user.cooperative_id)
     return _Page(cursor, has_more, last_mutation_id, user.scope_epoch, toolkit_version, rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -179,9 +179,11 @@ class SyncEngine:
         meta = self.state.meta()
         cursor = (meta.refetch_cursor or 0) if refetch else meta.cursor
         epoch = None if refetch else meta.scope_epoch
-        # Leaving the executor waits for a fetch still running: the client is not thread-safe.
+        # The first page is fetched here: an up-to-date laptop needs no second thread. Leaving the
+        # executor waits for a fetch still running: the client is not thread-safe.
         with _gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-            pending = fetcher.submit(self._fetch, meta.client_id, cursor, epoch, report)
+            pending: Future[protocol.PullResponse] = Future()
+            pending.set_result(self._fetch(meta.client_id, cursor, epoch, report))
             while True:
                 page = pending.result()
                 if page.cursor < cursor:
