@@ -142,7 +142,8 @@ class _RowLayout:
         row[self.practice_position] = item.practice_id
         for i in self.json_positions:
             value = row[i]
-            row[i] = "[]" if value.__class__ is list and not value else _encode_json(value)
+            if value is not None:  # a missing or null value stays NULL (json_each('null') yields a row)
+                row[i] = "[]" if value.__class__ is list and not value else _encode_json(value)
         clocks = item.clocks
         if len(clocks) == 1 and "*" in clocks:  # the usual row: one clock for every field
             clock = clocks["*"]
