@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -182,24 +182,23 @@ class SyncEngine:
         # The first page is fetched here: an up-to-date laptop needs no second thread. Leaving the
         # executor waits for a fetch still running: the client is not thread-safe.
         with _gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-            pending: Future[protocol.PullResponse] = Future()
-            pending.set_result(self._fetch(meta.client_id, cursor, epoch, report))
+            page = self._fetch(meta.client_id, cursor, epoch, report)
             while True:
-                page = pending.result()
                 if page.cursor < cursor:
                     raise SyncError(f"The server sent an older position ({page.cursor}) than this computer "
                                     f"has ({cursor}); nothing was changed. Please report this problem.")
                 if cancel():
                     raise SyncCancelled("Sync cancelled; every page received so far is kept.")
                 if page.has_more:
-                    pending = fetcher.submit(self._fetch, meta.client_id, page.cursor,
-                                             None if refetch else page.scope_epoch, report)
+                    following = fetcher.submit(self._fetch, meta.client_id, page.cursor,
+                                               None if refetch else page.scope_epoch, report)
                 self.apply(page, refetch=refetch)
                 cursor = page.cursor
                 report.pulled += len(page.changes)
                 progress(phase, report.pulled, report.pulled + (1 if page.has_more else 0))
                 if not page.has_more:
                     return
+                page = following.result()
 
     def _fetch(self, client_id: str, cursor: int, scope_epoch: int | None, report: SyncReport) -> protocol.PullResponse:
         report.pull_requests += 1
