@@ -77,6 +77,15 @@ class Quitline:
     url: str = ""
     last_verified: date | None = None
 
+    @property
+    def is_national(self) -> bool:
+        return self.state.startswith("US")
+
+    @property
+    def is_state_line(self) -> bool:
+        """A state's own line (`quitline_for` lists only the practice's state and the national ones)."""
+        return not self.is_national
+
 
 @dataclass(frozen=True)
 class Toolkit:
@@ -111,7 +120,7 @@ class Toolkit:
         """The state's quitline (if listed) followed by the national lines."""
         state = (state or "").upper()
         own = [q for q in self.quitlines if q.state == state]
-        national = [q for q in self.quitlines if q.state.startswith("US")]
+        national = [q for q in self.quitlines if q.is_national]
         return own + national
 
 

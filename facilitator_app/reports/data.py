@@ -118,18 +118,6 @@ class StrategyHelp:
 
 
 @dataclass(frozen=True)
-class QuitlineLine:
-    name: str
-    phone: str
-    hours: str = ""
-    how_to_refer: str = ""
-    electronic_referral: bool = False
-    url: str = ""
-    last_verified: date | None = None
-    is_state_line: bool = False
-
-
-@dataclass(frozen=True)
 class VisitSummaryData:
     practice: PracticeInfo
     facilitator: FacilitatorContact
@@ -147,7 +135,7 @@ class VisitSummaryData:
     pdsa: PdsaLines | None = None
     next_steps: tuple[StepLine, ...] = ()
     help: tuple[StrategyHelp, ...] = ()
-    quitlines: tuple[QuitlineLine, ...] = ()
+    quitlines: tuple[Quitline, ...] = ()  # the practice's state line first, then the national ones
     resources_left: tuple[str, ...] = ()
     next_contact: date | None = None
     generated_on: date = field(default_factory=date.today)
@@ -175,12 +163,6 @@ def _strategy_title(toolkit: Toolkit, strategy_id: str) -> str:
         return toolkit.get(strategy_id).title
     except ToolkitError:  # a strategy a customized toolkit no longer has: keep the id, never fail
         return "(not in this toolkit)"
-
-
-def _quitline_line(q: Quitline, state: str) -> QuitlineLine:
-    return QuitlineLine(name=q.name, phone=q.phone, hours=q.hours, how_to_refer=q.how_to_refer,
-                        electronic_referral=q.electronic_referral, url=q.url, last_verified=q.last_verified,
-                        is_state_line=bool(state) and q.state == state.upper())
 
 
 # -- visit summary -----------------------------------------------------------------------------
@@ -213,7 +195,7 @@ def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, conta
         if s.ehr_tips or s.resources:
             help_items.append(StrategyHelp(id=s.id, title=s.title, ehr_tips=s.ehr_tips,
                                            resources=s.resources))
-    quitlines = tuple(_quitline_line(q, practice.state) for q in toolkit.quitline_for(practice.state)) if smoking else ()
+    quitlines = tuple(toolkit.quitline_for(practice.state)) if smoking else ()
     pdsa = None
     if visit.pdsa and not visit.pdsa.is_empty():
         p = visit.pdsa
