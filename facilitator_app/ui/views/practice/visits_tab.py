@@ -1,4 +1,4 @@
-"""Visit history of one practice; open a visit to edit it or print its leave-behind."""
+"""Visit history of one practice; open a visit to edit it, print its leave-behind or save it as PDF."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class VisitsTab(QWidget):
     new_visit = Signal()
     open_visit = Signal(str)
     print_visit = Signal(str)
+    save_visit_pdf = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,12 +42,19 @@ class VisitsTab(QWidget):
         self.new_button.clicked.connect(self.new_visit)
         self.open_button = QPushButton("Open visit")
         self.open_button.clicked.connect(self._open)
-        self.print_button = QPushButton("Print leave-behind")
-        self.print_button.clicked.connect(self._print)
+        self.print_button = QPushButton("Print leave-behind…")
+        self.print_button.setAccessibleName("Print the leave-behind")
+        self.print_button.setToolTip("Print the selected visit's leave-behind (Ctrl+P)")
+        self.print_button.clicked.connect(lambda: self._emit(self.print_visit))
+        self.save_pdf_button = QPushButton("Save PDF…")
+        self.save_pdf_button.setAccessibleName("Save the leave-behind as PDF")
+        self.save_pdf_button.setToolTip("Save the selected visit's leave-behind as a PDF file (Ctrl+Shift+S)")
+        self.save_pdf_button.clicked.connect(lambda: self._emit(self.save_visit_pdf))
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_pdf_button)
         buttons.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -69,6 +77,7 @@ class VisitsTab(QWidget):
         self.summary.setText(f"{len(visits)} visits, {fmt_hours(hours)} hours")
         self.open_button.setEnabled(bool(visits))
         self.print_button.setEnabled(bool(visits))
+        self.save_pdf_button.setEnabled(bool(visits))
 
     def selected_visit_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -80,7 +89,7 @@ class VisitsTab(QWidget):
         if vid:
             self.open_visit.emit(vid)
 
-    def _print(self) -> None:
+    def _emit(self, signal) -> None:
         vid = self.selected_visit_id()
         if vid:
-            self.print_visit.emit(vid)
+            signal.emit(vid)
