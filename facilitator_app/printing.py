@@ -129,7 +129,7 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LC_ALL="C", LANG="C")
     try:
         return subprocess.run(args, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              env=env, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+                              check=False, env=env, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise PrintingUnavailable(
             f"No printing system was found on this computer (the CUPS program '{args[0]}' is missing). "

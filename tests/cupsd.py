@@ -2,7 +2,7 @@
 
 `cupsd` runs as root (the cups-pdf backend refuses to run otherwise) from its own config folder in
 /tmp, listening only on 127.0.0.1:PORT; nothing system-wide is started or reconfigured. Clients
-reach it through CUPS_SERVER, and HOME points at the temp folder so no user's lpoptions leak in.
+reach it through CUPS_SERVER, and HOME points at a test folder so no user's lpoptions leak in.
 
 Where the PDF lands: cups-pdf reads its config from the fixed path /etc/cups/cups-pdf.conf, and a
 PPD cannot override its folders (a PPD choice cannot contain "/"). So jobs are sent under a user
@@ -64,6 +64,7 @@ class CupsServer:
     port: int
     process: subprocess.Popen
     user: str
+    home: Path
     outputs: list[Path] = field(default_factory=list)
 
     @property
@@ -73,7 +74,7 @@ class CupsServer:
     @property
     def env(self) -> dict[str, str]:
         """What a client needs to talk to this scheduler (and only to it)."""
-        return {"CUPS_SERVER": self.address, "HOME": str(self.root / "home"), "CUPS_USER": self.user}
+        return {"CUPS_SERVER": self.address, "HOME": str(self.home), "CUPS_USER": self.user}
 
     def admin(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run an admin program (lpadmin, cupsreject, ...) against this scheduler; fail loudly."""
@@ -182,8 +183,9 @@ SystemGroup root
     return cupsd_conf, files_conf
 
 
-def start_cupsd() -> CupsServer:
-    """A running private scheduler with no printers yet (skips or fails when it cannot run here)."""
+def start_cupsd(home: Path) -> CupsServer:
+    """A running private scheduler with no printers yet (skips or fails when it cannot run here).
+    `home` becomes the clients' HOME (an empty folder the test owns: no one's lpoptions apply)."""
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         unavailable("root (cupsd runs the cups-pdf backend as root, as on a real system)")
     missing = [p for p in ("cupsd", "lpadmin", "lp", "lpstat", "cupsreject") if shutil.which(p) is None]
@@ -192,7 +194,8 @@ def start_cupsd() -> CupsServer:
         unavailable(f"CUPS and cups-pdf, and these are missing: {', '.join(missing)}")
     root = Path(tempfile.mkdtemp(prefix="ffk-cups-", dir="/tmp"))
     root.chmod(0o755)  # filters run as user lp and must reach the spool
-    for sub in ("etc/ppd", "spool/tmp", "cache", "run", "log", "home"):
+    home.mkdir(parents=True, exist_ok=True)
+    for sub in ("etc/ppd", "spool/tmp", "cache", "run", "log"):
         (root / sub).mkdir(parents=True)
     (root / "spool" / "tmp").chmod(0o1777)
     (root / "cache" / "job.cache").write_text(f"NextJobId {random.randint(100_000, 900_000)}\n")
@@ -203,7 +206,7 @@ def start_cupsd() -> CupsServer:
         process = subprocess.Popen(["cupsd", "-f", "-c", str(cupsd_conf), "-s", str(files_conf)],
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
-        server = CupsServer(root, port, process, user=f"ffk-nobody-{random.randrange(16 ** 8):08x}")
+        server = CupsServer(root, port, process, user=f"ffk-nobody-{random.randrange(16 ** 8):08x}", home=home)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and process.poll() is None:
             try:

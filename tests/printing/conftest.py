@@ -22,9 +22,9 @@ VISIT_DAY = date(2026, 3, 18)
 
 
 @pytest.fixture
-def cups(monkeypatch: pytest.MonkeyPatch) -> Iterator[CupsServer]:
+def cups(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CupsServer]:
     """A private cupsd with no printer yet; CUPS clients in this test talk only to it."""
-    server = start_cupsd()
+    server = start_cupsd(tmp_path / "home")
     for key, value in server.env.items():
         monkeypatch.setenv(key, value)
     for key in ("LPDEST", "PRINTER"):

@@ -75,9 +75,8 @@ def test_mnemonics_move_the_focus_and_escape_cancels(qtbot):
     assert QApplication.focusWidget() is dialog.copies
     _key(qtbot, Qt.Key.Key_R, ALT)
     assert QApplication.focusWidget() is dialog.printer
-    with qtbot.assertNotEmitted(dialog.print_requested):
-        with qtbot.waitSignal(dialog.rejected, timeout=3000):
-            _key(qtbot, Qt.Key.Key_Escape)
+    with qtbot.assertNotEmitted(dialog.print_requested), qtbot.waitSignal(dialog.rejected, timeout=3000):
+        _key(qtbot, Qt.Key.Key_Escape)
 
 
 def test_enter_does_nothing_while_printers_are_looked_up(qtbot):
@@ -129,9 +128,19 @@ def test_no_printer_offers_save_pdf_instead_on_enter(qtbot):
 # -- the whole flow in the app, against a real CUPS -----------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch) -> Path:
+    """Qt's file dialog remembers its history in ~/.config: keep it out of the real home."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / ".config"))
+    return folder
+
+
 @pytest.fixture
-def cups(monkeypatch):
-    server = start_cupsd()
+def cups(monkeypatch, home):
+    server = start_cupsd(home)
     for key, value in server.env.items():
         monkeypatch.setenv(key, value)
     for key in ("LPDEST", "PRINTER"):
