@@ -88,6 +88,8 @@ class CupsServer:
         """A cups-pdf queue; its PPD takes the file name from the job title (TitlePref 1)."""
         ppd = self.root / f"{name}.ppd"
         text = CUPS_PDF_PPD.read_text(encoding="latin-1").replace("*DefaultTitlePref: 0", "*DefaultTitlePref: 1")
+        # cups-pdf's own log (/var/log/cups/cups-pdf-QUEUE_log): errors and status only, not debug
+        text = text.replace("*DefaultLogType: 7", "*DefaultLogType: 3")
         # cups-pdf switches to group Grp (lpadmin in the stock config): use "lp", which always exists.
         text += '\n*OpenUI *Grp/Group: PickOne\n*DefaultGrp: lp\n*Grp lp/lp: ""\n*CloseUI: *Grp\n'
         ppd.write_text(text, encoding="latin-1")
