@@ -8,7 +8,7 @@ PDFs (ShellExecute "print" / "printto", i.e. `os.startfile`); that path is small
 this project's Linux CI, and gives no job id.
 
 Every failure is a `PrintError` whose message says what the facilitator can do about it. No Qt
-here, so the CLI and tests use the same calls as the GUI.
+here: the GUI calls these on a worker thread (ui/printing.py), the tests call them directly.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -143,10 +144,15 @@ def _print(ctx: AppContext, report: _Report, *, parent: QWidget, done: Callable[
             return print_pdf(path, printer=printer, copies=copies, title=state["label"])
 
         def sent(job: PrintJob) -> None:
-            dialog.close_printed()
             if done:
-                done(job)
-        QueryOp(ctx.ops, work).success(sent).failure(lambda exc: dialog.show_error(describe_error(exc))).run()
+                done(job)  # even if the window that asked has closed meanwhile
+            if shiboken6.isValid(dialog):
+                dialog.close_printed()
+
+        def not_sent(exc: BaseException) -> None:
+            if shiboken6.isValid(dialog):
+                dialog.show_error(describe_error(exc))
+        QueryOp(ctx.ops, work).success(sent).failure(not_sent).run()
 
     dialog.print_requested.connect(send)
     dialog.save_instead.connect(lambda: _save(ctx, report, parent=parent, done=saved, failed=None))
