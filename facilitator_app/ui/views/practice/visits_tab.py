@@ -65,9 +65,10 @@ class VisitsTab(QWidget):
         visits = bundle.visits
         self.table.setRowCount(len(visits))
         for row, v in enumerate(visits):
-            mode = VisitMode(v.mode).label if v.mode in VisitMode.choices() else v.mode
+            mode = VisitMode.label_of(v.mode)
+            made = sum(1 for s in bundle.steps if s.visit_id == v.id)
             cells = (fmt_date(v.date), mode, str(v.minutes), v.facilitator,
-                     ", ".join(w.strategy_id for w in v.strategies), str(len(v.next_steps)), fmt_date(v.next_contact, ""))
+                     ", ".join(w.strategy_id for w in v.strategies), str(made), fmt_date(v.next_contact, ""))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 0:
