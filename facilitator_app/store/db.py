@@ -371,15 +371,22 @@ def _migrate(conn: sqlite3.Connection, path: Path, version: int, existed: bool, 
             conn.execute("COMMIT")
     except Exception as exc:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # a full disk may have rolled it back already
         conn.close()
+        explained = explain_sqlite_error(exc, path) if isinstance(exc, sqlite3.Error) else None
         if backup is not None:
             _restore(backup, path)
             raise MigrationError(
-                f"Upgrading the data file failed at step {number + 1} ({exc}). The file was restored "
-                f"from the backup {backup}; nothing was lost. Please report this problem.") from exc
+                f"Upgrading the data file failed at step {number + 1} ({explained or exc}). The file was restored "
+                f"from the backup {backup}; nothing was lost."
+                + ("" if explained else " Please report this problem.")) from exc
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+        if explained is not None:
+            raise explained from None
         raise MigrationError(f"Creating a new data file failed ({exc}).") from exc
     return conn
 
