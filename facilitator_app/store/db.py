@@ -226,6 +226,8 @@ def private_dir(folder: Path) -> Path:
             step.mkdir(mode=PRIVATE_DIR_MODE)
         except FileExistsError:
             pass
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
     tighten(folder, PRIVATE_DIR_MODE, is_dir=True)
     return folder
 
@@ -290,7 +292,7 @@ def open_database(path: Path, *, backup_dir: Path | None = None) -> sqlite3.Conn
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise disk_full_error(path.parent) from None
-        raise StoreOpenError(f"The data folder {path.parent} cannot be created or used ({exc.strerror or exc}). "
+        raise StoreOpenError(f"The data folder {path.parent} cannot be used ({exc.strerror or exc}). "
                              "Choose a folder you can write to with --data-dir.") from None
     if existed:
         check_header(path)
