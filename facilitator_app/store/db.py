@@ -70,9 +70,9 @@ def check_header(path: Path) -> None:
     with path.open("rb") as fh:
         header = fh.read(100)
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
-        raise StoreOpenError(
+        raise StoreDamagedError(
             f"The data file {path} is damaged or is not a Field Kit database. It was not changed. "
-            "Restore it from a backup (Settings > Back up and restore) or choose another data folder.")
+            f"{_restore_advice(path)} Or choose another data folder with --data-dir.")
     page_size = struct.unpack(">H", header[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     change_counter, page_count = struct.unpack(">II", header[24:32])
@@ -81,7 +81,7 @@ def check_header(path: Path) -> None:
     if valid_for == change_counter and page_count and size < page_count * page_size and not wal.exists():
         raise StoreOpenError(
             f"The data file {path} is incomplete (it holds {size:,} of {page_count * page_size:,} bytes), "
-            "perhaps from an interrupted copy. It was not changed. Restore it from a backup.")
+            f"perhaps from an interrupted copy. It was not changed. {_restore_advice(path)}")
 
 
 def busy_timeout_ms() -> int:
