@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..core.errors import FieldKitError
 from ..store import Store
-from ..store.accounts import Account, Accounts
+from ..store.accounts import Account, AccountError, Accounts
 from ..store.sync_state import ConflictRecord, Quarantined, SyncState
 from .client import AuthError, SyncClient, normalize_server_url
 from .credentials import TokenPlace, TokenStore
@@ -69,6 +69,20 @@ class SyncService:
         self._engine_factory = engine_factory
         self.ca_bundle = ca_bundle
         self._store: Store | None = store
+        self._forget_legacy_credentials()
+
+    def _forget_legacy_credentials(self) -> None:
+        """An older version saved https://user:password@host as given: the accounts file now
+        keeps the bare address, and the token moves to the bare address's keyring entry."""
+        try:
+            scrubbed = self.accounts.scrubbed_credentials()
+        except AccountError:
+            return  # an unreadable accounts file is reported when it is used
+        for old_url, clean_url, user in scrubbed:
+            token = self.tokens.load(old_url, user)
+            self.tokens.delete(old_url, user)
+            if token and not self.tokens.load(clean_url, user):
+                self.tokens.save(clean_url, user, token)
 
     # -- the active store -----------------------------------------------------------------
 
