@@ -306,7 +306,7 @@ class TableKeys(QObject):
         if key == Qt.Key.Key_Delete and plain and self.on_delete is not None:
             rows = self.selected_rows()
             if rows:
-                self._delete(rows)
+                self.delete(rows)
             return True
         if key == Qt.Key.Key_Z and mods == Qt.KeyboardModifier.ControlModifier and self.undo is not None:
             undo, self.undo = self.undo, None
@@ -361,7 +361,8 @@ class TableKeys(QObject):
             editor.showPopup()
         return True
 
-    def _delete(self, rows: Rows) -> None:
+    def delete(self, rows: Rows) -> None:
+        """Remove `rows` as the Delete key does (asking first when `confirm_delete` is set)."""
         question = self.confirm_delete(rows) if callable(self.confirm_delete) else self.confirm_delete
         if not question:
             self._remove(rows)

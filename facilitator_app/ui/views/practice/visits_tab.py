@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from ....core.vocab import VisitMode
 from ...context import AppContext
 from ...labels import fmt_date, fmt_hours
+from ...widgets.keyboard import table_keys
 from .bundle import PracticeBundle
 
 COLUMNS = ["Date", "Mode", "Minutes", "Facilitator", "Strategies", "Next steps", "Next contact"]
@@ -35,13 +36,15 @@ class VisitsTab(QWidget):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         for col, w in ((0, 110), (1, 80), (2, 70), (3, 120), (5, 80), (6, 110)):
             header.resizeSection(col, w)
-        self.table.doubleClicked.connect(lambda _i: self._open())
+        self.table.activated.connect(lambda _i: self._open())  # Enter or a double click
+        self.table.setToolTip("Enter opens the visit")
+        table_keys(self.table)
         self.summary = QLabel()
         self.new_button = QPushButton("New visit (Ctrl+N)")
         self.new_button.clicked.connect(self.new_visit)
-        self.open_button = QPushButton("Open visit")
+        self.open_button = QPushButton("&Open visit")
         self.open_button.clicked.connect(self._open)
-        self.print_button = QPushButton("Print leave-behind")
+        self.print_button = QPushButton("Print &leave-behind")
         self.print_button.clicked.connect(self._print)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
