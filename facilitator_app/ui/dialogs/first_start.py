@@ -81,7 +81,7 @@ class FirstStartDialog(QDialog):
         self.pages.addWidget(about)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
-        self.resize(540, 380)
+        self.resize(540, 330)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)

@@ -146,8 +146,9 @@ class TodayView(BaseView):
         self.split.setChildrenCollapsible(False)
         self.split.addWidget(lists)
         self.split.addWidget(bottom)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([1, 1])  # half each to start; the user can drag the handle
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
