@@ -322,3 +322,29 @@ def test_leave_reveals_the_next_widget_in_a_scroll_area(qtbot):
     assert leave(table, True)
     assert last.hasFocus() or QApplication.focusWidget() is last
     assert outer.verticalScrollBar().value() > 0
+
+
+@pytest.mark.parametrize("optional", [True, False], ids=["blank date", "date"])
+def test_tab_leaves_a_date_field(qtbot, optional):
+    """Qt's date edit walks its sections with Tab, and on the blank '—' it never left at all."""
+    from facilitator_app.ui.widgets.date_field import DateField
+
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    before, field, after = QLineEdit(), DateField(optional=optional), QLineEdit()
+    for w in (before, field, after):
+        layout.addWidget(w)
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    box.activateWindow()
+    before.setFocus()
+    qtbot.waitUntil(before.hasFocus)
+    key(Qt.Key.Key_Tab)
+    assert focus() is field
+    key(Qt.Key.Key_Tab)
+    assert focus() is after
+    key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert focus() is field
+    key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert focus() is before

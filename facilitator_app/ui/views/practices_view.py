@@ -93,7 +93,9 @@ class PracticesView(BaseView):
         return True
 
     def selected_practice_id(self) -> str | None:
+        """The selected practice, else the one the keyboard is on (Tab into the list sets the
+        current row without selecting it)."""
         rows = self.table.selectionModel().selectedRows()
-        if rows:
-            return rows[0].data(RECORD_ROLE).id
-        return None
+        index = rows[0] if rows else self.table.currentIndex()
+        record = index.data(RECORD_ROLE) if index.isValid() else None
+        return record.id if record is not None else None

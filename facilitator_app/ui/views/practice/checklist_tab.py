@@ -249,6 +249,8 @@ class ChecklistTab(QWidget):
             self.target.set_value(item.target_date)
             for row in self._step_rows:
                 self.steps_layout.removeWidget(row)
+                row.hide()
+                row.setParent(None)  # out of the window's Tab order now, not at the next event loop
                 row.deleteLater()
             self.step_checks = []
             self._step_rows = []
@@ -268,8 +270,14 @@ class ChecklistTab(QWidget):
                 rl.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
                 rl.addWidget(label, 1)
                 self.steps_layout.addWidget(row)
+                row.show()  # now, not at the next event loop: Tab must find the new step boxes
                 self.step_checks.append(box)
                 self._step_rows.append(row)
+            previous: QWidget = self.target  # Tab goes target date -> steps -> Save, in reading order
+            for box in self.step_checks:
+                QWidget.setTabOrder(previous, box)
+                previous = box
+            QWidget.setTabOrder(previous, self.save)
         finally:
             self._filling = False
         self._dirty = unsaved is not None

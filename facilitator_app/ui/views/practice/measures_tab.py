@@ -117,8 +117,7 @@ class MeasuresTab(QWidget):
         for d in quarter_ends(self.ctx.today()):
             self.period.addItem(f"{quarter_label(d)} (ends {d.isoformat()})", d)
         if current is not None:
-            index = self.period.findData(current)
-            self.period.setCurrentIndex(max(0, index))
+            self.period.setCurrentIndex(max(0, self.period_index(current)))
         self.period.blockSignals(False)
         values = sorted(bundle.measures, key=lambda v: (v.period_end, v.measure), reverse=True)
         self.table.setRowCount(len(values))
@@ -135,6 +134,10 @@ class MeasuresTab(QWidget):
                 if v.measure == m and v.rate is not None:
                     latest[v.period_end] = v
             chart.set_points([(d, v.rate) for d, v in latest.items()])
+
+    def period_index(self, period_end: date) -> int:
+        """The quarter's row in the list, or -1. (QComboBox.findData cannot find a Python date.)"""
+        return next((i for i in range(self.period.count()) if self.period.itemData(i) == period_end), -1)
 
     def stored_value(self) -> MeasureValue | None:
         """The stored value of the measure and quarter picked in the form, if there is one."""
@@ -173,7 +176,7 @@ class MeasuresTab(QWidget):
             return
         measure, period_end = key
         self.measure.setCurrentIndex(max(0, self.measure.findData(measure)))
-        row = self.period.findData(period_end)
+        row = self.period_index(period_end)
         if row < 0:  # an older quarter than the list offers: add it so it can be corrected
             self.period.addItem(f"{quarter_label(period_end)} (ends {period_end.isoformat()})", period_end)
             row = self.period.count() - 1
