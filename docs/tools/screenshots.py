@@ -35,6 +35,8 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
@@ -82,6 +84,9 @@ def main(argv: list[str]) -> int:
     first.about.phone.setText("(312) 555-0147")
     shot(first, "first-start-about-you")
     first.close()
+    window.activateWindow()  # the offscreen platform gives the activation back to no window
+    # As after a first Tab: keyboard focus is drawn (Qt draws it only once the keyboard is used).
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
 
     objs = generate(practices=14, months=12, seed=7, today=TODAY, toolkit=ctx.toolkit)
     ctx.store.bulk_insert(objs, outbox=False)
@@ -92,7 +97,9 @@ def main(argv: list[str]) -> int:
     shot(window, "today")
     window.show_view(window.PRACTICES)
     window.practices.refresh()
-    window.practices.table.setFocus()
+    window.practices.search.setFocus()
+    settle(app, ctx)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # into the list, with its focus frame
     shot(window, "practices")
     summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: -s.visits)
     window.open_practice(summaries[0].id)
@@ -100,7 +107,8 @@ def main(argv: list[str]) -> int:
     for index, name in enumerate(("practice-profile", "practice-plan", "practice-checklist", "practice-visits",
                                   "practice-measures")):
         window.practice.tabs.setCurrentIndex(index)
-        window.practice.tabs.tabBar().setFocus()
+        window.practice.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+        window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
     if wanted("visit-form"):
         visit_form_shot(window, app, ctx, summaries[0].id, shot)

@@ -191,6 +191,7 @@ def test_practices_list_with_keys_only(demo, qtbot):
     type_text(name[:6])
     key(Qt.Key.Key_Tab)
     assert focus() is view.table
+    assert len(view.table.selectionModel().selectedRows()) == 1  # the focus shows as a highlighted row
     key(Qt.Key.Key_Down)
     key(Qt.Key.Key_Tab)  # leaves the list for the New practice button
     assert focus() is view.new_button

@@ -49,7 +49,7 @@ class SyncIssuesView(BaseView):
         self.intro.setWordWrap(True)
         self.conflicts = QTableWidget(0, 6)
         self.conflicts.setAccessibleName("Conflicts")
-        self.conflicts.setHorizontalHeaderLabels(["Record", "Your value", "You / when", "Value kept on the server",
+        self.conflicts.setHorizontalHeaderLabels(["Record", "Your value", "You / when", "Server's value",
                                                   "By", "Outcome"])
         self.conflicts.setWordWrap(True)
         self.rejected = QTableWidget(0, 4)

@@ -60,7 +60,7 @@ from __future__ import annotations
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QAbstractScrollArea, QAbstractSpinBox,
                                QApplication, QComboBox, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QScrollArea, QTabWidget,
@@ -187,15 +187,31 @@ class TableKeys(QObject):
 
     # -- children: cell editors and cell widgets ------------------------------------------
 
-    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+    def _on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         """Filter the keys of an editor or cell widget as soon as it gets focus. Installed again
         each time so this filter runs before the delegate's (which would open the next cell on Tab)."""
-        try:
-            if new is not None and new is not self.view and self.view.isAncestorOf(new):
-                new.removeEventFilter(self)
-                new.installEventFilter(self)
-        except RuntimeError:  # the view was deleted while the app still runs
-            pass
+        if not shiboken6.isValid(self.view) or new is None:
+            return
+        if new is self.view:
+            self._show_current_row(old)
+        elif self.view.isAncestorOf(new):
+            new.removeEventFilter(self)
+            new.installEventFilter(self)
+
+    def _show_current_row(self, old: QWidget | None) -> None:
+        """Entering a row-selecting view from outside with nothing selected: select the row the
+        keyboard is on, so the focus shows as a highlighted row and not a faint cell frame."""
+        view = self.view
+        model = view.selectionModel()
+        if (old is not None and view.isAncestorOf(old)) or model is None or model.hasSelection():
+            return
+        if view.selectionBehavior() != QAbstractItemView.SelectionBehavior.SelectRows or \
+                view.selectionMode() == QAbstractItemView.SelectionMode.NoSelection:
+            return
+        index = view.currentIndex()
+        if index.isValid():
+            model.select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                         | QItemSelectionModel.SelectionFlag.Rows)
 
     def _adopt(self, child: QObject) -> None:
         """A cell widget or editor: filter its keys, and keep it out of the Tab chain (Tab enters

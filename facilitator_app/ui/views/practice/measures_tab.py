@@ -88,6 +88,7 @@ class MeasuresTab(QWidget):
         self.table.setAccessibleName("Measure values")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)  # more rows on a laptop screen
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -101,7 +102,9 @@ class MeasuresTab(QWidget):
         self.charts: dict[str, RunChart] = {}
         grid = QGridLayout()
         for i, m in enumerate(Measure):
-            chart = RunChart(f"{m.value}: {m.title} ({m.cms_id})")
+            # The short name fits a laptop's quarter of the screen; the full title is the tooltip.
+            chart = RunChart(f"{m.value}: {m.label} ({m.cms_id})")
+            chart.setToolTip(f"{m.title} ({m.cms_id})")
             self.charts[m.value] = chart
             grid.addWidget(chart, i // 2, i % 2)
         layout = QHBoxLayout(self)

@@ -59,6 +59,8 @@ class PlanTab(QWidget):
         self.strategies = QListWidget()
         self.strategies.setAccessibleName("Selected strategies")
         self.strategies.setToolTip("Space ticks or unticks the strategy")
+        self.strategies.setWordWrap(True)  # long titles wrap instead of hiding behind a scroll bar
+        self.strategies.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.titles: dict[str, str] = {}
         for s in ctx.toolkit.strategies:
             self.titles[s.id] = f"{s.id}  {s.title}"

@@ -42,7 +42,11 @@ class ProfileTab(QWidget):
         self.contacts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.contacts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.contacts.verticalHeader().setVisible(False)
-        self.contacts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.contacts.verticalHeader().setDefaultSectionSize(24)  # more rows on a laptop screen
+        header = self.contacts.horizontalHeader()
+        for col in range(4):  # names, roles and phones are short; the email takes the rest
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == 2
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.contacts.itemSelectionChanged.connect(self._on_contact_selected)
         self.contacts.setToolTip("Enter edits the contact below; Delete removes it")
         self.contact_keys = table_keys(self.contacts, on_delete=self._remove_rows, confirm_delete=self._remove_question)
