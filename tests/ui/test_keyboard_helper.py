@@ -348,3 +348,49 @@ def test_tab_leaves_a_date_field(qtbot, optional):
     assert focus() is field
     key(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
     assert focus() is before
+
+
+def test_wheel_over_a_spin_box_or_combo_box_scrolls_the_page_unless_it_has_focus(qtbot):
+    from PySide6.QtWidgets import QSpinBox
+
+    from facilitator_app.ui.widgets.keyboard import wheel_follows_focus
+
+    outer = QScrollArea()
+    body = QWidget()
+    layout = QVBoxLayout(body)
+    first = QLineEdit()
+    spin = QSpinBox(maximum=100, value=50)
+    combo = QComboBox()
+    combo.addItems(["one", "two", "three"])
+    for w in (first, spin, combo):
+        layout.addWidget(w)
+    for w in (spin, combo):
+        wheel_follows_focus(w)
+    spacer = QWidget()
+    spacer.setMinimumHeight(1500)
+    layout.addWidget(spacer)
+    outer.setWidget(body)
+    outer.setWidgetResizable(True)
+    outer.resize(300, 300)
+    qtbot.addWidget(outer)
+    outer.show()
+    qtbot.waitExposed(outer)
+    outer.activateWindow()
+    first.setFocus()
+    qtbot.waitUntil(first.hasFocus)
+
+    def wheel(w: QWidget) -> None:
+        pos = QPointF(w.rect().center())
+        QApplication.sendEvent(w, QWheelEvent(pos, QPointF(w.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, -120),
+                                              Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                                              Qt.ScrollPhase.NoScrollPhase, False))
+
+    for w in (spin, combo):
+        outer.verticalScrollBar().setValue(0)
+        wheel(w)
+        assert outer.verticalScrollBar().value() > 0
+    assert spin.value() == 50 and combo.currentIndex() == 0
+    assert spin.focusPolicy() == Qt.FocusPolicy.StrongFocus  # the wheel does not take the focus either
+    spin.setFocus()
+    wheel(spin)
+    assert spin.value() == 49  # a focused spin box still takes the wheel

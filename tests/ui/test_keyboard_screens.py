@@ -13,8 +13,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QLineEdit, QMessageBox, QTableWidget,
-                               QTreeWidget, QWidget)
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox, QWidget
 
 from facilitator_app.core.demo import generate
 from facilitator_app.core.model import Contact, MeasureValue, Practice

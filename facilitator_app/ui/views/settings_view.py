@@ -21,6 +21,7 @@ from ...store.store import Changes
 from ..context import ALL_ENTITIES, AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..settings import SETTINGS
+from ..widgets.keyboard import wheel_follows_focus
 from .base_view import BaseView
 
 
@@ -121,6 +122,7 @@ class SettingsView(BaseView):
                 pf.addRow(w)
             else:
                 w = QSpinBox(minimum=1, maximum=720)
+                wheel_follows_focus(w)  # scrolling the page past it leaves the value alone
                 w.setValue(ctx.prefs.get(s.key))
                 w.valueChanged.connect(lambda v, key=s.key: self._set_pref(key, v))
                 w.setToolTip(s.help)

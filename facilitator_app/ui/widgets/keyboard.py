@@ -48,8 +48,9 @@ API
     inside ``view``; scroll areas around it scroll to show it. False if there is none.
 
 ``wheel_follows_focus(widget) -> None``
-    Only the wheel behaviour above, for a scrollable widget that is not an item view (e.g. a
-    QPlainTextEdit or a chart inside a scrolled form).
+    Only the wheel behaviour above, for any widget in a scrolled page that would otherwise take
+    the wheel: a QPlainTextEdit, a QSpinBox, a QComboBox (their value no longer changes while
+    the page is scrolled past them; a focused one still takes the wheel).
 
 ``open_combo(combo) -> None``
     Focus a combo box and show its list.
@@ -156,9 +157,13 @@ class _WheelFilter(QObject):
         return True
 
 
-def wheel_follows_focus(widget: QAbstractScrollArea) -> None:
-    """The wheel over `widget` scrolls the page around it unless `widget` has keyboard focus."""
-    widget.viewport().installEventFilter(_WheelFilter(widget))
+def wheel_follows_focus(widget: QWidget) -> None:
+    """The wheel over `widget` (a table, a text area, a spin box or combo box) scrolls the page
+    around it unless `widget` has keyboard focus; the wheel no longer gives it focus either."""
+    if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    target = widget.viewport() if isinstance(widget, QAbstractScrollArea) else widget
+    target.installEventFilter(_WheelFilter(widget))
 
 
 class TableKeys(QObject):

@@ -19,7 +19,7 @@ from ...labels import STATUS_COLORS, fmt_date, status_label
 from ...ops import StoreOp, describe_error
 from ...widgets.date_field import DateField
 from ...widgets.field_errors import FieldErrors, error_label
-from ...widgets.keyboard import table_keys
+from ...widgets.keyboard import table_keys, wheel_follows_focus
 from ...widgets.practice_form import fill_combo, select_data
 from .bundle import PracticeBundle
 
@@ -140,6 +140,8 @@ class ChecklistTab(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(editor)
         self.editor = editor
+        for w in (self.status, self.target):
+            wheel_follows_focus(w)  # scrolling the editor past them leaves their values alone
         # The notes list sits below the scrolled editor, not inside it: it grows with the window
         # and keeps the wheel.
         right = QSplitter(Qt.Orientation.Vertical)
