@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+
+import shiboken6
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.visit_forms: list["VisitForm"] = []
         self.last_saved_visit: str | None = None
         self.last_pdf = None
+        self.about_you_dialog: AboutYouDialog | None = None
 
         # Screens are built when first shown: start-up pays only for the one on screen.
         self._factories = [_screen_factory(module, name) for _title, module, name in SCREENS]
@@ -127,9 +130,6 @@ class MainWindow(QMainWindow):
         elif index == self.PRACTICES:
             view.open_practice.connect(self.open_practice)
             view.new_practice_requested.connect(self.new_practice)
-        elif index == self.SETTINGS:
-            view.profile_needed.connect(lambda prefill: self.ask_about_you(
-                "Your server account does not give your name.", prefill=prefill))
         elif index == self.PRACTICE:
             view.new_visit.connect(self.new_visit)
             view.open_visit.connect(self.open_visit)
@@ -345,13 +345,17 @@ class MainWindow(QMainWindow):
             self.settings.server.setFocus()
         StoreOp(self.ctx.ops, lambda s: s.set_meta("first_start", choice)).run()
 
-    def ask_about_you(self, reason: str = "", *, prefill: FacilitatorProfile | None = None,
-                      then: Callable[[], None] | None = None) -> AboutYouDialog:
-        """The About-you dialog (window-modal); `then` runs once the profile is saved."""
-        dialog = AboutYouDialog(self.ctx, self, reason=reason, prefill=prefill)
+    def ask_about_you(self, reason: str = "", *, then: Callable[[], None] | None = None) -> AboutYouDialog:
+        """The About-you dialog (one at a time); `then` runs once the profile is saved. Not modal:
+        a sync, or looking something up, goes on while it is open."""
+        dialog = self.about_you_dialog
+        if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
+            dialog = AboutYouDialog(self.ctx, self, reason=reason)
         if then is not None:
             dialog.saved.connect(lambda _p: then())
-        dialog.open()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         self.about_you_dialog = dialog
         return dialog
 

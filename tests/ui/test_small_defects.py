@@ -207,6 +207,7 @@ def test_a_leave_behind_asks_who_you_are_first_and_never_prints_the_login_name(a
      FacilitatorProfile("Ana Muñoz", "ana@coop.example", ""), False),
     (SimpleNamespace(full_name="Ana Muñoz", email="ana@coop.example"), FacilitatorProfile("Ana M.", "", "(312) 555-0100"),
      FacilitatorProfile("Ana M.", "ana@coop.example", "(312) 555-0100"), False),  # typed fields are never replaced
+    (SimpleNamespace(full_name="", email="ana@coop.example"), FacilitatorProfile(), FacilitatorProfile(), True),
     (SimpleNamespace(name="ana", role="facilitator"), FacilitatorProfile(), FacilitatorProfile(), True),  # no full_name
 ])
 def test_signing_in_fills_empty_profile_fields_from_the_account(app, qtbot, server_user, stored, expected, asks):
@@ -215,12 +216,16 @@ def test_signing_in_fills_empty_profile_fields_from_the_account(app, qtbot, serv
         app.store.set_facilitator_profile(stored)
     w = app.window
     w.show_view(w.SETTINGS)
+    w.activateWindow()
     app.idle()
-    w.settings.fill_profile_from(server_user)
+    view = w.settings
+    view.fill_profile_from(server_user)
     app.idle()
     assert app.store.facilitator_profile() == expected
-    assert w.settings.profile_name.text() == expected.name
-    if asks:
-        assert _about_you().form.name.text() == ""
+    assert view.profile_name.text() == expected.name
+    if asks:  # no name to be had: Settings asks for it, the email the account gave is ready to save
+        assert "does not give your name" in view.profile_message.text()
+        assert QApplication.focusWidget() is view.profile_name
+        assert view.profile_email.text() == (getattr(server_user, "email", "") or "")
     else:
-        assert not any(isinstance(x, AboutYouDialog) and x.isVisible() for x in QApplication.topLevelWidgets())
+        assert "came from your server account" in view.profile_message.text()

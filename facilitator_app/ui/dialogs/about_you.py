@@ -1,7 +1,7 @@
 """About you: the facilitator's name (required), phone and email, printed on every leave-behind.
 
-Asked on the first start, after signing in to a server whose account has no name, and before a
-leave-behind is made while the name is still empty: a practice must always know who came and how
+Asked on the first start (demo or empty) and before a leave-behind is made while the name is still
+empty (after signing in, Settings asks for a name the server account does not give): a practice must always know who came and how
 to reach them, and nothing else (such as the computer's login name) may stand in for it.
 """
 
@@ -22,10 +22,8 @@ WHY = ("Your name, phone and email are printed on every leave-behind, so the pra
        "and how to reach you. You can change them later under Settings.")
 
 
-def merged(profile: FacilitatorProfile, prefill: FacilitatorProfile | None) -> FacilitatorProfile:
+def merged(profile: FacilitatorProfile, prefill: FacilitatorProfile) -> FacilitatorProfile:
     """`profile` with its empty fields taken from `prefill` (a filled field is never replaced)."""
-    if prefill is None:
-        return profile
     return FacilitatorProfile(name=profile.name or prefill.name, email=profile.email or prefill.email,
                               phone=profile.phone or prefill.phone)
 
@@ -79,8 +77,7 @@ class AboutYouDialog(QDialog):
 
     saved = Signal(object)  # the FacilitatorProfile, once stored
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, reason: str = "",
-                 prefill: FacilitatorProfile | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, reason: str = ""):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("About you")
@@ -99,12 +96,11 @@ class AboutYouDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(460, 260)
         self.form.setEnabled(False)  # until the stored profile is shown
-        self._prefill = prefill
         QueryOp(ctx.ops, lambda s: s.facilitator_profile()).success(self._show).run()
 
     def _show(self, stored: FacilitatorProfile) -> None:
         typed = self.form.value()  # nothing typed is lost if the load is slow
-        self.form.set_value(merged(merged(typed, stored), self._prefill))
+        self.form.set_value(merged(typed, stored))
         self.form.setEnabled(True)
         self.form.name.setFocus()
 

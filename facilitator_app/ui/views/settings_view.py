@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import QUrl, Signal, qVersion
+from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
@@ -25,9 +25,11 @@ from ..widgets.keyboard import wheel_follows_focus
 from .base_view import BaseView
 
 
+NAME_NEEDED = ("Your server account does not give your name. Type it above and save: it is printed on every "
+               "leave-behind, so the practice knows who came.")
+
+
 class SettingsView(BaseView):
-    # The name is still empty after signing in: the main window asks "About you" (with this prefill).
-    profile_needed = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -230,7 +232,8 @@ class SettingsView(BaseView):
 
     def fill_profile_from(self, user: object) -> None:
         """Fill the empty fields of "You" from the server account's name and email (never replacing
-        what the facilitator typed); if the name is still empty, ask for it."""
+        what the facilitator typed); if the name is still empty, ask for it here (the user is on
+        this screen, having just signed in; a dialog would stop the first sync's shortcut)."""
         server = FacilitatorProfile(name=(getattr(user, "full_name", "") or "").strip(),
                                     email=(getattr(user, "email", "") or "").strip())
 
@@ -247,8 +250,14 @@ class SettingsView(BaseView):
 
         def shown(profile: FacilitatorProfile) -> None:
             self._show_profile(profile)
-            if not profile.name:
-                self.profile_needed.emit(server)
+            if profile.name:
+                filled = [f for f, v in (("name", server.name), ("email", server.email)) if v]
+                if filled and not self.profile_message.text():
+                    self.profile_message.setText(f"Your {' and '.join(filled)} came from your server account.")
+                return
+            self.profile_email.setText(profile.email or server.email)
+            self.profile_message.setText(NAME_NEEDED)
+            self.profile_name.setFocus()
         StoreOp(self.ctx.ops, work).success(shown).run()
 
     def _sign_out(self) -> None:
