@@ -132,7 +132,13 @@ def test_first_start_offers_demo_data(app, qtbot):
     dialog = next(x for x in QApplication.topLevelWidgets() if isinstance(x, FirstStartDialog) and x.isVisible())
     assert set(dialog.buttons) == {"sign_in", "demo", "empty"}
     qtbot.mouseClick(dialog.buttons[DEMO], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)  # About you: the name is required
+    assert "Your name is required" in dialog.about.errors.labels["name"].text()
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.about.name, "Renee Haddad")
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
     app.idle(timeout=30_000)
+    assert app.store.facilitator_profile().name == "Renee Haddad"
     assert len(app.store.practices()) == 12
     assert app.store.get_meta("demo") == "1"
     assert app.store.pending_changes() == 0  # demo data never syncs

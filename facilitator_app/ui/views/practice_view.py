@@ -62,7 +62,9 @@ class PracticeView(BaseView):
         self.visits.save_visit_pdf.connect(self.save_visit_pdf)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Practice sections")
-        for widget, label in ((self.profile, "&Profile and contacts"), (self.plan, "P&lan"),
+        # Alt+letter of each tab; no field or button of any tab may use F, P, C, V or M
+        # (tests/ui/test_keyboard_screens.py checks every screen's mnemonics are unique).
+        for widget, label in ((self.profile, "Pro&file and contacts"), (self.plan, "&Plan"),
                               (self.checklist, "&Checklist"), (self.visits, "&Visits"), (self.measures, "&Measures")):
             self.tabs.addTab(widget, label)
         head = QHBoxLayout()
