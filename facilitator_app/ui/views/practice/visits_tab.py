@@ -46,19 +46,14 @@ class VisitsTab(QWidget):
         self.new_button.clicked.connect(self.new_visit)
         self.open_button = QPushButton("&Open visit")
         self.open_button.clicked.connect(self._open)
-<<<<<<< HEAD
-        self.print_button = QPushButton("Print leave-behind…")
+        self.print_button = QPushButton("Print &leave-behind…")
         self.print_button.setAccessibleName("Print the leave-behind")
         self.print_button.setToolTip("Print the selected visit's leave-behind (Ctrl+P)")
         self.print_button.clicked.connect(lambda: self._emit(self.print_visit))
-        self.save_pdf_button = QPushButton("Save PDF…")
+        self.save_pdf_button = QPushButton("Save P&DF…")
         self.save_pdf_button.setAccessibleName("Save the leave-behind as PDF")
         self.save_pdf_button.setToolTip("Save the selected visit's leave-behind as a PDF file (Ctrl+Shift+S)")
         self.save_pdf_button.clicked.connect(lambda: self._emit(self.save_visit_pdf))
-=======
-        self.print_button = QPushButton("Print &leave-behind")
-        self.print_button.clicked.connect(self._print)
->>>>>>> ui-general
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.open_button)
