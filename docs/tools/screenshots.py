@@ -94,6 +94,8 @@ def main(argv: list[str]) -> int:
     ctx.store.set_facilitator_profile(FacilitatorProfile("Renée Haddad", "renee.haddad@example.org", "(312) 555-0147"))
     window.show_view(window.TODAY)
     window.today.refresh()
+    settle(app, ctx)
+    window.today.next_steps.table.setFocus(Qt.FocusReason.TabFocusReason)  # the list the day is closed from
     shot(window, "today")
     window.show_view(window.PRACTICES)
     window.practices.refresh()
@@ -104,12 +106,16 @@ def main(argv: list[str]) -> int:
     summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: -s.visits)
     window.open_practice(summaries[0].id)
     settle(app, ctx)
-    for index, name in enumerate(("practice-profile", "practice-plan", "practice-checklist", "practice-visits",
-                                  "practice-measures")):
-        window.practice.tabs.setCurrentIndex(index)
-        window.practice.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    page = window.practice
+    for tab, name in ((page.profile, "practice-profile"), (page.plan, "practice-plan"),
+                      (page.checklist, "practice-checklist"), (page.visits, "practice-visits"),
+                      (page.measures, "practice-measures")):
+        page.tabs.setCurrentWidget(tab)
+        page.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
         window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
+    if wanted("practice-next-steps"):
+        next_steps_shot(window, app, ctx, shot)
     if wanted("visit-form"):
         visit_form_shot(window, app, ctx, summaries[0].id, shot)
     window.show_view(window.TOOLKIT)
@@ -127,6 +133,22 @@ def main(argv: list[str]) -> int:
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+def next_steps_shot(window, app, ctx, shot) -> None:
+    """The Next steps tab of the practice with the most open steps, every status shown, the
+    cursor on its first open step (as Enter on Today's list leaves it)."""
+    open_steps = ctx.store.open_next_steps()
+    busiest = max(sorted({s.practice_id for s in open_steps}),
+                  key=lambda pid: sum(s.practice_id == pid for s in open_steps))
+    mine = [s for s in open_steps if s.practice_id == busiest]
+    window.open_step(busiest, mine[0].id)
+    settle(app, ctx)
+    window.practice.steps.set_filter("All")
+    window.practice.steps.table.select_step(mine[0].id)
+    window.practice.steps.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "practice-next-steps")
 
 
 def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:

@@ -14,7 +14,8 @@ from ..store.store import Store
 from .ops import Ops
 from .settings import Preferences
 
-ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "checklist", "checklist_note", "measure"})
+ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note",
+                          "measure"})
 
 
 @dataclass

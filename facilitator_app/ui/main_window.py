@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
     def _wire(self, index: int, view: BaseView) -> None:
         if index == self.TODAY:
             view.open_practice.connect(self.open_practice)
+            view.open_step.connect(self.open_step)
             view.open_draft.connect(self.open_draft)
         elif index == self.PRACTICES:
             view.open_practice.connect(self.open_practice)
@@ -168,6 +169,11 @@ class MainWindow(QMainWindow):
 
     def open_practice(self, practice_id: str) -> None:
         self.practice.show_practice(practice_id)
+        self.show_view(self.PRACTICE)
+
+    def open_step(self, practice_id: str, step_id: str) -> None:
+        """The practice's Next steps tab, with that step selected (Enter on Today's next steps)."""
+        self.practice.show_step(practice_id, step_id)
         self.show_view(self.PRACTICE)
 
     def focus_search(self) -> None:
