@@ -13,12 +13,12 @@ from sqlalchemy import Connection, and_, insert, select
 
 from ..core.codec import entity_fields, to_record
 from ..core.errors import ValidationError
-from ..core.model import ENTITY_TYPES, Practice
+from ..core.model import ENTITY_TYPES, Practice, id_problem
 from ..core.toolkit import ToolkitError, load_toolkit
 from ..core.vocab import Ownership, PracticeStatus
 from . import tables as t
 from .accounts import AdminError, audit, cooperative_id
-from .clock import now_ms, server_hlc
+from .clock import now_ms, server_hlc, today_utc
 from .merge import StoredRow
 from .records import dumps, save_row
 from .text import text_problem
@@ -56,7 +56,10 @@ def _parse_practice(raw: dict[str, str]) -> Practice:
             except ValueError:
                 raise ValueError(f"{key} must be a date like 2026-11-01 (got {values[key]!r})") from None
     practice = Practice(**kwargs)
-    practice.validate()
+    practice.validate(today=today_utc())
+    problem = id_problem("practice", practice.id, practice.id)
+    if problem:
+        raise ValueError(problem)
     return practice
 
 

@@ -42,6 +42,11 @@ def practice_label(conn: Connection, practice_id: str) -> str:
     return f'The practice "{name}"' if name else f"Practice {practice_id}"
 
 
+def unknown_practice_refusal(practice_id: str) -> str:
+    """The one answer for a practice the user may not know about, whether or not it exists."""
+    return f"There is no practice {practice_id} on the server; its creation must sync first."
+
+
 def write_refusal(conn: Connection, user: User, *, entity: str, practice_id: str,
                   practice_coop: int | None) -> str | None:
     """Why this user may not write this entity of this practice, or None if they may.

@@ -159,7 +159,7 @@ def read_practices_csv(path: Path, store: Store) -> list[Practice]:
         values["state"] = values["state"].upper()
         practice = Practice(**values)
         try:
-            practice.validate()
+            practice.validate(today=date.today())
         except ValidationError as exc:
             line_problems += [p.message for p in exc.problems]
         key = practice.name.strip().lower()

@@ -12,13 +12,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = 1
+# 2: next steps are records of their own (entity next_step) and a visit's notes are split in
+# practice_notes / private_notes; a protocol-1 app would not understand what it pulls.
+PROTOCOL_VERSION = 2
 MAX_MUTATIONS_PER_PUSH = 500
 MAX_PUSH_BYTES = 5 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 1000
 MAX_PULL_LIMIT = 5000
 
-EntityName = Literal["practice", "contact", "plan", "visit", "checklist", "checklist_note", "measure"]
+EntityName = Literal["practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note", "measure"]
 Outcome = Literal["applied", "applied_conflict", "superseded", "rejected"]
 Role = Literal["facilitator", "supervisor", "admin"]
 

@@ -121,7 +121,8 @@ def test_supervisor_sees_the_cooperative_and_edits_only_checklists(api: Api) -> 
     assert _practice_ids(sue.pull()) == {p.id}
     body = sue.push([
         sue.create(ChecklistItem(practice_id=p.id, strategy_id="B1", status="in_progress"), "checklist"),
-        sue.create(ChecklistNote(practice_id=p.id, strategy_id="B1", text="Looks good", author="sue"),
+        sue.create(ChecklistNote(practice_id=p.id, strategy_id="B1", text="Looks good", author="sue",
+                                 written_on=date(2026, 1, 5)),
                    "checklist_note"),
         sue.create(Contact(practice_id=p.id, name="Dr. Z"), "contact"),
         sue.create(ChecklistItem(practice_id=q.id, strategy_id="B1", status="selected"), "checklist"),

@@ -12,6 +12,8 @@ from tests.server.helpers import PASSWORD
 from tests.serverproc import ServerProcess, start_server
 
 from facilitator_app.core.toolkit import default_toolkit_path
+from facilitator_app.server.migrate import head_revision
+from facilitator_app.sync.protocol import PROTOCOL_VERSION
 
 
 @pytest.fixture
@@ -97,7 +99,7 @@ def test_serve_prints_its_url_and_serves(database_url: str, tmp_path: Path) -> N
         server.add_user("ann", PASSWORD)
         assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": "ok"}
         version = httpx.get(f"{server.url}/version").json()
-        assert version["protocol"] == 1 and version["schema_revision"] == "0001"
+        assert version["protocol"] == PROTOCOL_VERSION and version["schema_revision"] == head_revision()
         r = httpx.post(f"{server.url}/auth/v1/token", json={"username": "ann", "password": PASSWORD})
         assert r.status_code == 200
     finally:

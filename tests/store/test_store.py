@@ -104,17 +104,17 @@ def test_visit_moves_checklist_and_queries(store, practice):
     assert store.checklist_item(practice.id, "B2").status == "selected"
     visit = Visit(practice.id, TODAY - timedelta(days=50), minutes=90,
                   strategies=[StrategyWork("B1", "selected", "implemented"), StrategyWork("S4", "selected", "in_progress")],
-                  next_steps=[NextStep("Order cuffs", "Ann", TODAY - timedelta(days=3)),
-                              NextStep("Fax form", "Bo", TODAY + timedelta(days=5))],
                   next_contact=TODAY + timedelta(days=10))
-    store.save_visit(visit, toolkit)
+    store.save_visit(visit, toolkit, steps=[NextStep("", "", "Order cuffs", owner="Ann", due=TODAY - timedelta(days=3)),
+                                            NextStep("", "", "Fax form", owner="Bo", due=TODAY + timedelta(days=5))],
+                     today=TODAY)
     assert store.checklist_item(practice.id, "B1").status == "implemented"
     (summary,) = store.practice_summaries(today=TODAY)
     assert (summary.visits, summary.hours, summary.implemented, summary.selected) == (1, 1.5, 1, 3)
     assert (summary.planned_visits, summary.planned_hours, summary.days_since_contact) == (10, 10.0, 50)
     assert summary.needs_contact
     assert [s.action for s in store.overdue_next_steps(today=TODAY)] == ["Order cuffs"]
-    assert [s.action for s in store.open_next_steps(practice.id, today=TODAY)] == ["Order cuffs", "Fax form"]
+    assert [s.action for s in store.open_next_steps(practice.id)] == ["Order cuffs", "Fax form"]
     (upcoming,) = store.upcoming_contacts(today=TODAY)
     assert upcoming.date == TODAY + timedelta(days=10) and upcoming.practice_name == "Oak Clinic"
     counts = store.visit_counts(today=TODAY)

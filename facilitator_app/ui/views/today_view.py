@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QGroupBox
                                QVBoxLayout, QWidget)
 
 from ...core.intensity import FacilitatorIntensity, facilitator_totals
-from ...store.queries import OpenStep, PracticeSummary, UpcomingContact, VisitCounts
+from ...store.queries import StepRow, PracticeSummary, UpcomingContact, VisitCounts
 from ..context import AppContext
 from ..labels import days_ago, fmt_date, fmt_hours
 from ..ops import QueryOp, StoreOp
@@ -31,7 +31,7 @@ DRAFT_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 class TodayData:
     counts: VisitCounts
     upcoming: list[UpcomingContact]
-    overdue: list[OpenStep]
+    overdue: list[StepRow]
     summaries: list[PracticeSummary]
     pending: int
     drafts: list[tuple[str, dict[str, Any]]]

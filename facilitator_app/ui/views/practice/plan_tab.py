@@ -183,7 +183,7 @@ class PlanTab(QWidget):
             return
         plan = self.value()
         try:
-            plan.validate(self.ctx.toolkit.ids)
+            plan.validate(today=self.ctx.today(), strategy_ids=self.ctx.toolkit.ids)
         except ValidationError as exc:
             self.errors.show(exc)
             return
