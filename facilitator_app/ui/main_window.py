@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DEMO_PRACTICES, DEMO_MONTHS, DEMO_SEED = 12, 12, 7
 DEFAULT_SIZE = QSize(1200, 800)
+LEAVE_BEHIND_NEEDS_NAME = "The leave-behind tells the practice who you are, and your name is not set yet."
 # (navigation title, module under ui/views, class). A screen's module is imported when the screen
 # is first shown, so start-up pays only for the one on screen.
 SCREENS = [("Today", "today_view", "TodayView"), ("Practices", "practices_view", "PracticesView"),
@@ -285,9 +286,8 @@ class MainWindow(QMainWindow):
             self.save_visit_pdf(vid)
 
     def print_visit(self, visit_id: str) -> None:
-        self._with_profile("The leave-behind tells the practice who you are, and your name is not set yet.",
-                           lambda: self._track(printing.print_visit(self.ctx, visit_id, parent=self,
-                                                                    done=self._printed, saved=self._saved_pdf)))
+        self._with_profile(LEAVE_BEHIND_NEEDS_NAME, lambda: self._track(printing.print_visit(
+            self.ctx, visit_id, parent=self, done=self._printed, saved=self._saved_pdf)))
 
     def print_progress(self, practice_id: str) -> None:
         self._track(printing.print_progress(self.ctx, practice_id, parent=self, done=self._printed,
@@ -299,7 +299,8 @@ class MainWindow(QMainWindow):
                                  else None)
 
     def save_visit_pdf(self, visit_id: str) -> None:
-        printing.save_visit_pdf(self.ctx, visit_id, parent=self, done=self._saved_pdf, failed=self._save_failed)
+        self._with_profile(LEAVE_BEHIND_NEEDS_NAME, lambda: printing.save_visit_pdf(
+            self.ctx, visit_id, parent=self, done=self._saved_pdf, failed=self._save_failed))
 
     def save_progress_pdf(self, practice_id: str) -> None:
         printing.save_progress_pdf(self.ctx, practice_id, parent=self, done=self._saved_pdf,

@@ -110,9 +110,10 @@ def test_today_lists_overdue_and_no_contact(app):
     for p in (stale, busy):
         app.store.save_practice(p)
     app.store.save_visit(Visit(practice_id=stale.id, date=date(2026, 1, 5)))
-    app.store.save_visit(Visit(practice_id=busy.id, date=date(2026, 3, 17), minutes=90, next_contact=date(2026, 3, 25)),
-                         steps=[NextStep("", "", "Send BP protocol", owner="Dr. Lee", due=date(2026, 3, 10))],
-                         today=TODAY)
+    visit = Visit(practice_id=busy.id, date=date(2026, 3, 17), minutes=90, next_contact=date(2026, 3, 25))
+    app.store.save_visit(visit)
+    app.store.save_next_step(NextStep(busy.id, visit.id, "Send BP protocol", owner="Dr. Lee", due=date(2026, 3, 10)),
+                             today=TODAY)
     w = app.window
     w.show_view(w.TODAY)
     w.today.refresh()

@@ -13,11 +13,13 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from facilitator_app.core.model import (ChecklistItem, FacilitationPlan, FacilitatorProfile, MeasureValue, Practice,
                                         Visit)
 from facilitator_app.ui.dialogs.about_you import AboutYouDialog
+from facilitator_app.ui.printing import SAVE_DIALOG_NAME
+from facilitator_app.ui.settings import REPORT_FOLDER_KEY
 
 from .conftest import TODAY
 
@@ -175,31 +177,40 @@ def test_first_start_about_you_prefills_nothing_from_the_computer(app, qtbot):
 
 
 def test_a_leave_behind_asks_who_you_are_first_and_never_prints_the_login_name(app, qtbot, tmp_path):
-    app.store.set_meta("facilitator", "")
     p = Practice(name="Harbor Clinic", state="WI")
     app.store.save_practice(p)
     visit = Visit(p.id, TODAY, minutes=60)
-    app.store.save_visit(visit)
-    app.window.print_visit(visit.id)
+    app.store.save_visit(visit, app.ctx.toolkit)
+    app.ctx.prefs.set_raw(REPORT_FOLDER_KEY, str(tmp_path))
+    app.window.save_visit_pdf(visit.id)
     app.idle()
     dialog = _about_you()
-    assert app.opened == []  # nothing printed yet
+    assert app.window.findChild(QFileDialog, SAVE_DIALOG_NAME) is None  # nothing made yet
     dialog.buttons.accepted.emit()  # the name is required
     assert "required" in dialog.form.errors.labels["name"].text()
     qtbot.keyClicks(dialog.form.name, "Renee Haddad")
     qtbot.keyClicks(dialog.form.email, "renee@example.org")
     dialog.buttons.accepted.emit()
     app.idle()
-    qtbot.waitUntil(lambda: bool(app.opened), timeout=20_000)
     assert app.store.facilitator_profile().name == "Renee Haddad"
-    text = subprocess.run(["pdftotext", str(app.opened[0]), "-"], capture_output=True, text=True, check=True).stdout
+    qtbot.waitUntil(lambda: app.window.findChild(QFileDialog, SAVE_DIALOG_NAME) is not None, timeout=10_000)
+    target = tmp_path / "harbor.pdf"
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit), timeout=5000)  # its file name
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), "harbor")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(target.exists, timeout=15_000)
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
     assert "Renee Haddad" in text and "renee@example.org" in text
     login = getpass.getuser()
     assert not re.search(rf"\b{re.escape(login)}\b", text, re.IGNORECASE), f"the login name {login!r} is printed"
-    # With a name, printing goes straight on.
-    app.opened.clear()
-    app.window.print_visit(visit.id)
-    qtbot.waitUntil(lambda: bool(app.opened), timeout=20_000)
+    # With a name, a leave-behind goes straight on.
+    app.window.save_visit_pdf(visit.id)
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in app.window.findChildren(QFileDialog, SAVE_DIALOG_NAME)),
+                    timeout=10_000)
+    assert not any(isinstance(x, AboutYouDialog) and x.isVisible() for x in QApplication.topLevelWidgets())
+    for d in app.window.findChildren(QFileDialog, SAVE_DIALOG_NAME):
+        d.reject()
 
 
 @pytest.mark.parametrize("server_user, stored, expected, asks", [

@@ -45,7 +45,7 @@ class PracticeView(BaseView):
         self.new_visit_button = QPushButton("New visit (Ctrl+N)")
         self.new_visit_button.setAccessibleName("New visit")
         self.new_visit_button.clicked.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
-        self.progress_button = QPushButton("Pro&gress report")
+        self.progress_button = QPushButton("Pro&gress report")  # G: every other letter is taken on some tab
         self.progress_button.setAccessibleName("Progress report")
         self.progress_button.setToolTip("Print the practice's progress report, or save it as PDF")
         menu = QMenu(self.progress_button)
