@@ -281,7 +281,7 @@ def test_practice_tab_done_reopen_drop_and_edit_from_the_keyboard(app, qtbot, st
     # Delete drops, asking why.
     tab.table.select_step(steps["Run the registry report"])
     key(Qt.Key.Key_Delete)
-    drop = _modal(DropStepDialog)
+    _modal(DropStepDialog)
     type_text("The EHR vendor runs it")
     key(Qt.Key.Key_Return)
     app.idle()

@@ -15,7 +15,6 @@ Keys in the table (on top of widgets/keyboard.py: arrows move, Tab leaves):
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Callable
 
 import shiboken6
