@@ -101,7 +101,7 @@ def merge_put(current: StoredRow | None, *, row_id: str, practice_id: str, field
         cur_clock = clock_of(row.clocks, name)
         cur_value = row.data.get(name)
         seen = base.get(name)
-        incoming_wins = cur_clock is None or hlc > cur_clock
+        incoming_wins = cur_clock is None or hlc > cur_clock or _is_echo(hlc, value, cur_clock, cur_value)
         if cur_clock is not None and seen != cur_clock and value != cur_value:
             if incoming_wins:
                 result.conflicts.append(FieldConflict(name, seen, value, user, hlc, cur_value,
@@ -115,6 +115,14 @@ def merge_put(current: StoredRow | None, *, row_id: str, practice_id: str, field
             row.editors[name] = user
             result.won.append(name)
     return result
+
+
+def _is_echo(hlc: str, value: Any, cur_clock: str | None, cur_value: Any) -> bool:
+    """The very write the field already holds (same clock, same value): a copied laptop database
+    sends its changes again under a new client id after its client reset. It counts as applied,
+    neither superseded nor a conflict; writing the same value and clock again changes nothing.
+    (Equal clocks come from one install, so the editor is the same user too.)"""
+    return hlc == cur_clock and value == cur_value
 
 
 def validate_row(entity: str, data: dict[str, Any], toolkit: Toolkit) -> None:
