@@ -30,6 +30,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite's own DROP COLUMN (3.35+). Alembic's batch mode would rebuild the table, and
+        # dropping the old `users` fails the foreign keys of every token and assignment.
+        for table, column in (('tokens', 'credential_generation'), ('users', 'email'), ('users', 'full_name'),
+                              ('users', 'credential_generation')):
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+        return
     with op.batch_alter_table('tokens', schema=None) as batch_op:
         batch_op.drop_column('credential_generation')
     with op.batch_alter_table('users', schema=None) as batch_op:
