@@ -7,6 +7,7 @@ sync`. It holds the open Store of the active account so the GUI can use the very
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -125,10 +126,13 @@ class SyncService:
         return SignInResult(self._info(activation.account, place), messages, answer.user.full_name, answer.user.email)
 
     def _prefill_profile(self, full_name: str, email: str) -> str | None:
-        """Fill an empty facilitator profile from the account; never overwrite what was typed."""
+        """Fill an untouched facilitator profile from the account; never overwrite what was typed.
+
+        Untouched: no email or phone, and no name or only the computer's login name, which a
+        new database starts with as a placeholder."""
         store = self.store()
         profile = store.facilitator_profile()
-        if not full_name or profile.name or profile.email:
+        if not full_name or profile.email or profile.phone or profile.name not in ("", _login_name()):
             return None
         for candidate in (FacilitatorProfile(full_name, email, profile.phone),
                           FacilitatorProfile(full_name, "", profile.phone)):
@@ -230,3 +234,10 @@ def as_jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a sandbox or service account
+        return ""

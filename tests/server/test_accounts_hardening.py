@@ -305,3 +305,30 @@ def test_an_existing_database_keeps_the_mode_its_owner_chose(tmp_path: Path) -> 
     upgrade(engine)
     engine.dispose()
     assert _mode(db) == 0o640
+
+
+def test_the_app_fills_an_empty_profile_from_the_account_and_keeps_a_typed_one(server, tmp_path: Path) -> None:
+    from facilitator_app.core.model import FacilitatorProfile
+    from tests.sync.conftest import Laptop
+
+    engine = make_engine(Settings(database_url=server.database_url))
+    try:
+        with write_tx(engine) as conn:
+            accounts.add_cooperative(conn, "North")
+            accounts.add_user(conn, "ana", role="facilitator", cooperative="North", password=PASSWORD,
+                              full_name="Ana Muñoz", email="ana@example.org")
+    finally:
+        engine.dispose()
+    fresh = Laptop(tmp_path / "fresh", server.url)
+    result = fresh.sign_in("ana")
+    assert (result.full_name, result.email) == ("Ana Muñoz", "ana@example.org")
+    assert any("filled in from your server account" in m for m in result.messages)
+    assert fresh.store.facilitator_profile() == FacilitatorProfile("Ana Muñoz", "ana@example.org", "")
+    fresh.close()
+
+    typed = Laptop(tmp_path / "typed", server.url)
+    typed.store.set_facilitator_profile(FacilitatorProfile("Ana M.", "", "312-555-0101"))
+    result = typed.sign_in("ana")  # the local file becomes the account's: its profile comes along
+    assert not any("filled in" in m for m in result.messages)
+    assert typed.store.facilitator_profile() == FacilitatorProfile("Ana M.", "", "312-555-0101")
+    typed.close()
