@@ -12,7 +12,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -105,10 +105,9 @@ class _WriteGate:
 
     def __init__(self, lock_file: Path | None):
         self._lock = threading.Lock()
-        if lock_file is not None and fcntl is not None:
+        self._file: BinaryIO | None = None
+        if lock_file is not None and fcntl is not None:  # private, like the database beside it
             self._file = os.fdopen(os.open(lock_file, os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o600), "a+b")
-        else:
-            self._file = None
 
     @contextmanager
     def hold(self, wanted: bool) -> Iterator[None]:

@@ -45,10 +45,10 @@ def test_refusals_for_another_cooperatives_practice_read_as_if_it_did_not_exist(
 
     for n, dev in enumerate((ann, sue, north_admin)):
         changes = {
-            "contact": lambda pid: dev.create(Contact(practice_id=pid, name="Spy"), "contact"),
-            "checklist": lambda pid: dev.create(ChecklistItem(practice_id=pid, strategy_id="B1", status="selected"),
-                                                "checklist"),
-            "practice": lambda pid: dev.mutation("practice", pid, pid, {"name": "Mine now", "deleted": False}),
+            "contact": lambda pid, d=dev: d.create(Contact(practice_id=pid, name="Spy"), "contact"),
+            "checklist": lambda pid, d=dev: d.create(ChecklistItem(practice_id=pid, strategy_id="B1",
+                                                                   status="selected"), "checklist"),
+            "practice": lambda pid, d=dev: d.mutation("practice", pid, pid, {"name": "Mine now", "deleted": False}),
         }
         for entity, change in changes.items():
             unknown_id = f"no-such-practice-{n}-{entity}"
