@@ -49,11 +49,6 @@ class User:
     def is_facilitator(self) -> bool:
         return self.role == "facilitator"
 
-    @property
-    def display_name(self) -> str:
-        """The full name when the admin set one, else the user name (reports show this)."""
-        return self.full_name or self.name
-
 
 def _user_query():  # type: ignore[no-untyped-def]
     return (select(t.users.c.id, t.users.c.name, t.users.c.role, t.users.c.cooperative_id,
