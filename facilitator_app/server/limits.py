@@ -34,8 +34,8 @@ def json_depth_exceeds(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     escaped quotes, are removed left to right as JSON reads them, so every quote left opens or
     closes a string; of the rest only brackets are kept. The deepest point is then the highest
     running sum of +1 per opening and -1 per closing bracket. Every step runs in C and in time
-    linear in the body (no regular expression): a 500-visit push of 700 KB takes about 3 ms,
-    5 MB of nothing but brackets about 250 ms."""
+    linear in the body (no regular expression). Measured on a busy 2-core test machine: a
+    500-visit push of 700 KB 12 ms (json.loads of it: 25 ms); hostile 5 MB bodies 150-280 ms."""
     if data.count(b"[") + data.count(b"{") <= limit:
         return False
     structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(_OBJECTS_AS_LISTS, _NOT_STRUCTURE)
