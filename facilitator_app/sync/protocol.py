@@ -113,6 +113,8 @@ class UserInfo(Shape):
     name: str
     role: Role
     cooperative: str | None = None
+    full_name: str = Field(default="", description="As the data team entered it; prefills the app's profile")
+    email: str = ""
 
 
 class TokenResponse(Shape):
