@@ -121,28 +121,30 @@ class VisitForm(QDialog):
         self.draft_state = QLabel()
         self.draft_state.setAccessibleName("Draft status")
 
-        self.since_last = SinceLastSection(self.errors, today=self.today)
-        self.when = WhenSection(self.errors)
-        self.attendees = AttendeesSection(self.errors, b.contacts)
-        self.strategies = StrategiesSection(self.errors, self.ctx.toolkit, b.checklist,
-                                            b.plan.selected_strategies if b.plan else [])
-        self.next_steps = NextStepsSection(self.errors)
-        self.notes = NotesSection(self.errors)
-        self.pdsa = PdsaSection(self.errors)
-        self.sections: list[Section] = [self.since_last, self.when, self.attendees, self.strategies, self.next_steps,
-                                        self.notes, self.pdsa]
-
-        self.body = QWidget()
-        bl = QVBoxLayout(self.body)
-        bl.addWidget(self.banner)
-        for section in self.sections:
-            bl.addWidget(section)
-        bl.addStretch(1)
-        self.scroll = QScrollArea()
+        # The page is in place before the sections are made inside it: moving a finished section
+        # into a page would re-style every widget in it again (slow with the app's style sheet).
+        self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body = QWidget()
         self.scroll.setWidget(self.body)
+        bl = QVBoxLayout(self.body)
+        bl.addWidget(self.banner)
+        page = self.body
+        self.since_last = SinceLastSection(self.errors, today=self.today, parent=page)
+        self.when = WhenSection(self.errors, page)
+        self.attendees = AttendeesSection(self.errors, b.contacts, page)
+        self.strategies = StrategiesSection(self.errors, self.ctx.toolkit, b.checklist,
+                                            b.plan.selected_strategies if b.plan else [], page)
+        self.next_steps = NextStepsSection(self.errors, page)
+        self.notes = NotesSection(self.errors, page)
+        self.pdsa = PdsaSection(self.errors, page)
+        self.sections: list[Section] = [self.since_last, self.when, self.attendees, self.strategies, self.next_steps,
+                                        self.notes, self.pdsa]
+        for section in self.sections:
+            bl.addWidget(section)
+        bl.addStretch(1)
         # Scrolling the page past a field never changes it (tables do this through their keyboard helper).
         for w in self.body.findChildren(QWidget):
             if isinstance(w, (QAbstractSpinBox, QComboBox, QPlainTextEdit)) and not _in_table(w):

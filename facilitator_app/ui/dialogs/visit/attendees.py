@@ -35,7 +35,7 @@ class AttendeesSection(Section[VisitFields]):
     def __init__(self, errors: FieldErrors, contacts: list[Contact], parent: QWidget | None = None):
         super().__init__("&Attendees", errors, parent)
         self.contacts = contacts
-        self.table = QTableWidget(0, 2)
+        self.table = QTableWidget(0, 2, self)
         self.table.setAccessibleName("Attendees (ticked: present)")
         self.table.setHorizontalHeaderLabels(["Attendee (ticked: present)", "Role"])
         self.table.verticalHeader().setVisible(False)

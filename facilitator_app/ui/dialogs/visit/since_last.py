@@ -60,7 +60,7 @@ class SinceLastSection(Section[list[StepClosure]]):
         super().__init__("Since &last visit: open next steps", errors, parent)
         self.today = today
         self.rows: list[StepRow] = []
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 6, self)
         self.table.setAccessibleName("Open next steps from earlier visits")
         self.table.setHorizontalHeaderLabels(["Next step", "Owner", "Due", "Agreed", "This visit", "Note"])
         self.table.verticalHeader().setVisible(False)

@@ -43,7 +43,7 @@ class StrategiesSection(Section[VisitFields]):
         self.chosen = chosen
         ordered = [s for s in toolkit.strategies if s.id in chosen] + \
                   [s for s in toolkit.strategies if s.id not in chosen]
-        self.table = QTableWidget(len(ordered), 5)
+        self.table = QTableWidget(len(ordered), 5, self)
         self.table.setAccessibleName("Strategies worked on")
         self.table.setHorizontalHeaderLabels(["Worked on", "Strategy (★ chosen by the practice)", "Status before",
                                               "Status after", "Note"])
@@ -58,7 +58,10 @@ class StrategiesSection(Section[VisitFields]):
         self.delegate = LiveEditDelegate(self.table)
         self.delegate.edited.connect(self.touch)
         self.rows: dict[str, int] = {}
+        # "Status after" of each row: a combo box once the row is on screen (made when first shown:
+        # 35 of them would make the form slow to open), else the value it will show.
         self.after: dict[str, QComboBox] = {}
+        self._after: dict[str, str] = {}
         for row, s in enumerate(ordered):
             self.rows[s.id] = row
             worked = QTableWidgetItem()
@@ -72,14 +75,7 @@ class StrategiesSection(Section[VisitFields]):
             title.setToolTip(s.summary)
             self.table.setItem(row, S_STRATEGY, title)
             self.table.setItem(row, S_BEFORE, self._before_item(self.before.get(s.id, StrategyStatus.NOT_SELECTED.value)))
-            combo = QComboBox()
-            for st in StrategyStatus:
-                combo.addItem(st.label, st.value)
-            combo.setAccessibleName(f"Status after, {s.id}")
-            combo.setEnabled(False)
-            combo.currentIndexChanged.connect(self.touch)
-            self.table.setCellWidget(row, S_AFTER, combo)
-            self.after[s.id] = combo
+            self._after[s.id] = default_after(self.before.get(s.id, StrategyStatus.NOT_SELECTED.value))
             note = QTableWidgetItem("")
             note.setData(Qt.ItemDataRole.AccessibleTextRole, f"Note on {s.id}")
             self.table.setItem(row, S_NOTE, note)
@@ -113,6 +109,31 @@ class StrategiesSection(Section[VisitFields]):
         item.setFlags(Qt.ItemFlag.ItemIsEnabled)
         return item
 
+    def _combo(self, sid: str) -> QComboBox:
+        """The row's Status after combo box, made on first need."""
+        combo = self.after.get(sid)
+        if combo is None:
+            combo = QComboBox()
+            for st in StrategyStatus:
+                combo.addItem(st.label, st.value)
+            select_or_add(combo, self._after[sid], status_label(self._after[sid]))
+            combo.setAccessibleName(f"Status after, {sid}")
+            combo.setEnabled(self._worked(sid))
+            combo.currentIndexChanged.connect(self.touch)
+            self.table.setCellWidget(self.rows[sid], S_AFTER, combo)
+            self.after[sid] = combo
+        return combo
+
+    def status_after(self, sid: str) -> str:
+        combo = self.after.get(sid)
+        return combo.currentData() if combo is not None else self._after[sid]
+
+    def _set_after(self, sid: str, status: str) -> None:
+        self._after[sid] = status
+        combo = self.after.get(sid)
+        if combo is not None:
+            select_or_add(combo, status, status_label(status))
+
     def _worked(self, sid: str) -> bool:
         return self.table.item(self.rows[sid], S_WORKED).checkState() == Qt.CheckState.Checked
 
@@ -120,7 +141,10 @@ class StrategiesSection(Section[VisitFields]):
         """Chosen strategies and those worked on always show; the others when Show every strategy is ticked."""
         every = self.show_all.isChecked()
         for sid, row in self.rows.items():
-            self.table.setRowHidden(row, not (every or sid in self.chosen or self._worked(sid)))
+            hidden = not (every or sid in self.chosen or self._worked(sid))
+            self.table.setRowHidden(row, hidden)
+            if not hidden:
+                self._combo(sid)
         visible = sum(not self.table.isRowHidden(r) for r in range(self.table.rowCount()))
         fit_to_rows(self.table, min_rows=1, max_rows=max(1, visible))
 
@@ -128,14 +152,14 @@ class StrategiesSection(Section[VisitFields]):
         if item.column() != S_WORKED:
             return
         sid = item.data(Qt.ItemDataRole.UserRole)
-        self.after[sid].setEnabled(item.checkState() == Qt.CheckState.Checked)
+        self._combo(sid).setEnabled(item.checkState() == Qt.CheckState.Checked)
 
     def set_strategy(self, sid: str, *, worked: bool, after: str | None = None, note: str | None = None) -> None:
         """Tick (or untick) a strategy and set its status after and note, as the user would."""
         row = self.rows[sid]
         self.table.item(row, S_WORKED).setCheckState(check_state(worked))
         if after is not None:
-            select_or_add(self.after[sid], after, status_label(after))
+            self._set_after(sid, after)
         if note is not None:
             self.table.item(row, S_NOTE).setText(note)
 
@@ -150,9 +174,9 @@ class StrategiesSection(Section[VisitFields]):
             before = w.status_before if w else self.before.get(sid, StrategyStatus.NOT_SELECTED.value)
             self.table.setItem(row, S_BEFORE, self._before_item(before))
             self.table.item(row, S_WORKED).setCheckState(check_state(w is not None))
-            select_or_add(self.after[sid], w.status_after if w else default_after(before), status_label(
-                w.status_after if w else default_after(before)))
-            self.after[sid].setEnabled(w is not None)
+            self._set_after(sid, w.status_after if w else default_after(before))
+            if sid in self.after:
+                self.after[sid].setEnabled(w is not None)
             self.table.item(row, S_NOTE).setText(w.note if w else "")
         self._filter_rows()
 
@@ -168,7 +192,7 @@ class StrategiesSection(Section[VisitFields]):
                 continue
             row = self.rows[sid]
             out.append(StrategyWork(sid, self.table.item(row, S_BEFORE).data(Qt.ItemDataRole.UserRole),
-                                    self.after[sid].currentData(), self.table.item(row, S_NOTE).text()))
+                                    self.status_after(sid), self.table.item(row, S_NOTE).text()))
         return {"strategies": out}
 
     def commit_editor(self) -> None:
