@@ -18,6 +18,7 @@ from ..store.sync_state import ConflictRecord, Quarantined, SyncState
 from .client import AuthError, SyncClient, normalize_server_url
 from .credentials import TokenPlace, TokenStore
 from .engine import Progress, SyncEngine, SyncReport
+from .protocol import UserInfo
 
 ClientFactory = Callable[..., SyncClient]
 
@@ -41,6 +42,7 @@ class AccountInfo:
 class SignInResult:
     account: AccountInfo
     messages: list[str] = field(default_factory=list)
+    user: UserInfo | None = None  # the server's word on who signed in (the GUI fills an empty profile from it)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class SyncService:
                                             cooperative=answer.user.cooperative)
         SyncState(self.store()).set_account(server_url=server_url, user=user)
         messages = [m for m in (activation.message, place.warning) if m]
-        return SignInResult(self._info(activation.account, place), messages)
+        return SignInResult(self._info(activation.account, place), messages, answer.user)
 
     def sign_out(self) -> AccountInfo | None:
         """Forget the token. The account's database and unsent changes stay on this computer."""
