@@ -15,10 +15,11 @@ from ....core.model import Attendee, Contact
 from ....core.vocab import ContactRole
 from ...widgets.field_errors import FieldErrors
 from ...widgets.keyboard import table_keys
-from .section import LiveEditDelegate, Section, compact_rows, VisitFields, check_state, fit_to_rows, select_or_add
+from .section import LiveEditDelegate, Section, compact_rows, VisitFields, check_state, fit_to_rows, select_or_add, typed
 
 A_NAME, A_ROLE = range(2)
 CONTACT_ROLE = Qt.ItemDataRole.UserRole  # True on a contact's row (kept; unticked when absent)
+SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1  # the name as set (kept exactly while not retyped)
 
 
 def _role_combo(role: str) -> QComboBox:
@@ -71,6 +72,10 @@ class AttendeesSection(Section[VisitFields]):
     # -- rows -------------------------------------------------------------------------------
 
     def _add_row(self, name: str, role: str, present: bool, *, contact: bool, at: int | None = None) -> int:
+        with self.loading():  # the caller says when the user changed something
+            return self._insert_row(name, role, present, contact=contact, at=at)
+
+    def _insert_row(self, name: str, role: str, present: bool, *, contact: bool, at: int | None) -> int:
         row = self.table.rowCount() if at is None else at
         self.table.insertRow(row)
         item = QTableWidgetItem(name)
@@ -79,6 +84,7 @@ class AttendeesSection(Section[VisitFields]):
             flags |= Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsSelectable
         item.setFlags(flags)
         item.setData(CONTACT_ROLE, contact)
+        item.setData(SHOWN_ROLE, name)
         item.setCheckState(check_state(present))
         item.setToolTip("A contact of the practice" if contact else "Added at this visit (Delete removes)")
         self.table.setItem(row, A_NAME, item)
@@ -146,7 +152,7 @@ class AttendeesSection(Section[VisitFields]):
         for row in range(self.table.rowCount()):
             item = self.table.item(row, A_NAME)
             if item is not None and item.checkState() == Qt.CheckState.Checked:
-                name = item.text() if item.data(CONTACT_ROLE) else item.text().strip()
+                name = typed(item.text(), item.data(SHOWN_ROLE) or "")
                 attendees.append(Attendee(name, self.table.cellWidget(row, A_ROLE).currentData()))
         return {"attendees": attendees}
 

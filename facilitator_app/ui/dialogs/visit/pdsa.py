@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 from ....core.model import Pdsa
 from ....core.vocab import Disruption, PdsaDecision
 from ...widgets.field_errors import FieldErrors
-from .section import Section, VisitFields, select_or_add, typed
+from .section import Section, VisitFields, checked_in_order, select_or_add, typed
 
 RESOURCE_SEPARATOR = ", "
 
@@ -53,7 +53,7 @@ class PdsaSection(Section[VisitFields]):
         form.addRow(QLabel("Disruptions"), dis_box)
         QVBoxLayout(self).addLayout(form)
         self._original: VisitFields = {}
-        self._extra_disruptions: list[str] = []
+        self._stored_disruptions: list[str] = []
         self.watch(self.aim, self.change, self.prediction, self.result, self.decision, self.data_reviewed,
                    self.barriers, self.resources, *self.disruption_checks.values())
 
@@ -68,7 +68,7 @@ class PdsaSection(Section[VisitFields]):
         self.barriers.setPlainText(v["barriers"])
         for d, box in self.disruption_checks.items():
             box.setChecked(d in v["disruptions"])
-        self._extra_disruptions = [d for d in v["disruptions"] if d not in self.disruption_checks]
+        self._stored_disruptions = list(v["disruptions"])
         self.resources.setText(RESOURCE_SEPARATOR.join(v["resources_left"]))
 
     def _read(self) -> VisitFields:
@@ -83,6 +83,5 @@ class PdsaSection(Section[VisitFields]):
             [r.strip() for r in text.split(",") if r.strip()]
         return {"pdsa": o.get("pdsa") if pdsa == p0 else (None if pdsa.is_empty() else pdsa),
                 "data_reviewed": self.data_reviewed.toPlainText(), "barriers": self.barriers.toPlainText(),
-                "disruptions": [d for d, box in self.disruption_checks.items() if box.isChecked()]
-                + self._extra_disruptions,
+                "disruptions": checked_in_order(self.disruption_checks, self._stored_disruptions),
                 "resources_left": resources}

@@ -164,6 +164,13 @@ def typed(text: str, original: str) -> str:
     return original if text == original else text.strip()
 
 
+def checked_in_order(boxes: dict[str, "QAbstractButton"], stored: list[str]) -> list[str]:
+    """The ticked values, those already stored first in their stored order (a re-saved visit
+    keeps its lists as they were), then newly ticked ones; stored values without a box are kept."""
+    ticked = [v for v, box in boxes.items() if box.isChecked()]
+    return [v for v in stored if v in ticked or v not in boxes] + [v for v in ticked if v not in stored]
+
+
 def select_or_add(combo: QComboBox, value: Any, label: str) -> None:
     """Show `value` in `combo`, adding it first if it is not one of the choices (a value from a
     newer app must display, and be kept, rather than silently become the first choice)."""

@@ -12,7 +12,7 @@ from ....core.model import MAX_TRAVEL_MINUTES, MAX_VISIT_MINUTES
 from ....core.vocab import Activity, VisitMode
 from ...widgets.date_field import DateField
 from ...widgets.field_errors import FieldErrors
-from .section import Section, VisitFields, select_or_add
+from .section import Section, VisitFields, checked_in_order, select_or_add
 
 ENGAGEMENT = ((1, "1 · very low"), (2, "2 · low"), (3, "3 · moderate"), (4, "4 · high"), (5, "5 · very high"))
 
@@ -67,7 +67,7 @@ class WhenSection(Section[VisitFields]):
         grid.addWidget(errors.add("activities", self), 5, 0, 1, 6)
         self._start_blank = False
         self._start_shown = QTime(0, 0)
-        self._extra_activities: list[str] = []
+        self._stored_activities: list[str] = []
         self.watch(self.date, self.start_time, self.mode, self.minutes, self.travel, self.engagement, self.planned,
                    *self.activity_checks.values())
         self.date.dateChanged.connect(lambda _d: self.date_changed.emit(self.date.value()))
@@ -90,7 +90,7 @@ class WhenSection(Section[VisitFields]):
         select_or_add(self.engagement, v["engagement"], str(v["engagement"]))
         for a, box in self.activity_checks.items():
             box.setChecked(a in v["activities"])
-        self._extra_activities = [a for a in v["activities"] if a not in self.activity_checks]
+        self._stored_activities = list(v["activities"])
         self.date_changed.emit(self.date.value())
 
     def _read(self) -> VisitFields:
@@ -99,5 +99,4 @@ class WhenSection(Section[VisitFields]):
         return {"date": self.date.value(), "start_time": start, "mode": self.mode.currentData(),
                 "minutes": self.minutes.value(), "travel_minutes": self.travel.value(),
                 "planned": self.planned.isChecked(), "engagement": self.engagement.currentData(),
-                "activities": [a for a, box in self.activity_checks.items() if box.isChecked()]
-                + self._extra_activities}
+                "activities": checked_in_order(self.activity_checks, self._stored_activities)}
