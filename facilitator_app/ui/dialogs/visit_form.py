@@ -127,6 +127,7 @@ class VisitForm(QDialog):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the page is not a stop of its own
         self.body = QWidget()
         self.scroll.setWidget(self.body)
         bl = QVBoxLayout(self.body)

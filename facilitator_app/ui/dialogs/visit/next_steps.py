@@ -110,6 +110,11 @@ class NextStepsSection(Section[NextStepsValue]):
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(6)
         self.grid.setVerticalSpacing(3)
+        # Lines made later come last in the window's focus chain; they are put back after this
+        # anchor (made now, so in the section's place in the chain, and never shown).
+        self._anchor = QWidget(self)
+        self._anchor.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Qt orders only widgets that take focus
+        self._anchor.setVisible(False)
         for col, text in enumerate(("Next step", "Owner", "Due", "Means")):
             head = QLabel(text)
             head.setStyleSheet("font-weight: bold;")
@@ -164,7 +169,8 @@ class NextStepsSection(Section[NextStepsValue]):
             line.number(i + 1, blank=i == len(self.lines) - 1 and line.is_blank())
             self._resolve(line)
             self._show_status(line)
-        chain = [w for line in self.lines for w in (line.action, line.owner, line.due)] + [self.next_contact]
+        chain = [self._anchor] + [w for line in self.lines for w in (line.action, line.owner, line.due)] + \
+                [self.next_contact]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHeaderView, QLabel, QStyleOptionViewItem,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QLabel, QStyleOptionViewItem,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ....core.model import StepClosure
@@ -156,21 +156,26 @@ class SinceLastSection(Section[list[StepClosure]]):
             self.table.editItem(self.table.item(row, C_NOTE))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        """A letter typed on a step (on the table or its choice) picks a choice by its first letter."""
+        """On a step (the table or its choice): D marks it done, D again drops it, K keeps it open."""
         if event.type() != QEvent.Type.KeyPress or self.table.state() == QAbstractItemView.State.EditingState:
             return False
         assert isinstance(event, QKeyEvent)
-        text = event.text()
-        if not (len(text) == 1 and text.isalpha()) or event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+        key = event.key()
+        if key not in (Qt.Key.Key_D, Qt.Key.Key_K) or event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
             return False
-        row = self.table.currentRow()
-        if obj is self.table and 0 <= row < len(self.combos):
-            combo = self.combos[row]
+        row = self.combos.index(obj) if obj in self.combos else self.table.currentRow()
+        if not 0 <= row < len(self.combos):
+            return False
+        if key == Qt.Key.Key_K:
+            choice = StepStatus.OPEN.value
+        else:
+            choice = StepStatus.DROPPED.value if self.decision(row) == StepStatus.DONE else StepStatus.DONE.value
+        combo = self.combos[row]
+        if obj is self.table:
             self.table.setCurrentCell(row, C_DECISION)
             combo.setFocus(Qt.FocusReason.OtherFocusReason)
-            QApplication.sendEvent(combo, QKeyEvent(event.type(), event.key(), event.modifiers(), text))
-            return True
-        return False
+        combo.setCurrentIndex(combo.findData(choice))
+        return True
 
     # -- value ------------------------------------------------------------------------------
 

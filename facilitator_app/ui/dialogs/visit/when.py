@@ -14,6 +14,14 @@ from ...widgets.date_field import DateField
 from ...widgets.field_errors import FieldErrors
 from .section import Section, VisitFields, checked_in_order, select_or_add
 
+class TimeField(QTimeEdit):
+    """A time typed as HH:mm; Tab leaves it (Qt's time edit moves from the hour to the minutes
+    first, so Tab would stop twice; Left and Right move between them)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt override)
+        return QWidget.focusNextPrevChild(self, next)
+
+
 ENGAGEMENT = ((1, "1 · very low"), (2, "2 · low"), (3, "3 · moderate"), (4, "4 · high"), (5, "5 · very high"))
 
 
@@ -24,7 +32,7 @@ class WhenSection(Section[VisitFields]):
     def __init__(self, errors: FieldErrors, parent: QWidget | None = None):
         super().__init__("&When and how", errors, parent)
         self.date = DateField()
-        self.start_time = QTimeEdit(displayFormat="HH:mm")
+        self.start_time = TimeField(displayFormat="HH:mm")
         self.mode = QComboBox()
         for m in VisitMode:
             self.mode.addItem(m.label, m.value)
