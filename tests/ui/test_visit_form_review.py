@@ -253,3 +253,24 @@ def test_every_control_marks_the_form_changed(app, qtbot):
         assert form.dirty, table.accessibleName()
     assert changes > 30
 
+
+
+def test_draft_of_an_older_app_is_restored(app, qtbot):
+    """A draft written before next steps were records (steps inside the visit, one notes box)."""
+    p = _practice(app.store, app.ctx.toolkit)
+    payload = {"visit": {"id": "v-old", "practice_id": p.id, "date": "2026-03-17", "minutes": 50,
+                         "notes": "Talked about the registry",
+                         "next_steps": [{"action": "Call Ben", "owner": "Ben Ode", "due": "2026-03-31", "done": False}]},
+               "due_texts": ["+2w"], "is_new": True, "saved_at": "2026-03-17T16:02:11"}
+    app.store.save_draft("visit:v-old", "visit", payload)
+    form = _open_form(app, p.id)
+    assert "2026-03-17 at 16:02:11" in form.banner.text()
+    v = form.value()
+    assert (v.id, v.minutes, v.private_notes, v.practice_notes) == ("v-old", 50, "Talked about the registry", "")
+    [entry] = form.next_steps.value().steps
+    assert (entry.action, entry.owner, entry.due_text) == ("Call Ben", "Ben Ode", "+2w")
+    form.save()
+    app.idle()
+    [step] = app.store.next_steps(p.id, visit_id="v-old")
+    assert (step.action, step.due) == ("Call Ben", date(2026, 3, 31))  # +2w from the visit's date
+    assert app.store.drafts("visit") == []
