@@ -7,7 +7,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from datetime import datetime, timedelta, time as clock
+from datetime import datetime, timedelta
+from datetime import time as clock
 
 import pytest
 from PySide6.QtWidgets import QApplication

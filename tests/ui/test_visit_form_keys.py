@@ -8,8 +8,16 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QGroupBox, QLineEdit, QPushButton,
-                               QTableWidget, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
 
 from facilitator_app.ui.dialogs.visit.since_last import C_DECISION, C_NOTE
 

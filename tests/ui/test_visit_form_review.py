@@ -6,13 +6,13 @@ from what the user changed."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from facilitator_app.core.codec import to_record
-from facilitator_app.core.model import (Attendee, NextStep, Pdsa, StepClosure, StrategyWork, Visit)
+from facilitator_app.core.model import Attendee, NextStep, Pdsa, StepClosure, StrategyWork, Visit
 from facilitator_app.ui.dialogs.visit.draft import draft_key
 from facilitator_app.ui.dialogs.visit.since_last import C_NOTE
 from facilitator_app.ui.dialogs.visit.strategies import S_NOTE
@@ -158,7 +158,7 @@ def _old_visit(p) -> Visit:
 
 def test_resaved_old_visit_keeps_every_field_and_every_step_status(app, qtbot):
     p = _practice(app.store, app.ctx.toolkit)
-    earlier, closed_here, _open = _last_visit(app.store, app.ctx.toolkit, p)
+    _earlier, closed_here, _open = _last_visit(app.store, app.ctx.toolkit, p)
     old = _old_visit(p)
     app.store.save_visit(old, app.ctx.toolkit, steps=[
         NextStep(p.id, old.id, "Open step ", owner="Ben Ode", due=TODAY - timedelta(days=3), id="s-open"),

@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QTableWidget
 
 TODAY = date(2026, 3, 18)

@@ -19,9 +19,22 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QDialog, QFrame, QHBoxLayout, QLabel,
-                               QMessageBox, QPlainTextEdit, QPushButton, QScrollArea, QTableWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.dates import DateTextError
 from ...core.errors import FieldProblem, ValidationError
@@ -33,8 +46,7 @@ from ..views.practice.bundle import PracticeBundle
 from ..widgets.field_errors import FieldErrors, error_label
 from ..widgets.keyboard import wheel_follows_focus
 from .visit.attendees import AttendeesSection
-from .visit.draft import (DRAFT_KIND, Draft, StepEntry, build_payload, draft_key, find_draft_for_practice,
-                          read_payload)
+from .visit.draft import DRAFT_KIND, Draft, StepEntry, build_payload, draft_key, find_draft_for_practice, read_payload
 from .visit.next_steps import NextStepsSection, NextStepsValue
 from .visit.notes import NotesSection
 from .visit.pdsa import PdsaSection
@@ -43,7 +55,7 @@ from .visit.since_last import SinceLastSection, review_rows
 from .visit.strategies import StrategiesSection
 from .visit.when import WhenSection
 
-__all__ = ["VisitForm", "draft_key", "find_draft_for_practice", "DRAFT_KIND"]
+__all__ = ["DRAFT_KIND", "VisitForm", "draft_key", "find_draft_for_practice"]
 
 DRAFT_DELAY_MS = 300
 PREFERRED_SIZE = QSize(1080, 960)  # shrinks to the screen's free area (1366x768 laptops)

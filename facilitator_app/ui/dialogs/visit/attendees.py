@@ -8,14 +8,34 @@ adds a row); Delete removes a row added that way (Ctrl+Z puts it back).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.model import Attendee, Contact
 from ....core.vocab import ContactRole
 from ...widgets.field_errors import FieldErrors
 from ...widgets.keyboard import table_keys
-from .section import LiveEditDelegate, Section, compact_rows, VisitFields, check_state, fit_to_rows, select_or_add, typed
+from .section import (
+    LiveEditDelegate,
+    Section,
+    VisitFields,
+    check_state,
+    compact_rows,
+    fit_to_rows,
+    select_or_add,
+    typed,
+)
 
 A_NAME, A_ROLE = range(2)
 CONTACT_ROLE = Qt.ItemDataRole.UserRole  # True on a contact's row (kept; unticked when absent)

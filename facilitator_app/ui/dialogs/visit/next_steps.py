@@ -17,8 +17,18 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import (QComboBox, QCompleter, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.dates import SHORTCUTS_HELP, DateTextError, parse_day
 from ....core.model import new_id
@@ -41,7 +51,7 @@ class NextStepsValue:
 class _Line:
     """The widgets of one step line."""
 
-    def __init__(self, section: "NextStepsSection", entry: StepEntry):
+    def __init__(self, section: NextStepsSection, entry: StepEntry):
         self.section = section
         self.entry = entry  # as set (ids and original texts: an untouched text is kept exactly)
         self.action = QLineEdit(entry.action)

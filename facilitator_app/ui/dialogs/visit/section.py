@@ -20,10 +20,21 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QDateTimeEdit,
-                               QGroupBox, QLineEdit, QPlainTextEdit, QSizePolicy, QStyledItemDelegate, QTableWidget, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDateTimeEdit,
+    QGroupBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QTableWidget,
+    QWidget,
+)
 
 from ...widgets.field_errors import FieldErrors
 
@@ -105,7 +116,7 @@ class Section(QGroupBox, Generic[T]):
             else:
                 raise TypeError(f"cannot watch {type(w).__name__}")
 
-    def loading(self) -> "_Loading":
+    def loading(self) -> _Loading:
         """`with self.loading():` changes made inside do not count as the user's."""
         return _Loading(self)
 
@@ -164,7 +175,7 @@ def typed(text: str, original: str) -> str:
     return original if text == original else text.strip()
 
 
-def checked_in_order(boxes: dict[str, "QAbstractButton"], stored: list[str]) -> list[str]:
+def checked_in_order(boxes: dict[str, QAbstractButton], stored: list[str]) -> list[str]:
     """The ticked values, those already stored first in their stored order (a re-saved visit
     keeps its lists as they were), then newly ticked ones; stored values without a box are kept."""
     ticked = [v for v, box in boxes.items() if box.isChecked()]

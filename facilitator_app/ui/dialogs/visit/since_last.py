@@ -12,8 +12,17 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHeaderView, QLabel, QStyleOptionViewItem,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.model import StepClosure
 from ....core.vocab import StepStatus
@@ -39,7 +48,7 @@ def review_rows(steps: list[StepRow], visit_id: str) -> list[StepRow]:
 class _NoteDelegate(LiveEditDelegate):
     """Shows what the reason cell is for while it is empty: required for a dropped step."""
 
-    def __init__(self, table: QTableWidget, section: "SinceLastSection"):
+    def __init__(self, table: QTableWidget, section: SinceLastSection):
         super().__init__(table)
         self.section = section
 

@@ -10,8 +10,18 @@ starts it.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.model import ChecklistItem, StrategyWork
 from ....core.toolkit import Toolkit
@@ -19,7 +29,7 @@ from ....core.vocab import StrategyStatus
 from ...labels import status_label
 from ...widgets.field_errors import FieldErrors
 from ...widgets.keyboard import table_keys
-from .section import LiveEditDelegate, Section, compact_rows, VisitFields, check_state, fit_to_rows, select_or_add
+from .section import LiveEditDelegate, Section, VisitFields, check_state, compact_rows, fit_to_rows, select_or_add
 
 S_WORKED, S_STRATEGY, S_BEFORE, S_AFTER, S_NOTE = range(5)
 UNCHOSEN = (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED)

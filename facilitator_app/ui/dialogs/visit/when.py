@@ -3,7 +3,7 @@ practice's engagement and what kind of work it was."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 from PySide6.QtCore import QTime, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox, QTimeEdit, QWidget
@@ -13,6 +13,7 @@ from ....core.vocab import Activity, VisitMode
 from ...widgets.date_field import DateField
 from ...widgets.field_errors import FieldErrors
 from .section import Section, VisitFields, checked_in_order, select_or_add
+
 
 class TimeField(QTimeEdit):
     """A time typed as HH:mm; Tab leaves it (Qt's time edit moves from the hour to the minutes
@@ -79,9 +80,6 @@ class WhenSection(Section[VisitFields]):
         self.watch(self.date, self.start_time, self.mode, self.minutes, self.travel, self.engagement, self.planned,
                    *self.activity_checks.values())
         self.date.dateChanged.connect(lambda _d: self.date_changed.emit(self.date.value()))
-
-    def visit_date(self) -> date:
-        return self.date.value() or date.today()
 
     def _show(self, v: VisitFields) -> None:
         self.date.set_value(v["date"])
