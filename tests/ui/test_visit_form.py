@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from facilitator_app.core.model import Contact, FacilitationPlan, NextStep, Practice, Visit
+from facilitator_app.core.model import Contact, FacilitationPlan, NextStep, Practice, StepClosure, Visit
 from facilitator_app.core.vocab import StrategyStatus
 from facilitator_app.ui.dialogs.visit.since_last import C_NOTE
 from facilitator_app.ui.dialogs.visit.strategies import S_STRATEGY
@@ -229,3 +229,22 @@ def test_removing_a_step_asks_and_a_resave_deletes_it(app, qtbot, monkeypatch):
     form.save()
     app.idle()
     assert [s.id for s in app.store.next_steps(p.id)] == [keep.id]
+
+
+def test_steps_reviewed_are_the_stores_less_those_of_later_visits(app):
+    from facilitator_app.ui.dialogs.visit.since_last import review_rows
+
+    p = _practice(app.store, app.ctx.toolkit)
+    last, a, b = _last_visit(app.store, app.ctx.toolkit, p)
+    old = Visit(p.id, TODAY - timedelta(days=60), minutes=30)
+    x = NextStep(p.id, old.id, "From the old visit")
+    app.store.save_visit(old, app.ctx.toolkit, steps=[x], today=TODAY)
+    app.store.save_visit(last, app.ctx.toolkit, closures=[StepClosure(x.id, "done")], today=TODAY)
+    every = app.store.next_steps(p.id)
+    new_id = "a-new-visit"
+    assert [r.id for r in review_rows(every, new_id, TODAY)] == [r.id for r in app.store.steps_to_review(p.id, new_id)]
+    assert {r.id for r in review_rows(every, new_id, TODAY)} == {a.id, b.id}
+    # The last visit opened again: the step it closed, not its own.
+    assert [r.id for r in review_rows(every, last.id, last.date)] == [x.id]
+    # The old visit opened again: nothing agreed after it.
+    assert review_rows(every, old.id, old.date) == []

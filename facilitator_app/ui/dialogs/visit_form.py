@@ -99,7 +99,7 @@ class VisitForm(QDialog):
 
         own = sorted((s for s in bundle.steps if s.visit_id == visit.id), key=lambda s: s.position)
         self.next_steps.set_saved(own)
-        self.since_last.set_rows(review_rows(bundle.steps, visit.id))
+        self.since_last.set_rows(review_rows(bundle.steps, visit.id, visit.date))
         self.restored_from: str | None = None
         if restored:
             reviewed = {r.id for r in self.since_last.rows}

@@ -38,11 +38,13 @@ CHOICES = ((StepStatus.OPEN.value, "Keep open"), (StepStatus.DONE.value, "Done")
 OVERDUE = QColor("#c62828")
 
 
-def review_rows(steps: list[StepRow], visit_id: str) -> list[StepRow]:
+def review_rows(steps: list[StepRow], visit_id: str, visit_date: date) -> list[StepRow]:
     """The steps a visit form reviews, from every step of the practice (soonest due first): the
-    same rule as Store.steps_to_review (open steps of other visits, and the steps this visit
-    closed), applied to steps the form already has."""
-    return [s for s in steps if s.visit_id != visit_id and (s.is_open or s.closed_in_visit == visit_id)]
+    rule of Store.steps_to_review (open steps of other visits, and the steps this visit closed),
+    applied to the steps the form already has, without the steps of later visits (an old visit
+    opened again cannot close what was agreed after it)."""
+    return [s for s in steps if s.visit_id != visit_id and (
+        s.closed_in_visit == visit_id or (s.is_open and (s.visit_date is None or s.visit_date <= visit_date)))]
 
 
 class _NoteDelegate(LiveEditDelegate):
