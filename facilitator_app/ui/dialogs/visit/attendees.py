@@ -33,6 +33,7 @@ from .section import (
     check_state,
     compact_rows,
     fit_to_rows,
+    rows_show_focus,
     select_or_add,
     typed,
 )
@@ -61,7 +62,7 @@ class AttendeesSection(Section[VisitFields]):
         self.table.setHorizontalHeaderLabels(["Attendee (ticked: present)", "Role"])
         self.table.verticalHeader().setVisible(False)
         compact_rows(self.table)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        rows_show_focus(self.table)
         self.table.horizontalHeader().setSectionResizeMode(A_NAME, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().resizeSection(A_ROLE, 170)
         self.delegate = LiveEditDelegate(self.table)
@@ -99,9 +100,9 @@ class AttendeesSection(Section[VisitFields]):
         row = self.table.rowCount() if at is None else at
         self.table.insertRow(row)
         item = QTableWidgetItem(name)
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable
         if not contact:
-            flags |= Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsSelectable
+            flags |= Qt.ItemFlag.ItemIsEditable
         item.setFlags(flags)
         item.setData(CONTACT_ROLE, contact)
         item.setData(SHOWN_ROLE, name)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QDateTimeEdit,
     QGroupBox,
@@ -204,6 +205,22 @@ def no_default_buttons(root: QWidget) -> None:
 
 def check_state(checked: bool) -> Qt.CheckState:
     return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+
+
+def rows_show_focus(table: QTableWidget) -> None:
+    """The row the keyboard is on is highlighted while the table has the focus (the keyboard
+    helper selects it when Tab enters), and only then: one highlighted row on the page."""
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+
+    def focus_moved(_old: QWidget | None, new: QWidget | None) -> None:
+        if not shiboken6.isValid(table) or new is None or new.window() is not table.window():
+            return  # the list of a combo box, another window: the row stays shown
+        if not table.isAncestorOf(new):
+            table.clearSelection()
+        elif not table.selectionModel().hasSelection() and table.currentIndex().isValid():
+            table.selectRow(table.currentRow())
+    QApplication.instance().focusChanged.connect(focus_moved)
 
 
 def compact_rows(table: QTableWidget) -> None:

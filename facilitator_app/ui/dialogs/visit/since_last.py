@@ -30,7 +30,13 @@ from ....store.queries import StepRow
 from ...labels import fmt_date
 from ...widgets.field_errors import FieldErrors
 from ...widgets.keyboard import table_keys
-from .section import LiveEditDelegate, Section, compact_rows, fit_to_rows
+from .section import (
+    LiveEditDelegate,
+    Section,
+    compact_rows,
+    fit_to_rows,
+    rows_show_focus,
+)
 
 C_STEP, C_OWNER, C_DUE, C_FROM, C_DECISION, C_NOTE = range(6)
 CHOICES = ((StepStatus.OPEN.value, "Keep open"), (StepStatus.DONE.value, "Done"),
@@ -76,7 +82,7 @@ class SinceLastSection(Section[list[StepClosure]]):
         self.table.setHorizontalHeaderLabels(["Next step", "Owner", "Due", "Agreed", "This visit", "Note"])
         self.table.verticalHeader().setVisible(False)
         compact_rows(self.table)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        rows_show_focus(self.table)
         self.table.setWordWrap(False)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(C_STEP, QHeaderView.ResizeMode.Stretch)

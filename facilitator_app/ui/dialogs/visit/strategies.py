@@ -29,7 +29,16 @@ from ....core.vocab import StrategyStatus
 from ...labels import status_label
 from ...widgets.field_errors import FieldErrors
 from ...widgets.keyboard import table_keys
-from .section import LiveEditDelegate, Section, VisitFields, check_state, compact_rows, fit_to_rows, select_or_add
+from .section import (
+    LiveEditDelegate,
+    Section,
+    VisitFields,
+    check_state,
+    compact_rows,
+    fit_to_rows,
+    rows_show_focus,
+    select_or_add,
+)
 
 S_WORKED, S_STRATEGY, S_BEFORE, S_AFTER, S_NOTE = range(5)
 UNCHOSEN = (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED)
@@ -59,7 +68,7 @@ class StrategiesSection(Section[VisitFields]):
                                               "Status after", "Note"])
         self.table.verticalHeader().setVisible(False)
         compact_rows(self.table)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        rows_show_focus(self.table)
         self.table.setWordWrap(False)
         h = self.table.horizontalHeader()
         h.setSectionResizeMode(S_STRATEGY, QHeaderView.ResizeMode.Stretch)
@@ -75,13 +84,13 @@ class StrategiesSection(Section[VisitFields]):
         for row, s in enumerate(ordered):
             self.rows[s.id] = row
             worked = QTableWidgetItem()
-            worked.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            worked.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             worked.setCheckState(Qt.CheckState.Unchecked)
             worked.setData(Qt.ItemDataRole.UserRole, s.id)
             worked.setData(Qt.ItemDataRole.AccessibleTextRole, f"Worked on {s.id}")
             self.table.setItem(row, S_WORKED, worked)
             title = QTableWidgetItem(f"{'★ ' if s.id in chosen else ''}{s.id}  {s.title}")
-            title.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            title.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             title.setToolTip(s.summary)
             self.table.setItem(row, S_STRATEGY, title)
             self.table.setItem(row, S_BEFORE, self._before_item(self.before.get(s.id, StrategyStatus.NOT_SELECTED.value)))
@@ -116,7 +125,7 @@ class StrategiesSection(Section[VisitFields]):
     def _before_item(status: str) -> QTableWidgetItem:
         item = QTableWidgetItem(status_label(status))
         item.setData(Qt.ItemDataRole.UserRole, status)
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         return item
 
     def _combo(self, sid: str) -> QComboBox:
