@@ -101,7 +101,8 @@ def main(argv: list[str]) -> int:
     settle(app, ctx)
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # into the list, with its focus frame
     shot(window, "practices")
-    summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: -s.visits)
+    # The busiest active practice: a withdrawn one has no next contacts, an empty column in the picture.
+    summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: (s.status != "active", -s.visits))
     window.open_practice(summaries[0].id)
     settle(app, ctx)
     for index, name in enumerate(("practice-profile", "practice-plan", "practice-checklist", "practice-visits",
@@ -234,7 +235,7 @@ def sync_issues_shot(app: QApplication) -> Path:
         other.sync_once()
         other.close()
         server.admin("unassign", "renee", maple.id)
-        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45, notes="Walked through the quitline fax form."))
+        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45, practice_notes="Walked through the quitline fax form."))
         mine.sync_once()
         mine.close()
         ctx, window = build(tmp / "laptop", app=app, today=lambda: TODAY, start_sync=False)

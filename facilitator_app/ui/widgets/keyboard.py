@@ -39,9 +39,19 @@ API
     - The mouse wheel over the view scrolls the enclosing scroll area unless the view (or a
       widget in it) has keyboard focus; a combo box in a cell ignores the wheel unless focused.
 
+    - Entering a row-selecting view with Tab and nothing selected selects the current row, so
+      the focus shows as a highlighted row rather than a faint cell frame.
+
     ``TableKeys.message`` (Signal(str)) carries short confirmations ("Removed 1 row. Ctrl+Z puts
     it back."); a QMainWindow's status bar shows them too. ``TableKeys.selected_rows()`` gives the
-    rows Delete would remove (for a "Remove" button that should do the same).
+    rows Delete would remove, and ``TableKeys.delete(rows)`` removes them exactly as Delete does
+    (confirmation and undo included): a "Remove" button should call it.
+
+    Example (the visit form's attendees: rows added by a button or Insert, removed with undo)::
+
+        keys = table_keys(self.attendees, add_row=self._add_attendee_row,
+                          on_delete=self._remove_attendees)   # returns a function that puts them back
+        self.remove_attendee.clicked.connect(lambda: keys.delete(keys.selected_rows()))
 
 ``leave(view, forward) -> bool``
     Move focus to the next (forward) or previous widget of the window's focus chain that is not

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QShowEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QListWidget, QPushButton, QScrollArea, QSplitter, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
@@ -149,7 +149,9 @@ class ChecklistTab(QWidget):
         right.addWidget(scroll)
         right.addWidget(notes_box)
         right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
+        right.setStretchFactor(1, 1)
+        self.right = right
+        self._sized = False
         self.notes_box = notes_box
 
         split = QSplitter()
@@ -175,6 +177,13 @@ class ChecklistTab(QWidget):
         self.reason.textEdited.connect(self._edited)
         self.owner.textEdited.connect(self._edited)
         self.target.dateChanged.connect(self._edited)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._sized:  # once there is a height to share: 70% editor, 30% notes, then as dragged
+            self._sized = True
+            total = sum(self.right.sizes())
+            self.right.setSizes([total * 7 // 10, total - total * 7 // 10])
 
     def set_bundle(self, bundle: PracticeBundle) -> None:
         if self.bundle is not None and self.bundle.id != bundle.id:

@@ -36,7 +36,7 @@ class VisitsTab(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for col, w in ((0, 110), (1, 80), (2, 70), (3, 120), (5, 80), (6, 110)):
+        for col, w in ((0, 110), (1, 120), (2, 70), (3, 120), (5, 80), (6, 110)):
             header.resizeSection(col, w)
         self.table.activated.connect(lambda _i: self._open())  # Enter or a double click
         self.table.setToolTip("Enter opens the visit")
