@@ -17,9 +17,10 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, time as clock_time
+from datetime import date
+from datetime import time as clock_time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from . import __version__
 from .paths import resources_dir
@@ -66,7 +67,8 @@ class SelfCheckReport:
         width = max(len(s.name) for s in self.steps) if self.steps else 0
         lines = [head, f"Resources: {self.resources}"]
         for s in self.steps:
-            lines.append(f"  {'ok  ' if s.ok else 'FAIL'}  {s.name.ljust(width)}  {s.seconds * 1000:7.0f} ms  {s.detail}")
+            lines.append(f"  {'ok  ' if s.ok else 'FAIL'}  {s.name.ljust(width)}  "
+                         f"{s.seconds * 1000:7.0f} ms  {s.detail}")
         failed = [s.name for s in self.steps if not s.ok]
         verdict = "all checks passed" if not failed else f"FAILED: {', '.join(failed)}"
         lines.append(f"Total {self.seconds:.2f} s: {verdict}.")
@@ -244,7 +246,7 @@ def _show_main_window(data_dir: Path) -> str:
     from .ui import app as gui
     from .ui.icons import app_icon, icon_dir
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "facilitator-app"])
+    app = cast(QApplication, QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "facilitator-app"]))
     data_dir.mkdir(parents=True, exist_ok=True)
     ctx, window = gui.build(data_dir, app=app, start_sync=False)
     try:
@@ -276,7 +278,7 @@ def run_self_check(*, window: bool = True, keep: bool = False, data_dir: Path | 
     """
     started = time.perf_counter()
     made_here = data_dir is None
-    folder = Path(tempfile.mkdtemp(prefix="ffk-selfcheck-")) if made_here else Path(data_dir)
+    folder = Path(tempfile.mkdtemp(prefix="ffk-selfcheck-")) if data_dir is None else Path(data_dir)
     report = SelfCheckReport(version=__version__, frozen=bool(getattr(sys, "frozen", False)),
                              python=platform.python_version(), platform=f"{platform.system()} {platform.machine()}",
                              resources=str(resources_dir()), data_dir=str(folder))

@@ -72,8 +72,8 @@ class ServerProcess:
             self.process.wait(timeout=15)
 
     def log(self) -> str:
-        return "".join(p.read_text(errors="replace") for p in (self.data_dir / "server.out", self.data_dir / "server.err")
-                       if p.exists())
+        logs = (self.data_dir / "server.out", self.data_dir / "server.err")
+        return "".join(p.read_text(errors="replace") for p in logs if p.exists())
 
 
 def free_port() -> int:

@@ -83,7 +83,8 @@ def main() -> int:
     form.set_strategy(selected[0], worked=True, after="implemented", note="Standing order signed")
     form.set_strategy(selected[1], worked=True)
     form.add_next_step("Share the March BP registry with the care team", "Office manager", "2026-03-31")
-    form.notes.setPlainText("Reviewed the hypertension registry with the MA team; agreed on a repeat-BP standing order.")
+    form.notes.setPlainText("Reviewed the hypertension registry with the MA team; "
+                            "agreed on a repeat-BP standing order.")
     form.resize(1000, 900)
     shot(form, "visit-form")
     form.discard()
@@ -106,9 +107,9 @@ def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
 
+    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
     from facilitator_app.store import Store
     from facilitator_app.store.toolkit_source import active_toolkit
-    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
 
     with Store.open_in(data_dir) as store:
         toolkit = active_toolkit(store, data_dir)

@@ -80,7 +80,8 @@ def _pct(actual: float, planned: float | None) -> float | None:
 
 
 def practice_intensity(practice: Practice, visits: Iterable[Visit], *, plan: FacilitationPlan | None,
-                       checklist: Iterable[ChecklistItem], today: date, strategies_total: int = 35) -> PracticeIntensity:
+                       checklist: Iterable[ChecklistItem], today: date,
+                       strategies_total: int = 35) -> PracticeIntensity:
     """One practice's dose. Visits dated after `today` are plans, not contacts, and are left out."""
     done = sorted((v for v in visits if v.date <= today), key=lambda v: v.date)
     hours = round(sum(v.minutes for v in done) / 60, 2)

@@ -18,7 +18,7 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -46,7 +46,7 @@ class BodyLimit:
             more = message.get("more_body", False)
         replayed = False
 
-        async def replay() -> dict:
+        async def replay() -> Any:
             nonlocal replayed
             if not replayed:
                 replayed = True

@@ -19,6 +19,7 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..core.errors import FieldKitError
@@ -73,11 +74,11 @@ class Accounts:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / ACCOUNTS_FILE
 
-    def _load(self) -> dict:
+    def _load(self) -> dict[str, Any]:
         if not self.path.exists():
             return {"active": None, "accounts": {}}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
             data.setdefault("active", None)
             data.setdefault("accounts", {})
             return data
@@ -85,7 +86,7 @@ class Accounts:
             raise AccountError(f"The accounts file {self.path} cannot be read ({exc}). Move it aside and sign in "
                                "again; your databases in the accounts folder are not affected.") from None
 
-    def _save(self, data: dict) -> None:
+    def _save(self, data: dict[str, Any]) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")

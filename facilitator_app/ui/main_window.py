@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
 
 from ..core.errors import NotFoundError
 from ..store.store import Changes
@@ -209,7 +217,8 @@ class MainWindow(QMainWindow):
 
         def load(s):
             visit = s.visit(visit_id)
-            return load_bundle(s, toolkit, visit.practice_id, today), visit, s.load_draft(_visit_form_module().draft_key(visit_id))
+            draft = s.load_draft(_visit_form_module().draft_key(visit_id))
+            return load_bundle(s, toolkit, visit.practice_id, today), visit, draft
         QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
 
     def open_draft(self, payload: dict) -> None:

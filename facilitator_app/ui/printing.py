@@ -22,7 +22,8 @@ def print_visit(ctx: AppContext, visit_id: str, *, done: Callable[[Path], None] 
     def work(store) -> Path:
         from ..reports import write_visit_pdf
         visit = store.visit(visit_id)
-        path = _path(ctx, f"visit-{visit.date.isoformat()}-{_safe(store.practice(visit.practice_id).name)}-{visit_id[:8]}")
+        practice_name = _safe(store.practice(visit.practice_id).name)
+        path = _path(ctx, f"visit-{visit.date.isoformat()}-{practice_name}-{visit_id[:8]}")
         write_visit_pdf(store, ctx.toolkit, visit_id, path, today=today)
         return path
 

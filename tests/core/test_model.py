@@ -5,7 +5,16 @@ import pytest
 from facilitator_app.core.codec import from_record, to_record
 from facilitator_app.core.errors import ValidationError
 from facilitator_app.core.model import (
-    Attendee, ChecklistItem, Contact, FacilitationPlan, MeasureValue, NextStep, Pdsa, Practice, StrategyWork, Visit,
+    Attendee,
+    ChecklistItem,
+    Contact,
+    FacilitationPlan,
+    MeasureValue,
+    NextStep,
+    Pdsa,
+    Practice,
+    StrategyWork,
+    Visit,
 )
 from facilitator_app.core.vocab import Measure, StrategyStatus, VisitMode
 

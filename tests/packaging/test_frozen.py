@@ -148,8 +148,8 @@ def test_deb_unpacks_and_runs(frozen_build: FrozenBuild, tmp_path: Path) -> None
     assert (root / "usr/share/icons/hicolor/256x256/apps/facilitator-field-kit.png").is_file()
     assert (root / "usr/share/icons/hicolor/scalable/apps/facilitator-field-kit.svg").is_file()
     if shutil.which("desktop-file-validate"):
-        check = subprocess.run(["desktop-file-validate", str(root / "usr/share/applications/facilitator-field-kit.desktop")],
-                               capture_output=True, text=True)
+        desktop_file = root / "usr/share/applications/facilitator-field-kit.desktop"
+        check = subprocess.run(["desktop-file-validate", str(desktop_file)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
 
     installed = root / "opt" / "facilitator-field-kit"

@@ -136,8 +136,9 @@ def pdffonts(path: Path) -> list[dict[str, str]]:
         spans.append((start, start + len(part)))
         start += len(part) + 1
     names = [header[a:b].strip() for a, b in spans]
-    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans)} for line in lines[2:]]
+    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans, strict=True)} for line in lines[2:]]
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
-                                   reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")

@@ -19,6 +19,7 @@ from facilitator_app.server.settings import Settings
 from tests.server.helpers import DATABASES, Api, TestClient, make_database_url
 from tests.serverproc import ServerProcess, start_server
 
+
 @pytest.fixture(params=DATABASES)
 def db_kind(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -23,13 +23,12 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
 
-from tests.serverproc import new_postgres_url, postgres_available  # noqa: E402
-
 from facilitator_app.core.codec import to_record  # noqa: E402
 from facilitator_app.core.hlc import HybridClock  # noqa: E402
 from facilitator_app.server import accounts  # noqa: E402
 from facilitator_app.server.db import write_tx  # noqa: E402
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, PullResponse  # noqa: E402
+from tests.serverproc import new_postgres_url, postgres_available  # noqa: E402
 
 PASSWORD = "correct horse battery"
 DATABASES = ["sqlite", "postgres"]

@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.server.helpers import PASSWORD
-from tests.serverproc import ServerProcess, start_server
 
 from facilitator_app.core.toolkit import default_toolkit_path
+from tests.server.helpers import PASSWORD
+from tests.serverproc import ServerProcess, start_server
 
 
 @pytest.fixture

@@ -6,7 +6,15 @@ import pytest
 
 from facilitator_app.core.errors import NotFoundError, ValidationError
 from facilitator_app.core.model import (
-    ChecklistItem, ChecklistNote, Contact, FacilitationPlan, MeasureValue, NextStep, Practice, StrategyWork, Visit,
+    ChecklistItem,
+    ChecklistNote,
+    Contact,
+    FacilitationPlan,
+    MeasureValue,
+    NextStep,
+    Practice,
+    StrategyWork,
+    Visit,
 )
 from facilitator_app.core.toolkit import load_toolkit
 from facilitator_app.store import Store
@@ -103,7 +111,8 @@ def test_visit_moves_checklist_and_queries(store, practice):
                                      selected_strategies=["B1", "B2", "S4"]), toolkit)
     assert store.checklist_item(practice.id, "B2").status == "selected"
     visit = Visit(practice.id, TODAY - timedelta(days=50), minutes=90,
-                  strategies=[StrategyWork("B1", "selected", "implemented"), StrategyWork("S4", "selected", "in_progress")],
+                  strategies=[StrategyWork("B1", "selected", "implemented"),
+                              StrategyWork("S4", "selected", "in_progress")],
                   next_steps=[NextStep("Order cuffs", "Ann", TODAY - timedelta(days=3)),
                               NextStep("Fax form", "Bo", TODAY + timedelta(days=5))],
                   next_contact=TODAY + timedelta(days=10))

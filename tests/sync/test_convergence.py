@@ -193,7 +193,7 @@ def test_caught_server_ignores_mutation_ids(inproc, tmp_path, monkeypatch):
         with write_tx(engine) as conn:
             conn.execute(update(t.clients).where(t.clients.c.client_id == req.client_id).values(last_mutation_id=top))
         return protocol.PushResponse(last_mutation_id=top, server_hlc=answer.server_hlc, results=[
-            r.model_copy(update={"id": m.id}) for r, m in zip(answer.results, req.mutations)])
+            r.model_copy(update={"id": m.id}) for r, m in zip(answer.results, req.mutations, strict=True)])
 
     monkeypatch.setattr(sync_routes, "apply_push", apply_ignoring_ids)
     world = world_for(inproc, tmp_path, monkeypatch)

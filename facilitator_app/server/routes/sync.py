@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Response
 
@@ -25,7 +26,7 @@ from ..text import text_problem
 
 router = APIRouter(prefix="/sync/v1", tags=["sync"])
 
-_ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
 
 
 def _check_protocol(protocol: int) -> None:
@@ -54,7 +55,8 @@ def pull_changes(body: PullRequest, user: CurrentUser, engine: EngineDep) -> Res
     return Response(pull_json(engine, user, body), media_type="application/json")
 
 
-@router.get("/toolkit", response_model=ToolkitDocument, responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+@router.get("/toolkit", response_model=ToolkitDocument,
+            responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 def toolkit(user: CurrentUser, engine: EngineDep) -> ToolkitDocument:
     with engine.connect() as conn:
         found = published_toolkit(conn, user.cooperative_id)

@@ -12,12 +12,32 @@ import dataclasses
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QTime, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QMessageBox, QAbstractItemView, QCheckBox, QComboBox, QDialog, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea,
-                               QSpinBox, QStyledItemDelegate, QTableWidget, QTableWidgetItem, QTimeEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStyledItemDelegate,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.codec import from_record, to_record
 from ...core.errors import FieldProblem, ValidationError
@@ -125,7 +145,8 @@ class VisitForm(QDialog):
         self.engagement = QComboBox()
         self.engagement.setAccessibleName("Engagement rating")
         self.engagement.addItem("—", None)
-        for n, word in ((1, "1 · very low"), (2, "2 · low"), (3, "3 · moderate"), (4, "4 · high"), (5, "5 · very high")):
+        for n, word in ((1, "1 · very low"), (2, "2 · low"), (3, "3 · moderate"), (4, "4 · high"),
+                        (5, "5 · very high")):
             self.engagement.addItem(word, n)
         when = QGroupBox("When and how")
         grid = QGridLayout(when)
@@ -185,7 +206,8 @@ class VisitForm(QDialog):
         self.strategies.setMinimumHeight(260)
         before = {i.strategy_id: i.status for i in self.bundle.checklist}
         chosen = set(self.bundle.plan.selected_strategies if self.bundle.plan else [])
-        chosen |= {sid for sid, st in before.items() if st not in (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED)}
+        chosen |= {sid for sid, st in before.items()
+                   if st not in (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED)}
         ordered = [s for s in self.ctx.toolkit.strategies if s.id in chosen] + \
                   [s for s in self.ctx.toolkit.strategies if s.id not in chosen]
         self.strategy_rows: dict[str, int] = {}
@@ -283,7 +305,8 @@ class VisitForm(QDialog):
         self.notes.setMinimumHeight(90)
         more = QGroupBox("Data, barriers and notes")
         mf = QFormLayout(more)
-        for label, w, field in (("Data reviewed", self.data_reviewed, "data_reviewed"), ("Barriers", self.barriers, "barriers"),
+        for label, w, field in (("Data reviewed", self.data_reviewed, "data_reviewed"),
+                                ("Barriers", self.barriers, "barriers"),
                                 ("Resources left", self.resources_left, None), ("Notes", self.notes, "notes")):
             w.setAccessibleName(label)
             box = QVBoxLayout()
@@ -381,7 +404,8 @@ class VisitForm(QDialog):
             self.next_steps.removeRow(row)
             self._changed()
 
-    def set_strategy(self, strategy_id: str, *, worked: bool, after: str | None = None, note: str | None = None) -> None:
+    def set_strategy(self, strategy_id: str, *, worked: bool, after: str | None = None,
+                     note: str | None = None) -> None:
         row = self.strategy_rows[strategy_id]
         self.strategies.item(row, S_WORKED).setCheckState(Qt.CheckState.Checked if worked else Qt.CheckState.Unchecked)
         if after is not None:

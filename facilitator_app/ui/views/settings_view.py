@@ -10,8 +10,21 @@ from pathlib import Path
 import PySide6
 from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ... import __version__
 from ...core.model import FacilitatorProfile
@@ -128,10 +141,12 @@ class SettingsView(BaseView):
         # about
         about = QGroupBox("About")
         ab = QFormLayout(about)
-        for label, value in (("Facilitator Field Kit", __version__), ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
+        for label, value in (("Facilitator Field Kit", __version__),
+                             ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
                              ("Data format", str(schema_version())), ("Python", platform.python_version()),
                              ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
-                             ("SQLite", sqlite3.sqlite_version), ("System", f"{platform.system()} {platform.release()}")):
+                             ("SQLite", sqlite3.sqlite_version),
+                             ("System", f"{platform.system()} {platform.release()}")):
             ab.addRow(label, QLabel(value))
 
         body = QWidget()

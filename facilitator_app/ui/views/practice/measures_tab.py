@@ -5,9 +5,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import MeasureValue
@@ -49,7 +63,8 @@ class MeasuresTab(QWidget):
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
         for field, label, w in (("measure", "Measure", self.measure), ("period_end", "Quarter ending", self.period),
-                                ("numerator", "Numerator", self.numerator), ("denominator", "Denominator", self.denominator),
+                                ("numerator", "Numerator", self.numerator),
+                                ("denominator", "Denominator", self.denominator),
                                 ("version", "Measure version", self.version), ("source", "Source", self.source)):
             w.setAccessibleName(label)
             self.errors.add_row(form, field, label, w, self)
@@ -103,11 +118,11 @@ class MeasuresTab(QWidget):
                                         f"{v.rate:.0%}" if v.rate is not None else "—")):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         for m, chart in self.charts.items():
-            latest: dict[date, MeasureValue] = {}
+            latest: dict[date, float] = {}
             for v in bundle.measures:
                 if v.measure == m and v.rate is not None:
-                    latest[v.period_end] = v
-            chart.set_points([(d, v.rate) for d, v in latest.items()])
+                    latest[v.period_end] = v.rate
+            chart.set_points(list(latest.items()))
 
     def _update_rate(self) -> None:
         n, d = self.numerator.value(), self.denominator.value()

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import FacilitationPlan
+from ....core.vocab import Cadence
 from ...context import AppContext
 from ...ops import StoreOp
 from ...widgets.date_field import DateField
 from ...widgets.field_errors import FieldErrors, error_label
 from ...widgets.practice_form import fill_combo, select_data
-from ....core.vocab import Cadence
-from PySide6.QtWidgets import QComboBox
 from .bundle import PracticeBundle
 
 
@@ -34,8 +47,10 @@ class PlanTab(QWidget):
         self.notes.setMaximumHeight(110)
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
-        for field, label, w in (("cadence", "Cadence", self.cadence), ("planned_visits", "Planned visits", self.planned_visits),
-                                ("planned_hours", "Planned hours", self.planned_hours), ("set_by", "Set by", self.set_by),
+        for field, label, w in (("cadence", "Cadence", self.cadence),
+                                ("planned_visits", "Planned visits", self.planned_visits),
+                                ("planned_hours", "Planned hours", self.planned_hours),
+                                ("set_by", "Set by", self.set_by),
                                 ("agreed_on", "Agreed on", self.agreed_on), ("notes", "Notes", self.notes)):
             w.setAccessibleName(label)
             self.errors.add_row(form, field, label, w, self)

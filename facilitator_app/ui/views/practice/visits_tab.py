@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.vocab import VisitMode
 from ...context import AppContext
@@ -59,7 +68,8 @@ class VisitsTab(QWidget):
         for row, v in enumerate(visits):
             mode = VisitMode(v.mode).label if v.mode in VisitMode.choices() else v.mode
             cells = (fmt_date(v.date), mode, str(v.minutes), v.facilitator,
-                     ", ".join(w.strategy_id for w in v.strategies), str(len(v.next_steps)), fmt_date(v.next_contact, ""))
+                     ", ".join(w.strategy_id for w in v.strategies), str(len(v.next_steps)),
+                     fmt_date(v.next_contact, ""))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 0:
@@ -73,7 +83,8 @@ class VisitsTab(QWidget):
     def selected_visit_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         row = rows[0].row() if rows else (0 if self.table.rowCount() else None)
-        return None if row is None else self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        item = None if row is None else self.table.item(row, 0)
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
     def _open(self) -> None:
         vid = self.selected_visit_id()
