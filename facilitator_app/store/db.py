@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import struct
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .schema import MIGRATIONS
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+SQLITE_VERSION = sqlite3.sqlite_version  # of the SQLite library this Python uses (Settings > About)
 
 
 class StoreOpenError(FieldKitError):
@@ -35,6 +37,20 @@ class MigrationError(StoreOpenError):
 
 def schema_version() -> int:
     return len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    schema_version: int
+    journal_mode: str
+    integrity: str  # "ok", or the first problem SQLite's integrity check found
+
+
+def database_health(conn: sqlite3.Connection) -> DatabaseHealth:
+    """What `self-check` reports about an open store file (the integrity check reads every page)."""
+    return DatabaseHealth(schema_version=conn.execute("PRAGMA user_version").fetchone()[0],
+                          journal_mode=conn.execute("PRAGMA journal_mode").fetchone()[0],
+                          integrity=conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
 def check_header(path: Path) -> None:

@@ -115,7 +115,8 @@ def test_bundle_is_trimmed_and_complete(frozen_build: FrozenBuild) -> None:
             leaked = sorted(m for m in modules if m == name or m.startswith(name + "."))
             assert not leaked, f"{name} should not be in the app: {leaked[:5]}"
         for needed in ("keyring.backends.SecretService", "keyring.backends.kwallet", "secretstorage",
-                       "facilitator_app.selfcheck", "facilitator_app.ui.app", "facilitator_app.commands.selfcheck"):
+                       "facilitator_app.selfcheck", "facilitator_app.ui.app", "facilitator_app.ui.window_check",
+                       "facilitator_app.commands.selfcheck"):
             assert needed in modules, f"{needed} is missing from the app"
 
 

@@ -108,9 +108,8 @@ def test_clients_converge(sqlite_server, tmp_path, monkeypatch):
 
 
 def test_clients_converge_on_postgres(tmp_path, monkeypatch, request):
-    from tests.serverproc import new_postgres_url, postgres_available, start_server
-    if not postgres_available():
-        pytest.skip("set FFK_TEST_POSTGRES_URL (eval \"$(bash .ci/postgres.sh)\") to run on PostgreSQL")
+    from tests.serverproc import new_postgres_url, require_postgres, start_server
+    require_postgres()
     server = start_server(tmp_path / "server", new_postgres_url())
     request.addfinalizer(server.stop)
     machine = machine_for(server.url, server.database_url, tmp_path, monkeypatch)

@@ -4,7 +4,6 @@ preferences (declared in ui/settings.py), back up and restore, and about (versio
 from __future__ import annotations
 
 import platform
-import sqlite3
 from pathlib import Path
 
 import PySide6
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from ... import __version__
 from ...core.model import FacilitatorProfile
-from ...store.db import schema_version
+from ...store.db import SQLITE_VERSION, schema_version
 from ...store.store import Changes
 from ..context import ALL_ENTITIES, AppContext
 from ..ops import QueryOp, StoreOp, describe_error
@@ -145,7 +144,7 @@ class SettingsView(BaseView):
                              ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
                              ("Data format", str(schema_version())), ("Python", platform.python_version()),
                              ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
-                             ("SQLite", sqlite3.sqlite_version),
+                             ("SQLite", SQLITE_VERSION),
                              ("System", f"{platform.system()} {platform.release()}")):
             ab.addRow(label, QLabel(value))
 
