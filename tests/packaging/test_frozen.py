@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 SIZE_TARGET_BYTES = 150_000_000
 LEFT_OUT = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "argon2", "hypothesis",
             "pytest", "_pytest", "schemathesis", "httpx", "pypdf", "keyrings", "tests", "facilitator_app.server",
-            "PyInstaller", "tkinter")
+            "PyInstaller", "tkinter", "mypy")
 LINUX_PLUGINS = {"platforms", "platformthemes", "platforminputcontexts", "iconengines", "imageformats",
                  "xcbglintegrations", "wayland-shell-integration", "wayland-decoration-client"}
 
