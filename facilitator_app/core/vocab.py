@@ -41,6 +41,15 @@ class Labeled(StrEnum):
     def choices(cls) -> list[str]:
         return [m.value for m in cls]
 
+    @classmethod
+    def label_of(cls, value: object, default: str = "-") -> str:
+        """The label of a stored value, or the value itself when it is not one of ours (a
+        record from another version must still display, never crash a list or a report)."""
+        member = cls._value2member_map_.get(value)
+        if isinstance(member, Labeled):
+            return member.label
+        return default if value in (None, "") else str(value)
+
 
 class Ownership(Labeled):
     CLINICIAN_OWNED = ("clinician_owned", "Clinician-owned")
@@ -97,6 +106,14 @@ DONE_STATUSES = frozenset({StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED}
 CHOSEN_STATUSES = frozenset(
     {StrategyStatus.SELECTED, StrategyStatus.IN_PROGRESS, StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED}
 )
+
+
+class StepStatus(Labeled):
+    """Where a next step stands. Closed steps (done or dropped) keep who closed them and when."""
+
+    OPEN = ("open", "Open")
+    DONE = ("done", "Done")
+    DROPPED = ("dropped", "Dropped")
 
 
 class Cadence(Labeled):

@@ -77,7 +77,7 @@ def _next_steps(data: VisitSummaryData, st: Styles, width: float) -> list[Flowab
     rows = [[Paragraph("", st.head_cell), Paragraph("What", st.head_cell), Paragraph("Who", st.head_cell),
              Paragraph("By when", st.head_cell)]]
     for i, s in enumerate(data.next_steps, 1):
-        action = text(s.action) + (" <i>(done)</i>" if s.done else "")
+        action = text(s.action) + (f" <i>({s.status})</i>" if s.status != "open" else "")
         rows.append([Paragraph(str(i), st.cell_muted), Paragraph(action, st.cell), Paragraph(text(s.owner), st.cell),
                      Paragraph(short_date(s.due), st.cell)])
     table = make_table(rows, [20, width - 20 - 140 - 88, 140, 88], grid_style(), repeatRows=1, split_tall_rows=True)

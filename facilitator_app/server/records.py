@@ -58,6 +58,15 @@ def load_rows(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, 
     return out
 
 
+def practice_rows(conn: Connection, entity: str, practice_id: str) -> dict[str, StoredRow]:
+    """Every row of one entity at one practice (a visit's next steps, when an older app sends
+    them inside the visit)."""
+    return {r.id: StoredRow(json.loads(r.data), json.loads(r.clocks), json.loads(r.editors), r.author, r.practice_id)
+            for r in conn.execute(select(t.rows.c.id, t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author,
+                                         t.rows.c.practice_id)
+                                  .where(and_(t.rows.c.entity == entity, t.rows.c.practice_id == practice_id)))}
+
+
 def save_rows(conn: Connection, new: list[tuple[str, str, StoredRow, int]],
               changed: list[tuple[str, str, StoredRow, int]]) -> None:
     """Write a push's rows in two batched statements: (entity, id, row, sv) each."""

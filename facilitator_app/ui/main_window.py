@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 
 from ..core.errors import NotFoundError
 from ..store.store import Changes
+from . import printing
 from .context import ALL_ENTITIES, AppContext
 from .dialogs.first_start import DEMO, SIGN_IN, FirstStartDialog
 from .dialogs.practice_dialog import PracticeDialog
 from .icons import app_icon
 from .ops import QueryOp, StoreOp, describe_error
-from .printing import print_progress, print_visit
 from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY
 from .views.base_view import BaseView
 from .views.practice.bundle import load_bundle
@@ -63,7 +63,9 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.visit_forms: list["VisitForm"] = []
         self.last_saved_visit: str | None = None
-        self.last_pdf = None
+        self.last_pdf = None  # the last PDF saved with Save PDF…
+        self.last_print_job = None  # the last job handed to a printer
+        self.print_dialog = None  # the open Print… dialog, if any
 
         # Screens are built when first shown: start-up pays only for the one on screen.
         self._factories = [_screen_factory(module, name) for _title, module, name in SCREENS]
@@ -96,7 +98,8 @@ class MainWindow(QMainWindow):
             self.attach_sync(ctx.sync)
 
         for keys, slot in (("Ctrl+N", self.new_visit_shortcut), ("Ctrl+F", self.focus_search),
-                           ("Ctrl+P", self.print_shortcut), ("F5", self.sync_now)):
+                           ("Ctrl+P", self.print_shortcut), ("Ctrl+Shift+S", self.save_pdf_shortcut),
+                           ("F5", self.sync_now)):
             QShortcut(QKeySequence(keys), self, activated=slot, context=Qt.ShortcutContext.WindowShortcut)
         for i in range(len(self._factories)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.show_view(i))
@@ -135,6 +138,8 @@ class MainWindow(QMainWindow):
             view.open_visit.connect(self.open_visit)
             view.print_visit.connect(self.print_visit)
             view.print_progress.connect(self.print_progress)
+            view.save_visit_pdf.connect(self.save_visit_pdf)
+            view.save_progress_pdf.connect(self.save_progress_pdf)
 
     @property
     def views(self) -> list[BaseView]:
@@ -255,30 +260,56 @@ class MainWindow(QMainWindow):
         if print_after or self.ctx.prefs.get("visit/print_after_save"):
             self.print_visit(visit_id)
 
-    def print_shortcut(self) -> None:
+    def _visit_for_shortcut(self) -> str | None:
+        """The visit selected on the Practice screen, else the visit saved last."""
         view = self.current_view()
         vid = self.practice.visits.selected_visit_id() if view is self.practice else None
         vid = vid or self.last_saved_visit
+        if not vid:
+            self.statusBar().showMessage("Open a practice and choose a visit first.", 5000)
+        return vid
+
+    def print_shortcut(self) -> None:
+        vid = self._visit_for_shortcut()
         if vid:
             self.print_visit(vid)
-        else:
-            self.statusBar().showMessage("Open a practice and choose a visit to print its leave-behind.", 5000)
+
+    def save_pdf_shortcut(self) -> None:
+        vid = self._visit_for_shortcut()
+        if vid:
+            self.save_visit_pdf(vid)
 
     def print_visit(self, visit_id: str) -> None:
-        self.statusBar().showMessage("Preparing the leave-behind…")
-        print_visit(self.ctx, visit_id, done=self._printed, failed=self._print_failed)
+        self._track(printing.print_visit(self.ctx, visit_id, parent=self, done=self._printed, saved=self._saved_pdf))
 
     def print_progress(self, practice_id: str) -> None:
-        self.statusBar().showMessage("Preparing the progress report…")
-        print_progress(self.ctx, practice_id, done=self._printed, failed=self._print_failed)
+        self._track(printing.print_progress(self.ctx, practice_id, parent=self, done=self._printed,
+                                            saved=self._saved_pdf))
 
-    def _printed(self, path) -> None:
+    def _track(self, dialog) -> None:
+        self.print_dialog = dialog
+        dialog.destroyed.connect(lambda *_: setattr(self, "print_dialog", None) if self.print_dialog is dialog
+                                 else None)
+
+    def save_visit_pdf(self, visit_id: str) -> None:
+        printing.save_visit_pdf(self.ctx, visit_id, parent=self, done=self._saved_pdf, failed=self._save_failed)
+
+    def save_progress_pdf(self, practice_id: str) -> None:
+        printing.save_progress_pdf(self.ctx, practice_id, parent=self, done=self._saved_pdf,
+                                   failed=self._save_failed)
+
+    def _printed(self, job) -> None:
+        self.last_print_job = job
+        number = f" (job {job.job_id})" if job.job_id else ""
+        self.statusBar().showMessage(f"Sent to {job.printer}{number}.", 8000)
+
+    def _saved_pdf(self, path) -> None:
         self.last_pdf = path
         self.statusBar().showMessage(f"Saved {path.name} in {path.parent}", 8000)
 
-    def _print_failed(self, exc: BaseException) -> None:
+    def _save_failed(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
-        self._show_error("The PDF could not be made", describe_error(exc))
+        self._show_error("The PDF could not be saved", describe_error(exc))
 
     # -- sync and status ------------------------------------------------------------------
 

@@ -50,14 +50,16 @@ def test_full_record_keeping_flow(capsys, data_dir, oak):
                      "--strategy", "S4:implemented", "--key-driver", "Use of own data", "--pdsa-aim", "Repeat BP",
                      "--pdsa-change", "MA repeats", "--pdsa-decision", "adopt", "--data-reviewed", "Q3 report",
                      "--barriers", "Staff turnover", "--disruption", "clinician_loss", "--engagement", "4",
-                     "--notes", "Good <b>visit</b> & more", "--next-step", "Order cuffs|Ann|2026-12-01",
+                     "--practice-notes", "Good <b>visit</b> & more", "--private-notes", "Leader was late",
+                     "--next-step", "Order cuffs|Ann|2026-12-01",
                      "--next-step", "Fax form", "--next-contact", "2026-12-18", "--resource", "Quitline cards")
     assert visit["minutes"] == 75 and visit["planned"] is False and visit["pdsa"]["decision"] == "adopt"
     assert visit["strategies"][0] == {"strategy_id": "B1", "status_before": "selected", "status_after": "in_progress",
                                       "note": ""}
     code, out, _ = run(capsys, "visit", "show", visit["id"][:8])
     assert "Strategy S4: Selected -> Implemented" in out and "Good <b>visit</b> & more" in out
-    assert "Next step: Order cuffs (owner Ann, due 2026-12-01)" in out
+    assert "Next step: Order cuffs (owner Ann, due 2026-12-01, open)" in out and "Private notes: Leader was late" in out
+    assert [s["action"] for s in visit["next_steps"]] == ["Order cuffs", "Fax form"]
     listed = run_json(capsys, "visit", "list", "--practice", "Oak Clinic")
     assert [v["id"] for v in listed] == [visit["id"]]
     item = run_json(capsys, "checklist", "set", oak, "B1", "--step", "1", "--step", "3", "--owner", "Ann",
@@ -74,8 +76,8 @@ def test_full_record_keeping_flow(capsys, data_dir, oak):
     with Store.open(data_dir / "local.sqlite") as s:
         notes = s.checklist_notes(oak, "B1")
         assert [n.text for n in notes] == ["Cuffs ordered"]
-        # practice, contact, plan, 3 selected, visit, B1+S4 moved, checklist set, note, measure
-        assert s.pending_changes() == 1 + 1 + 1 + 3 + 1 + 2 + 1 + 1 + 1
+        # practice, contact, plan, 3 selected, visit, 2 next steps, B1+S4 moved, checklist set, note, measure
+        assert s.pending_changes() == 1 + 1 + 1 + 3 + 1 + 2 + 2 + 1 + 1 + 1
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -136,10 +138,11 @@ def test_demo_is_deterministic_for_a_seed(capsys, tmp_path):
 
 
 def test_export_json_and_csv(capsys, data_dir, oak, tmp_path):
-    run(capsys, "visit", "add", oak, "--notes", "Nguyễn Thị Ánh attended")
+    run(capsys, "visit", "add", oak, "--private-notes", "Nguyễn Thị Ánh attended")
     result = run_json(capsys, "export", "--format", "json", "--out", tmp_path / "out")
     doc = json.loads((tmp_path / "out" / "fieldkit-export.json").read_text(encoding="utf-8"))
-    assert doc["records"]["visit"][0]["notes"] == "Nguyễn Thị Ánh attended" and result["counts"]["practice"] == 1
+    assert doc["records"]["visit"][0]["private_notes"] == "Nguyễn Thị Ánh attended"
+    assert result["counts"]["practice"] == 1
     run_json(capsys, "export", "--format", "csv", "--out", tmp_path / "csv")
     assert "Nguyễn" in (tmp_path / "csv" / "visits.csv").read_text(encoding="utf-8")
     code, _, err = run(capsys, "export", "--format", "csv", "--out", tmp_path / "csv")

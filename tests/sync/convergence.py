@@ -124,7 +124,7 @@ class World:
         if not ids:
             return self.add_visit(name, minutes)
         visit = self.laptops[name].store.visit(ids[index % len(ids)])
-        visit.minutes, visit.notes = minutes, notes
+        visit.minutes, visit.private_notes = minutes, notes
         self.edit(name, lambda s: s.save_visit(visit))
 
     def delete_visit(self, name: str, index: int) -> None:

@@ -1,5 +1,5 @@
 """The visit form: defaults, two strategies and a next step change the checklist; inline
-validation; the draft survives closing the window unsaved; Save and print opens the PDF."""
+validation; the draft survives closing the window unsaved; Save and print opens the print dialog."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def test_save_and_print_leave_behind(app, qtbot):
     form.set_strategy("S4", worked=True)
     qtbot.mouseClick(form.save_print_button, Qt.MouseButton.LeftButton)
     app.idle()
-    qtbot.waitUntil(lambda: bool(app.opened), timeout=15_000)
-    pdf = app.opened[0]
-    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
-    assert "Lakeside-Clinic" in pdf.name
+    qtbot.waitUntil(lambda: app.window.print_dialog is not None, timeout=15_000)
+    dialog = app.window.print_dialog  # printing itself: tests/ui/test_print_dialog.py
+    qtbot.waitUntil(lambda: "Lakeside Clinic" in dialog.document.text(), timeout=15_000)
+    assert dialog.isVisible() and dialog.windowTitle() == "Print the leave-behind"

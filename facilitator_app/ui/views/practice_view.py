@@ -4,7 +4,7 @@ measures of one practice, in tabs."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from ...core.errors import NotFoundError
 from ...core.vocab import CHOSEN_STATUSES, DONE_STATUSES, PracticeStatus
@@ -25,6 +25,8 @@ class PracticeView(BaseView):
     open_visit = Signal(str)       # visit id
     print_visit = Signal(str)      # visit id
     print_progress = Signal(str)   # practice id
+    save_visit_pdf = Signal(str)   # visit id
+    save_progress_pdf = Signal(str)  # practice id
     practice_missing = Signal()
 
     PROFILE, PLAN, CHECKLIST, VISITS, MEASURES = range(5)
@@ -42,9 +44,13 @@ class PracticeView(BaseView):
         self.new_visit_button = QPushButton("New visit (Ctrl+N)")
         self.new_visit_button.setAccessibleName("New visit")
         self.new_visit_button.clicked.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
-        self.progress_button = QPushButton("Progress report…")
-        self.progress_button.setAccessibleName("Print progress report")
-        self.progress_button.clicked.connect(lambda: self.practice_id and self.print_progress.emit(self.practice_id))
+        self.progress_button = QPushButton("Progress &report")
+        self.progress_button.setAccessibleName("Progress report")
+        self.progress_button.setToolTip("Print the practice's progress report, or save it as PDF")
+        menu = QMenu(self.progress_button)
+        menu.addAction("&Print…", lambda: self.practice_id and self.print_progress.emit(self.practice_id))
+        menu.addAction("&Save PDF…", lambda: self.practice_id and self.save_progress_pdf.emit(self.practice_id))
+        self.progress_button.setMenu(menu)
         self.profile = ProfileTab(ctx)
         self.plan = PlanTab(ctx)
         self.checklist = ChecklistTab(ctx)
@@ -53,6 +59,7 @@ class PracticeView(BaseView):
         self.visits.new_visit.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
         self.visits.open_visit.connect(self.open_visit)
         self.visits.print_visit.connect(self.print_visit)
+        self.visits.save_visit_pdf.connect(self.save_visit_pdf)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Practice sections")
         for widget, label in ((self.profile, "&Profile and contacts"), (self.plan, "P&lan"),

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.intensity import FacilitatorIntensity, facilitator_totals
-from ...store.queries import OpenStep, PracticeSummary, UpcomingContact, VisitCounts
+from ...store.queries import PracticeSummary, StepRow, UpcomingContact, VisitCounts
 from ..context import AppContext
 from ..labels import days_ago, fmt_date, fmt_hours
 from ..ops import QueryOp
@@ -41,7 +41,7 @@ MAX_BARS = 15
 class TodayData:
     counts: VisitCounts
     upcoming: list[UpcomingContact]
-    overdue: list[OpenStep]
+    overdue: list[StepRow]
     summaries: list[PracticeSummary]
     pending: int
     drafts: list[tuple[str, dict[str, Any]]]

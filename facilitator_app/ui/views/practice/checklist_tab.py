@@ -250,7 +250,7 @@ class ChecklistTab(QWidget):
         item = self.value()
         toolkit = self.ctx.toolkit
         try:
-            item.validate(len(toolkit.get(item.strategy_id).steps))
+            item.validate(today=self.ctx.today(), step_count=len(toolkit.get(item.strategy_id).steps))
         except ValidationError as exc:
             self.errors.show(exc)
             return

@@ -145,7 +145,7 @@ class MeasuresTab(QWidget):
             return
         value = self.value()
         try:
-            value.validate()
+            value.validate(today=self.ctx.today())
         except ValidationError as exc:
             self.errors.show(exc)
             return

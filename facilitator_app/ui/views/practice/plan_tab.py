@@ -131,7 +131,7 @@ class PlanTab(QWidget):
         plan = self.value()
         toolkit = self.ctx.toolkit
         try:
-            plan.validate(toolkit.ids)
+            plan.validate(today=self.ctx.today(), strategy_ids=toolkit.ids)
         except ValidationError as exc:
             self.errors.show(exc)
             return

@@ -110,7 +110,7 @@ class ProfileTab(QWidget):
     def _save_profile(self) -> None:
         practice = self.form.value()
         try:
-            practice.validate()
+            practice.validate(today=self.ctx.today())
         except ValidationError as exc:
             self.form.errors.show(exc)
             return
@@ -150,7 +150,7 @@ class ProfileTab(QWidget):
             return
         contact = self.contact_value()
         try:
-            contact.validate()
+            contact.validate(today=self.ctx.today())
         except ValidationError as exc:
             self.c_errors.show(exc)
             return

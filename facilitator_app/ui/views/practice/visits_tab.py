@@ -1,4 +1,4 @@
-"""Visit history of one practice; open a visit to edit it or print its leave-behind."""
+"""Visit history of one practice; open a visit to edit it, print its leave-behind or save it as PDF."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class VisitsTab(QWidget):
     new_visit = Signal()
     open_visit = Signal(str)
     print_visit = Signal(str)
+    save_visit_pdf = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -50,12 +51,19 @@ class VisitsTab(QWidget):
         self.new_button.clicked.connect(self.new_visit)
         self.open_button = QPushButton("Open visit")
         self.open_button.clicked.connect(self._open)
-        self.print_button = QPushButton("Print leave-behind")
-        self.print_button.clicked.connect(self._print)
+        self.print_button = QPushButton("Print leave-behind…")
+        self.print_button.setAccessibleName("Print the leave-behind")
+        self.print_button.setToolTip("Print the selected visit's leave-behind (Ctrl+P)")
+        self.print_button.clicked.connect(lambda: self._emit(self.print_visit))
+        self.save_pdf_button = QPushButton("Save PDF…")
+        self.save_pdf_button.setAccessibleName("Save the leave-behind as PDF")
+        self.save_pdf_button.setToolTip("Save the selected visit's leave-behind as a PDF file (Ctrl+Shift+S)")
+        self.save_pdf_button.clicked.connect(lambda: self._emit(self.save_visit_pdf))
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_pdf_button)
         buttons.addWidget(self.new_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -66,10 +74,10 @@ class VisitsTab(QWidget):
         visits = bundle.visits
         self.table.setRowCount(len(visits))
         for row, v in enumerate(visits):
-            mode = VisitMode(v.mode).label if v.mode in VisitMode.choices() else v.mode
+            mode = VisitMode.label_of(v.mode)
+            made = sum(1 for s in bundle.steps if s.visit_id == v.id)
             cells = (fmt_date(v.date), mode, str(v.minutes), v.facilitator,
-                     ", ".join(w.strategy_id for w in v.strategies), str(len(v.next_steps)),
-                     fmt_date(v.next_contact, ""))
+                     ", ".join(w.strategy_id for w in v.strategies), str(made), fmt_date(v.next_contact, ""))
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 0:
@@ -79,6 +87,7 @@ class VisitsTab(QWidget):
         self.summary.setText(f"{len(visits)} visits, {fmt_hours(hours)} hours")
         self.open_button.setEnabled(bool(visits))
         self.print_button.setEnabled(bool(visits))
+        self.save_pdf_button.setEnabled(bool(visits))
 
     def selected_visit_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -91,7 +100,7 @@ class VisitsTab(QWidget):
         if vid:
             self.open_visit.emit(vid)
 
-    def _print(self) -> None:
+    def _emit(self, signal) -> None:
         vid = self.selected_visit_id()
         if vid:
-            self.print_visit.emit(vid)
+            signal.emit(vid)
