@@ -5,6 +5,9 @@ parsed with `ast` (nothing is imported), and each rule lists the offending file:
     Nothing outside ui/ imports Qt. Only store/ (client) and server/ hold SQL.
 
 Imports inside functions and under `if TYPE_CHECKING:` count: a lazy import is still a dependency.
+Catching a database's errors is not database code: a module may import sqlite3 (or SQLAlchemy)
+outside store/ and server/ if all it takes from it are exception classes (cli.py turns them into
+sentences).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ PACKAGE = "facilitator_app"
 QT_MODULES = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
 SQL_MODULES = ("sqlite3", "sqlalchemy", "sqlite_utils", "alembic", "psycopg", "psycopg2")
 SQL_PACKAGES = ("store", "server")
+ERROR_NAME = re.compile(r"^\w*(Error|Warning)$")
 EXECUTE_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql"}
 # The first word of a statement: what a string passed to execute() starts with if it is SQL.
 SQL_STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|WITH|CREATE|DROP|ALTER|PRAGMA|BEGIN|"
@@ -45,7 +49,8 @@ ALLOWED_IMPORTS = {
     # The server shares exactly the message shapes and the domain with the client.
     "server": ("server", "sync.protocol", "core", ""),
     # The desktop app (GUI and commands) never imports the server: its bundle leaves it out.
-    "ui": ("ui", "sync", "reports", "store", "core", "paths", "selfcheck", ""),
+    # printing sends a finished PDF to a printer (CUPS, Windows), without Qt.
+    "ui": ("ui", "sync", "reports", "store", "core", "paths", "selfcheck", "printing", ""),
     "commands": ("commands", "sync", "reports", "store", "core", "paths", "selfcheck", ""),
 }
 
@@ -75,6 +80,19 @@ class Module:
         """The first package under facilitator_app ("" for top-level modules like cli.py)."""
         parts = self.name.split(".")
         return parts[1] if len(parts) > 2 or (len(parts) == 2 and self.is_package) else ""
+
+
+def _only_errors_from(tree: ast.AST, line: int, name: str) -> bool:
+    """Whether the import of database module `name` on `line` brings in exception classes only:
+    `from sqlite3 import Error`, or `import sqlite3` used only as `sqlite3.SomethingError`."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.lineno == line and node.module == name:
+            return all(ERROR_NAME.match(alias.name) for alias in node.names)
+    top = name.split(".")[0]
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == top]
+    attrs = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+             and n.value.id == top]
+    return bool(attrs) and len(attrs) == len(uses) and all(ERROR_NAME.match(a.attr) for a in attrs)
 
 
 def _imports(module: Module, tree: ast.AST, known: set[str]) -> list[tuple[int, str]]:
@@ -133,7 +151,8 @@ def check_module(module: Module, known: set[str]) -> list[Finding]:
         where = f"{module.label}:{line}"
         if layer != "ui" and any(_is_under(name, qt) for qt in QT_MODULES):
             findings.append(Finding("qt", where, f"imports {name} (Qt belongs in {PACKAGE}/ui/)"))
-        if layer not in SQL_PACKAGES and any(_is_under(name, db) for db in SQL_MODULES):
+        if (layer not in SQL_PACKAGES and any(_is_under(name, db) for db in SQL_MODULES)
+                and not _only_errors_from(tree, line, name)):
             findings.append(Finding("sql", where, f"imports {name} (database code belongs in store/ or server/)"))
         if layer in ALLOWED_IMPORTS and _is_under(name, PACKAGE):
             allowed = [f"{PACKAGE}.{part}" if part else PACKAGE for part in ALLOWED_IMPORTS[layer]]
@@ -235,6 +254,9 @@ def f(conn):
     ])
     assert _check("facilitator_app.commands.x", "import sqlite3\nfrom sqlalchemy import text\n") == [
         "sql facilitator_app/commands/x.py:1", "sql facilitator_app/commands/x.py:2"]
+    # An import used for an error class and for a connection is database code.
+    assert _check("facilitator_app.cli", "import sqlite3\ntry:\n    sqlite3.connect('x')\n"
+                  "except sqlite3.Error:\n    pass\n") == ["sql facilitator_app/cli.py:1"]
     assert _check("facilitator_app.store.x", "from ..sync.engine import SyncEngine\nimport PySide6\n") == [
         "layer:store facilitator_app/store/x.py:1", "qt facilitator_app/store/x.py:2"]
     assert _check("facilitator_app.server.x", "from ..sync import engine\nfrom .. import paths\n") == [
@@ -248,3 +270,7 @@ def test_checker_accepts_what_the_layers_allow() -> None:
     assert _check("facilitator_app.ui.x", "from PySide6.QtWidgets import QLabel\nfrom ..sync import engine\n"
                   "label = 'Select a practice from the list'\n") == []
     assert _check("facilitator_app.core.x", "from .. import paths\nfrom . import model\nimport json\n") == []
+    # Catching a database's errors (cli.py turns them into sentences) is not database code.
+    assert _check("facilitator_app.cli", "import sqlite3\ntry:\n    run()\nexcept sqlite3.Error as exc:\n"
+                  "    print(exc)\n") == []
+    assert _check("facilitator_app.commands.x", "from sqlalchemy.exc import OperationalError\n") == []
