@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
         window.practice.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
         window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
-    if wanted("visit-form"):
+    if wanted("visit-form") or wanted("visit-form-bottom"):
         visit_form_shot(window, app, ctx, summaries[0].id, shot)
     window.show_view(window.TOOLKIT)
     window.toolkit.search.setText("quitline")
@@ -131,17 +131,49 @@ def main(argv: list[str]) -> int:
 
 
 def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
-    """The visit form of the busiest practice with two strategies, a next step and notes."""
+    """The visit form of the practice with the most open next steps, as the window opens on a
+    1366x768 screen: the top (steps since the last visit reviewed, attendees, strategies) and,
+    scrolled down, the next steps with owners and due-date shortcuts and the two notes boxes."""
+    from datetime import timedelta
+
+    from PySide6.QtCore import QPoint, QTime
+
+    steps = ctx.store.open_next_steps()
+    practice_id = max(sorted({s.practice_id for s in steps}),
+                      key=lambda pid: sum(s.practice_id == pid for s in steps)) if steps else practice_id
     window.new_visit(practice_id)
     settle(app, ctx, 0.5)
     form = window.visit_forms[-1]
-    selected = [sid for sid, row in sorted(form.strategy_rows.items(), key=lambda kv: kv[1])][:2]
-    form.set_strategy(selected[0], worked=True, after="implemented", note="Standing order signed")
-    form.set_strategy(selected[1], worked=True)
-    form.add_next_step("Share the March BP registry with the care team", "Office manager", "2026-03-31")
-    form.notes.setPlainText("Reviewed the hypertension registry with the MA team; "
-                            "agreed on a repeat-BP standing order.")
+    form.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # draw the keyboard focus
+    since = form.since_last
+    for row, (choice, note) in enumerate((("done", ""), ("dropped", "The practice's own EHR report does it now"))):
+        if row < len(since.rows):
+            since.combos[row].setCurrentIndex(since.combos[row].findData(choice))
+            since.table.item(row, 5).setText(note)
+    since.table.setFocus()
+    since.table.setCurrentCell(0, 4)
+    form.when.start_time.setTime(QTime(10, 0))
+    started = {i.strategy_id for i in form.bundle.checklist if i.status in ("selected", "in_progress")}
+    chosen = [sid for sid, row in sorted(form.strategies.rows.items(), key=lambda kv: kv[1]) if sid in started][:2]
+    form.strategies.set_strategy(chosen[0], worked=True, after="implemented", note="Standing order signed")
+    form.strategies.set_strategy(chosen[1], worked=True)
+    people = [c.name for c in form.bundle.contacts] or ["Office manager"]
+    form.next_steps.next_contact.set_value(TODAY + timedelta(days=28))
+    for action, owner, due in (("Share the March BP registry with the care team", people[0], "+2w"),
+                               ("Print the quitline fax-referral form for every room", people[-1], "next visit")):
+        line = form.next_steps.lines[-1]
+        line.action.setText(action)
+        line.owner.setEditText(owner)
+        line.due.setText(due)
+    form.notes.practice_notes.setPlainText("Thank you for a focused hour. The repeat-BP standing order starts "
+                                           "Monday; call me with any question about the registry report.")
+    form.notes.private_notes.setPlainText("Leader keen; the MA team is short one person until April.")
+    form.pdsa.aim.setText("Repeat the BP of every patient with a first reading of 140/90 or above")
     shot(form, "visit-form")
+    bar = form.scroll.verticalScrollBar()
+    bar.setValue(form.next_steps.mapTo(form.body, QPoint(0, 0)).y() - 6)
+    form.next_steps.lines[1].due.setFocus()
+    shot(form, "visit-form-bottom")
     form.discard()
 
 

@@ -257,6 +257,7 @@ class MainWindow(QMainWindow):
         form = _visit_form_module().VisitForm(self.ctx, bundle, visit=visit, draft=draft, parent=self)
         form.setWindowModality(Qt.WindowModality.NonModal)
         form.saved.connect(self._visit_saved)
+        form.pdf_requested.connect(self.save_visit_pdf)
         form.destroyed.connect(lambda _=None, f=form: self.visit_forms.remove(f) if f in self.visit_forms else None)
         self.visit_forms.append(form)
         form.show()
