@@ -203,9 +203,9 @@ def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
 
+    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
     from facilitator_app.store import Store
     from facilitator_app.store.toolkit_source import active_toolkit
-    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
 
     with Store.open_in(data_dir) as store:
         toolkit = active_toolkit(store, data_dir)
@@ -257,7 +257,8 @@ def sync_issues_shot(app: QApplication) -> Path:
         other.sync_once()
         other.close()
         server.admin("unassign", "renee", maple.id)
-        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45, practice_notes="Walked through the quitline fax form."))
+        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45,
+                                      practice_notes="Walked through the quitline fax form."))
         mine.sync_once()
         mine.close()
         ctx, window = build(tmp / "laptop", app=app, today=lambda: TODAY, start_sync=False)

@@ -88,7 +88,8 @@ def sync(ctx: Context, args: Any) -> int:
     ctx.emit({"ok": True, **report.as_dict()}, lambda: "\n".join(
         [f"Sent {report.pushed} change(s), received {report.pulled} record(s)."]
         + ([f"{report.conflicts} conflict(s): see 'facilitator-app conflicts list'."] if report.conflicts else [])
-        + ([f"{report.rejected} change(s) refused by the server: see 'facilitator-app status'."] if report.rejected else [])
+        + ([f"{report.rejected} change(s) refused by the server: see 'facilitator-app status'."]
+           if report.rejected else [])
         + report.messages))
     return 0
 
@@ -147,7 +148,8 @@ def conflicts_resolve(ctx: Context, args: Any) -> int:
     finally:
         service.close()
     ctx.emit({"id": args.id, "choice": args.choice, "new_edit": wrote},
-             f"Conflict #{args.id} resolved ({'your values will be sent at the next sync' if wrote else 'nothing to send'}).")
+             f"Conflict #{args.id} resolved "
+             f"({'your values will be sent at the next sync' if wrote else 'nothing to send'}).")
     return 0
 
 

@@ -15,8 +15,23 @@ from ..core.vocab import StrategyStatus
 from .charts import STATUS_COLORS, engagement_chart, run_chart, status_chart
 from .data import MeasureSeries, ProgressData
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT_LIGHT, MUTED, RULE, ZEBRA, Styles, clip, gap, grid_style, heading, long_date, \
-    make_table, number, paragraphs, short_date, text
+from .styles import (
+    ACCENT_LIGHT,
+    MUTED,
+    RULE,
+    ZEBRA,
+    Styles,
+    clip,
+    gap,
+    grid_style,
+    heading,
+    long_date,
+    make_table,
+    number,
+    paragraphs,
+    short_date,
+    text,
+)
 
 RUN_CHART_HEIGHT = 150
 REASONS_HEADING = "Reasons for declining, in full"

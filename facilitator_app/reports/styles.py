@@ -34,8 +34,8 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 
 
 def _style(name: str, **kw) -> ParagraphStyle:
-    base = dict(fontName=REGULAR, bulletFontName=REGULAR, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.3, textColor=INK, alignment=TA_LEFT,
-                splitLongWords=1)
+    base = dict(fontName=REGULAR, bulletFontName=REGULAR, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.3, textColor=INK,
+                alignment=TA_LEFT, splitLongWords=1)
     base.update(kw)
     return ParagraphStyle(name, **base)
 

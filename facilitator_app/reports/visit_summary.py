@@ -12,8 +12,21 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from .data import VisitSummaryData
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT_LIGHT, RULE, Styles, clock, duration, gap, grid_style, heading, long_date, \
-    make_table, paragraphs, short_date, text
+from .styles import (
+    ACCENT_LIGHT,
+    RULE,
+    Styles,
+    clock,
+    duration,
+    gap,
+    grid_style,
+    heading,
+    long_date,
+    make_table,
+    paragraphs,
+    short_date,
+    text,
+)
 
 
 def _facts(data: VisitSummaryData, st: Styles, width: float) -> Table:
@@ -54,7 +67,8 @@ def _strategies(data: VisitSummaryData, st: Styles, width: float) -> list[Flowab
 
 
 def _pdsa(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
-    rows = [[Paragraph(text(k), st.cell_bold), Paragraph(text(v), st.cell)] for k, v in data.pdsa.rows()]
+    rows = [[Paragraph(text(k), st.cell_bold), Paragraph(text(v), st.cell)]
+            for k, v in (data.pdsa.rows() if data.pdsa else [])]
     table = make_table(rows, [150, width - 150], grid_style(header=False), split_tall_rows=True)
     return [KeepTogether([*heading("Plan-Do-Study-Act cycle", st.h2), table])]
 

@@ -274,7 +274,8 @@ class SyncClient:
         kind = kind or _BY_STATUS.get(status) or ServerError
         message = body.message if body else ""
         if kind is ProtocolMismatchError:
-            message = (f"This version of Facilitator Field Kit cannot sync with the server ({message or 'protocol mismatch'}). "
+            message = ("This version of Facilitator Field Kit cannot sync with the server "
+                       f"({message or 'protocol mismatch'}). "
                        "Install the latest version of the app; your changes are kept on this computer until then.")
         elif kind is AuthError:
             message = (f"Your sign-in to {self.server_url} is no longer valid ({message or 'unauthorized'}). "

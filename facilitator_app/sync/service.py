@@ -242,7 +242,7 @@ class SyncService:
 def as_jsonable(value: Any) -> Any:
     """Dataclasses from this module as plain JSON values (paths as text)."""
     from dataclasses import asdict, is_dataclass
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: as_jsonable(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: as_jsonable(v) for k, v in value.items()}

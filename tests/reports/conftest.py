@@ -74,7 +74,8 @@ def make_store(data_dir: Path, toolkit: Toolkit, *, notes: str = MARKUP_NOTE) ->
     for i, mode in enumerate(modes):
         earlier = Visit(pid, date(2025, 2, 3) + timedelta(days=60 * i), mode=mode,
                         minutes=[60, 20, 90, 45, 75, 10, 60, 120][i], facilitator=FACILITATOR)
-        step = NextStep(pid, earlier.id, f"Earlier step {i}", owner=LEADER, due=date(2025, 3, 1) + timedelta(days=60 * i))
+        step = NextStep(pid, earlier.id, f"Earlier step {i}", owner=LEADER,
+                        due=date(2025, 3, 1) + timedelta(days=60 * i))
         store.save_visit(earlier, toolkit, steps=[step])
         if i < 6:
             store.close_next_step(step.id, "done", today=earlier.date + timedelta(days=30))
@@ -137,8 +138,9 @@ def pdffonts(path: Path) -> list[dict[str, str]]:
         spans.append((start, start + len(part)))
         start += len(part) + 1
     names = [header[a:b].strip() for a, b in spans]
-    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans)} for line in lines[2:]]
+    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans, strict=True)} for line in lines[2:]]
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
-                                   reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")

@@ -17,17 +17,16 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, select, text
 
-from tests.server.helpers import PASSWORD, Api, TestClient, add_user
-from tests.serverproc import REPO, ServerProcess, free_port, start_server
-
 from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.app import create_app
 from facilitator_app.server.db import make_engine, write_tx
-from facilitator_app.server.migrate import alembic_config, head_revision, schema_state, upgrade
+from facilitator_app.server.migrate import alembic_config, schema_state, upgrade
 from facilitator_app.server.security import hash_password, token_hash
 from facilitator_app.server.settings import DATA_DIR_ENV, DATABASE_URL_ENV, Settings
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, ErrorBody, TokenResponse
+from tests.server.helpers import PASSWORD, Api, TestClient, add_user
+from tests.serverproc import REPO, ServerProcess, free_port, start_server
 
 STALE = "Your password was changed or your account was disabled: sign in again."
 

@@ -10,7 +10,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from facilitator_app.core.model import Practice, Visit, NextStep
+from facilitator_app.core.model import NextStep, Practice, Visit
 from facilitator_app.ui.app import NO_DISPLAY_MESSAGE, has_display
 from facilitator_app.ui.dialogs.first_start import DEMO, FirstStartDialog
 

@@ -10,8 +10,7 @@ import dataclasses
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...core.dates import SHORTCUTS_HELP, DateTextError, parse_day
 from ...core.errors import ValidationError
@@ -102,7 +101,9 @@ class EditStepDialog(QDialog):
         self.owner.addItems(sorted({o for o in owners if o.strip()} | ({step.owner} if step.owner else set()),
                                    key=str.lower))
         self.owner.setCurrentText(step.owner)
-        self.owner.lineEdit().setMaxLength(200)
+        owner_edit = self.owner.lineEdit()
+        assert owner_edit is not None  # editable combo boxes have one
+        owner_edit.setMaxLength(200)
         self.due = QLineEdit(step.due.isoformat() if step.due else "")
         self.due.setAccessibleName("Due date")
         self.due.setPlaceholderText("+1w, +2w, +1m, next visit or 2026-03-31")

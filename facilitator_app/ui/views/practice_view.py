@@ -122,7 +122,8 @@ class PracticeView(BaseView):
         hours = sum(v.minutes for v in bundle.visits) / 60
         plan = bundle.plan
         dose = (f"{len(bundle.visits)} of {plan.planned_visits} visits, {fmt_hours(hours)} of "
-                f"{fmt_hours(plan.planned_hours)} hours" if plan else f"{len(bundle.visits)} visits, {fmt_hours(hours)} hours")
+                f"{fmt_hours(plan.planned_hours)} hours" if plan
+                else f"{len(bundle.visits)} visits, {fmt_hours(hours)} hours")
         where = ", ".join(x for x in (p.region, p.state) if x)
         status = PracticeStatus(p.status).label if p.status in PracticeStatus.choices() else p.status
         self.subtitle.setText(f"{where + ' · ' if where else ''}{status} · {dose} · "

@@ -6,14 +6,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..widgets.keyboard import table_keys
 from .base_view import BaseView
-
 
 HIDDEN_FIELDS = {"id", "practice_id", "strategy_id"}
 OUTCOMES = {

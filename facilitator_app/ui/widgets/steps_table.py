@@ -126,7 +126,8 @@ class StepActions(QObject):
         self._undo_text = ""
         table.installEventFilter(self)  # after table_keys: this filter sees Space and Delete first
         for keys, slot in (("Ctrl+D", self.mark_done), ("Ctrl+Z", self.undo)):
-            QShortcut(QKeySequence(keys), panel, activated=slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut = QShortcut(QKeySequence(keys), panel, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
 
     @property
     def can_undo(self) -> bool:

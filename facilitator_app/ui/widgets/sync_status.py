@@ -4,10 +4,9 @@ during sync, and Sync now (F5)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..sync_bridge import SyncView

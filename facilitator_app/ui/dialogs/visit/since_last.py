@@ -139,7 +139,8 @@ class SinceLastSection(Section[list[StepClosure]]):
             font.setBold(True)
             due.setFont(font)
         self.table.setItem(r, C_DUE, due)
-        self.table.setItem(r, C_FROM, cell(fmt_date(step.visit_date), f"Agreed at the visit of {fmt_date(step.visit_date)}"))
+        self.table.setItem(r, C_FROM, cell(fmt_date(step.visit_date),
+                                           f"Agreed at the visit of {fmt_date(step.visit_date)}"))
         note = QTableWidgetItem(step.closing_note)
         note.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable)
         self.table.setItem(r, C_NOTE, note)

@@ -8,8 +8,7 @@ from datetime import date
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ....core.vocab import StepStatus
 from ....store.queries import StepRow
@@ -21,8 +20,9 @@ from .bundle import PracticeBundle
 
 KEYS_HINT = "Space: done / reopen · Delete: drop · Enter: owner and due date · Ctrl+Z: undo"
 # (label, statuses shown; empty = all)
-FILTERS = (("Open", frozenset({"open"})), ("Done", frozenset({"done"})), ("Dropped", frozenset({"dropped"})),
-           ("All", frozenset()))
+FILTERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Open", frozenset({"open"})), ("Done", frozenset({"done"})), ("Dropped", frozenset({"dropped"})),
+    ("All", frozenset()))
 
 
 def tab_title(open_steps: int) -> str:
@@ -47,7 +47,7 @@ def describe(step: StepRow, today: date) -> str:
 
 def next_visit_of(bundle: PracticeBundle, today: date) -> date | None:
     """The practice's next planned contact (what "next visit" means for a due date), if ahead."""
-    planned = [v.next_contact for v in bundle.visits if v.next_contact and v.next_contact >= today]
+    planned = [v.next_contact for v in bundle.visits if v.next_contact is not None and v.next_contact >= today]
     return min(planned) if planned else None
 
 
@@ -88,17 +88,17 @@ class NextStepsTab(QWidget):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.table.activated.connect(lambda _i: self.edit())
-        self.actions = StepActions(ctx, self.table, self, space_reopens=True)
+        self.step_actions = StepActions(ctx, self.table, self, space_reopens=True)
 
         self.done_button = QPushButton("Mark &done")
         self.done_button.setToolTip("Mark the selected step done (Space or Ctrl+D)")
-        self.done_button.clicked.connect(self.actions.mark_done)
+        self.done_button.clicked.connect(self.step_actions.mark_done)
         self.drop_button = QPushButton("D&rop…")
         self.drop_button.setToolTip("Drop the selected step, saying why (Delete)")
-        self.drop_button.clicked.connect(self.actions.drop)
+        self.drop_button.clicked.connect(self.step_actions.drop)
         self.reopen_button = QPushButton("Re&open")
         self.reopen_button.setToolTip("Open a done or dropped step again (Space)")
-        self.reopen_button.clicked.connect(self.actions.reopen)
+        self.reopen_button.clicked.connect(self.step_actions.reopen)
         self.edit_button = QPushButton("&Edit owner, due…")
         self.edit_button.setToolTip("Change the owner or due date; the due date takes +1w, +2w, +1m, next visit "
                                     "(Enter)")
@@ -106,12 +106,12 @@ class NextStepsTab(QWidget):
         self.undo_button = QPushButton("&Undo")
         self.undo_button.setToolTip("Put back the step you last marked, dropped or reopened (Ctrl+Z)")
         self.undo_button.setEnabled(False)
-        self.undo_button.clicked.connect(self.actions.undo)
-        self.actions.undo_changed.connect(self.undo_button.setEnabled)
+        self.undo_button.clicked.connect(self.step_actions.undo)
+        self.step_actions.undo_changed.connect(self.undo_button.setEnabled)
         self.status = QLabel(KEYS_HINT)
         self.status.setAccessibleName("Next steps message")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.actions.message.connect(self.status.setText)
+        self.step_actions.message.connect(self.status.setText)
         self.table.selectionModel().currentChanged.connect(lambda *_: self._enable())
 
         filters = QHBoxLayout()
@@ -140,7 +140,7 @@ class NextStepsTab(QWidget):
 
     def set_bundle(self, bundle: PracticeBundle) -> None:
         if self.bundle is not None and self.bundle.id != bundle.id:
-            self.actions.forget()  # an undo belongs to the practice it was made on
+            self.step_actions.forget()  # an undo belongs to the practice it was made on
         self.bundle = bundle
         self.table.set_rows(bundle.steps)
         if self._pending:
