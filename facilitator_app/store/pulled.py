@@ -314,7 +314,8 @@ class Reader:
                 lines.append("    elif v.__class__ is str:")
                 lines.append(f"        c{i} = k{i} = v")
                 lines.append("    else:")
-                lines.append(f"        raise Unusable({label + ' must be text.'!r})")
+                lines.append(f"        raise Unusable({label + ' is empty (null); it must be text.'!r} if v is None "
+                             f"else {label + ' must be text.'!r})")
                 continue
             lines.append("    else:")
             lines.append("        try:")

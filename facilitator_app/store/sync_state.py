@@ -138,6 +138,7 @@ class RejectedRow:
     practice_id: str
     version: int | None
     fields: Any  # as received (may hold values SQLite's JSON cannot: they are why it is here)
+    fields_json: str  # the same, as kept (Python's JSON: Infinity and NaN written as such)
     deleted: bool
     author: str
     reason: str
@@ -609,7 +610,7 @@ class SyncState:
             except ValueError:
                 fields = r["fields"]
             out.append(RejectedRow(r["id"], r["entity"], r["row_id"], r["practice_id"], r["version"], fields,
-                                   bool(r["deleted"]), r["author"], r["reason"], r["received_at"], r["dismissed_at"],
+                                   r["fields"], bool(r["deleted"]), r["author"], r["reason"], r["received_at"], r["dismissed_at"],
                                    r["source"]))
         return out
 
