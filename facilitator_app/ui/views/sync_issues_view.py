@@ -130,9 +130,10 @@ class SyncIssuesView(BaseView):
 
             conflicts, rejected, set_aside = service.conflicts(), service.quarantined(), service.rejected_rows()
             state = SyncState(service.store())
-            labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id,
-                                                                 getattr(i, "fields", None) or i.local_fields)
-                      for i in [*conflicts, *rejected, *set_aside]}
+            labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id, i.fields)
+                      for i in [*rejected, *set_aside]}
+            labels.update({(c.entity, c.row_id): state.record_label(c.entity, c.row_id, c.practice_id, c.local_fields)
+                           for c in conflicts})
             return conflicts, rejected, set_aside, labels
 
         QueryOp(self.ctx.ops, load).success(self._loaded).failure(
