@@ -36,10 +36,9 @@ MAX_QUARTERS = 12  # a run chart wider than three years is unreadable on a page
 
 def _label(kind: type, value: str) -> str:
     """The label of a vocabulary value; an unknown value (from a newer app) prints as typed."""
-    try:
-        return kind(value).label
-    except ValueError:
-        return (value or "").replace("_", " ").capitalize()
+    if value in kind.choices():  # type: ignore[attr-defined]
+        return kind.label_of(value)  # type: ignore[attr-defined, no-any-return]
+    return str(value or "").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ def _checklist(data: ProgressData, st: Styles, width: float) -> list[Flowable]:
                 title += f"<br/><font color='#5F6B7A'>Reason: {text(row.reason)}</font>"
             rows.append([Paragraph(title, st.cell), _status_cell(row, st),
                          Paragraph(text(row.owner), st.cell), Paragraph("<br/>".join(notes), st.cell)])
-    out.append(make_table(rows, widths, cmds, repeatRows=1))
+    out.append(make_table(rows, widths, cmds, repeatRows=1, split_tall_rows=True))  # a long declined reason
     return out
 
 

@@ -112,3 +112,57 @@ def test_the_visit_form_opens_a_synced_visit(account, tmp_path):
     laptop.sync()
     laptop.close()
     check_gui(tmp_path / "data", TODAY, visit_forms=True)
+
+
+ODD_TEXT = "Oak \x00\x1b[31m\u202eevil\u202c <b>bold</b> & =cmd\ud7ff " + "long " * 1_200
+
+
+def test_odd_values_already_on_this_computer_never_crash_a_command_report_or_screen(tmp_path):
+    """An older app's database can hold values today's rules refuse but any reader must still
+    show (m004 moves only rows that cannot be read at all): control characters and bidi
+    overrides in names, huge text, dates in year 1 and 9999, zero and negative numbers, codes
+    from a newer app (a mode, a role, a status), strategies no toolkit has, a step of a visit
+    that is gone, a measure with a zero denominator."""
+    from facilitator_app.core.codec import to_record
+    from facilitator_app.core.model import (Attendee, ChecklistItem, ChecklistNote, Contact, FacilitationPlan,
+                                            MeasureValue, NextStep, Pdsa, Practice, StrategyWork, Visit)
+    from facilitator_app.store import Store
+    from facilitator_app.store.rows import columns, table, to_row_values
+
+    data = tmp_path / "data"
+    store = Store.open(data / "local.sqlite")
+    p = Practice(ODD_TEXT[:300], state="ZZ", clinicians=-3, ownership="coop", status="archived",
+                 enrolled_on=date(9999, 12, 31), end_on=date(1, 1, 1), phone="\u202e555")
+    v1 = Visit(p.id, date(1, 1, 1), minutes=0, travel_minutes=-5, mode="hovercraft", engagement=9,
+               attendees=[Attendee(ODD_TEXT[:50], "boss"), Attendee("", "")], activities=["juggling"],
+               strategies=[StrategyWork("Z9", "maybe", "perhaps", ODD_TEXT), StrategyWork("B1", "", "")],
+               key_drivers=[ODD_TEXT[:40]], pdsa=Pdsa(aim=ODD_TEXT, decision="dither"), disruptions=["meteor"],
+               practice_notes=ODD_TEXT, private_notes=ODD_TEXT, next_contact=date(9999, 12, 31),
+               resources_left=[ODD_TEXT[:100]])
+    v2 = Visit(p.id, date(9999, 12, 31), minutes=100_000, start_time=None, planned=False)
+    rows = [
+        ("practice", p), ("visit", v1), ("visit", v2),
+        ("contact", Contact(p.id, ODD_TEXT[:80], role="boss", email="not an email", phone="x")),
+        ("plan", FacilitationPlan(p.id, cadence="hourly", planned_visits=0, planned_hours=0.0,
+                                  selected_strategies=["Z9", "B1", "B1"], agreed_on=date(1, 1, 1))),
+        ("next_step", NextStep(p.id, "a-visit-that-is-gone", ODD_TEXT, owner=ODD_TEXT[:300], due=date(1, 1, 1),
+                               status="snoozed", closed_on=date(9999, 12, 31), position=-1)),
+        ("next_step", NextStep(p.id, v1.id, "", due=date(9999, 12, 31), status="done")),
+        ("checklist", ChecklistItem(p.id, "Z9", status="paused", steps_done=[99, -1, 1, 1])),
+        ("checklist", ChecklistItem(p.id, "B1", status="declined", reason=ODD_TEXT, target_date=date(1, 1, 1),
+                                    steps_done=[99])),
+        ("checklist_note", ChecklistNote(p.id, "Z9", ODD_TEXT, written_on=date(9999, 12, 31), author=ODD_TEXT[:20])),
+        ("measure", MeasureValue(p.id, "Q", date(1, 1, 1), 5, 0)),
+        ("measure", MeasureValue(p.id, "B", date(9999, 12, 31), 900, 3)),
+        ("measure", MeasureValue(p.id, "B", date(2026, 3, 31), -4, 10)),
+    ]
+    with store.transaction() as tx:  # past every check, as an older app could have written them
+        for entity, obj in rows:
+            values = to_row_values(entity, to_record(obj))
+            names = [c for c in columns(entity)] + ["updated_at", "author", "deleted", "clocks"]
+            tx.conn.execute(f"INSERT INTO {table(entity)} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                            [values.get(c) for c in columns(entity)] + ["000000000000001-000000-old", "", 0, "{}"])
+    store.close()
+    seen = check_cli(data, tmp_path)
+    assert [x["id"] for x in seen["practices"]] == [p.id] and len(seen["visits"]) == 2
+    check_gui(data, TODAY, visit_forms=not VISIT_FORM_BROKEN)
