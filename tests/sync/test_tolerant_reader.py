@@ -262,3 +262,28 @@ def test_upgrading_an_older_file_moves_unreadable_rows_aside_and_repairs_missing
 
 def test_checklist_id_rule_uses_the_practice_and_strategy():
     assert checklist_id("p", "B1") == "p:B1"
+
+
+def test_status_and_sync_issues_list_what_was_set_aside_and_dismiss_hides_it(tmp_path):
+    from .hostile import run_cli
+
+    data = tmp_path / "data"
+    store = Store.open(data / "local.sqlite")
+    p = Practice("Oak Clinic", state="IL")
+    apply(SyncState(store), [row("practice", p), row("measure", MeasureValue(p.id, "B", date(2025, 12, 31), 1, 2),
+                                                    numerator=2 ** 63)], cursor=1)
+    store.close()
+    code, out, err = run_cli("status", "--data-dir", data)
+    assert code == 0, err
+    assert "Records from the server this computer could not use: 1" in out
+    assert "#1 Oak Clinic: ABCS measure: Numerator is the number 9223372036854775808" in out
+    code, out, err = run_cli("sync-issues", "--data-dir", data, "--json")
+    [entry] = json.loads(out)["set_aside_records"]
+    assert entry["number"] == 1 and "too large" in entry["reason"] and "9223372036854775808" in entry["received_fields"]
+    assert run_cli("sync-issues", "dismiss", "1", "--data-dir", data)[0] == 0
+    code, out, _ = run_cli("sync-issues", "--data-dir", data)
+    assert out.strip() == "No sync issues."
+    code, out, _ = run_cli("sync-issues", "--all", "--data-dir", data)
+    assert "#1 Oak Clinic: ABCS measure (dismissed" in out
+    code, _, err = run_cli("sync-issues", "dismiss", "7", "--data-dir", data)
+    assert code == 1 and "no record set aside with number 7" in err
