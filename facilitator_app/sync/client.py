@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -323,7 +324,10 @@ class PulledPage:
             return ServerError(f"The server at {server_url} sent an answer this app does not understand ({what}). "
                                "Check that the app and server versions match.")
         try:
-            data = json.loads(body)
+            try:
+                data = json.loads(body)
+            except ValueError:  # a number of thousands of digits Python will not convert: read as too large
+                data = json.loads(body, parse_int=_bounded_int)
         except (ValueError, RecursionError):  # not JSON (or not UTF-8), or nested beyond any record
             raise unreadable("not JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
@@ -334,6 +338,14 @@ class PulledPage:
         except ValidationError as exc:
             raise unreadable(f"{exc.error_count()} problem(s) in PullResponse") from None
         return cls(envelope, [c if isinstance(c, dict) else {"fields": c} for c in changes])
+
+
+def _bounded_int(digits: str) -> int | float:
+    """A whole number from a pulled page; one too long for Python to convert becomes infinite,
+    which the store's reader then names as too large, instead of failing the page."""
+    if len(digits.lstrip("-")) <= 4000:
+        return int(digits)
+    return -math.inf if digits.startswith("-") else math.inf
 
 
 def _short(exc: BaseException) -> str:

@@ -216,6 +216,8 @@ def test_a_pull_page_hands_over_what_the_protocol_model_would_refuse():
                                    "not an object"]}).encode()
     page = PulledPage.parse(body, "http://127.0.0.1:1")
     assert page.cursor == 3 and len(page.changes) == 3 and math.isnan(page.changes[1]["fields"]["minutes"])
+    huge = body.replace(b'"version": 2', b'"version": 2, "x": ' + b"9" * 5000)
+    assert math.isinf(PulledPage.parse(huge, "http://127.0.0.1:1").changes[1]["x"])
     for broken in (b"{", b'{"cursor": 1}', json.dumps({"cursor": "x", "changes": []}).encode(), b"\xff\xfe"):
         with pytest.raises(ServerError, match="does not understand"):
             PulledPage.parse(broken, "http://127.0.0.1:1")
