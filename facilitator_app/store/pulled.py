@@ -307,7 +307,8 @@ class Reader:
             lines.append(f"    v = fields.get({name}, MISSING)")
             lines.append("    if v is MISSING:")
             if f.default is _REQUIRED:
-                lines.append(f"        raise Unusable({f'The {what_kind(self.entity)} has no {f.name.replace(chr(95), chr(32))}.'!r})")
+                missing = f"The {what_kind(self.entity)} has no {f.name.replace('_', ' ')}."
+                lines.append(f"        raise Unusable({missing!r})")
             else:
                 lines.append(f"        c{i}, k{i} = column{i}, default{i}()")
             if kind is str:  # most fields: checked here, without a call
@@ -385,8 +386,10 @@ class Reader:
                         row.append(_encode_json(value) if f.is_json and value is not None else _storable(value))
                     else:
                         row.append(f.default_column)
-                except (_Bad, ValueError, TypeError, RecursionError) as bad:
+                except _Bad as bad:
                     raise Unusable(f"{_label(f.name)} {bad}.") from None
+                except (ValueError, TypeError, RecursionError):  # JSON the encoder refuses (NaN, too deep)
+                    raise Unusable(f"{_label(f.name)} holds a value this app cannot keep.") from None
         else:
             row, kwargs = self._live(fields)
             if entity == "checklist" and row_id != checklist_id(practice_id, kwargs["strategy_id"]):
