@@ -19,7 +19,7 @@ import os
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from .conftest import PASSWORD, Laptop, unique
@@ -88,6 +88,9 @@ def test_whatever_is_pushed_every_screen_command_and_report_still_works(account,
     assert report.pulled >= len(base)
     set_aside = laptop.state.rejected_rows()
     assert report.set_aside == len(set_aside)
+    applied = sum(r["outcome"] != "rejected" for r in results)
+    event(f"puts applied: {'none' if not applied else 'some' if applied < len(results) else 'all'}")
+    event(f"rows set aside by the laptop: {'none' if not set_aside else 'some'}")
     # The server's canonical records always pass the laptop's reader: only rows written past the
     # server's checks may be set aside.
     assert not [(r.entity, r.row_id, r.reason) for r in set_aside if (r.entity, r.row_id) in pushed_ids]
