@@ -22,6 +22,7 @@ from ..core.vocab import (
     Activity,
     Cadence,
     ContactRole,
+    Labeled,
     Measure,
     PdsaDecision,
     PracticeStatus,
@@ -34,12 +35,11 @@ SMOKING_DOMAIN = "S"
 MAX_QUARTERS = 12  # a run chart wider than three years is unreadable on a page
 
 
-def _label(kind: type, value: str) -> str:
+def _label(kind: type[Labeled], value: str) -> str:
     """The label of a vocabulary value; an unknown value (from a newer app) prints as typed."""
-    try:
-        return kind(value).label
-    except ValueError:
-        return (value or "").replace("_", " ").capitalize()
+    if value in kind.choices():
+        return kind.label_of(value)
+    return str(value or "").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def _checklist(data: ProgressData, st: Styles, width: float) -> list[Flowable]:
                     continued.append(row)
             rows.append([Paragraph(title, st.cell), _status_cell(row, st),
                          Paragraph(text(row.owner), st.cell), Paragraph("<br/>".join(notes), st.cell)])
-    out.append(make_table(rows, widths, cmds, repeatRows=1))
+    out.append(make_table(rows, widths, cmds, repeatRows=1, split_tall_rows=True))
     if continued:
         out += heading(REASONS_HEADING, st.h3)
         for row in continued:

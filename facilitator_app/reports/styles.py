@@ -166,6 +166,9 @@ def make_table(rows: list, widths: list[float], style: list | TableStyle = (), *
     if split_tall_rows:
         table.wrap(sum(widths), 10 ** 7)
         if max(table._rowHeights, default=0) > TALL_ROW:
+            # NOSPLIT (e.g. a heading row kept with the row below) cannot hold when a row is taller
+            # than a page: reportlab then refuses the whole table (LayoutError).
+            style = TableStyle([c for c in style.getCommands() if c[0] != "NOSPLIT"])
             table = Table(rows, colWidths=widths, style=style, splitInRow=1, **kw)
     return table
 

@@ -40,6 +40,7 @@ class SyncView:
     quarantined: int
     server_url: str | None
     user: str | None
+    set_aside: int = 0
 
 
 class SyncBridge(QObject):
@@ -163,11 +164,12 @@ class SyncBridge(QObject):
     def _synced(self, report, started: float) -> None:
         self.scheduler.sync_finished(ok=True)
         user_asked, self._user_requested = self._user_requested, False
-        if report.pulled or report.conflicts or report.rejected or report.refetched:
+        if report.pulled or report.conflicts or report.rejected or report.refetched or report.set_aside:
             self.ops.changed.emit(Changes(ALL_ENTITIES), self)
         msg = (f"Synced in {time.monotonic() - started:.1f} s: sent {report.pushed}, received {report.pulled}"
                + (f", {report.conflicts} conflicts" if report.conflicts else "")
-               + (f", {report.rejected} rejected" if report.rejected else ""))
+               + (f", {report.rejected} rejected" if report.rejected else "")
+               + (f", {report.set_aside} set aside (see Sync issues)" if report.set_aside else ""))
         self.refresh_status()
         self.finished.emit(True, msg if user_asked or report.pulled or report.pushed else "")
 
@@ -191,7 +193,8 @@ class SyncBridge(QObject):
         def work() -> SyncView:
             st = self.service.status()
             return SyncView(st.signed_in, self.account is not None, self.scheduler.online, self.scheduler.running,
-                            st.pending, st.last_sync, st.conflicts, st.quarantined, st.server_url, st.user)
+                            st.pending, st.last_sync, st.conflicts, st.quarantined, st.server_url, st.user,
+                            st.set_aside)
 
         def failed(exc: BaseException) -> None:  # the badge swallows errors
             log.debug("status failed: %s", exc)

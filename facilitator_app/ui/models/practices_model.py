@@ -14,10 +14,7 @@ from .row_table_model import Column, RowTableModel
 
 
 def _status(s: PracticeSummary) -> str:
-    try:
-        return PracticeStatus(s.status).label
-    except ValueError:
-        return s.status
+    return PracticeStatus.label_of(s.status)
 
 
 def _hours_vs_plan(s: PracticeSummary) -> str:

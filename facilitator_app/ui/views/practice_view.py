@@ -125,7 +125,7 @@ class PracticeView(BaseView):
                 f"{fmt_hours(plan.planned_hours)} hours" if plan
                 else f"{len(bundle.visits)} visits, {fmt_hours(hours)} hours")
         where = ", ".join(x for x in (p.region, p.state) if x)
-        status = PracticeStatus(p.status).label if p.status in PracticeStatus.choices() else p.status
+        status = PracticeStatus.label_of(p.status)
         self.subtitle.setText(f"{where + ' · ' if where else ''}{status} · {dose} · "
                               f"{implemented} of {chosen} selected strategies implemented · "
                               f"{len(bundle.open_steps)} open next steps")

@@ -114,7 +114,8 @@ class ToolkitView(BaseView):
 
     def _show(self, s: Strategy) -> None:
         e = html.escape
-        measures = ", ".join(f"{Measure(m).label} ({Measure(m).cms_id})" for m in s.measures)
+        measures = ", ".join(f"{Measure.label_of(m)} ({Measure(m).cms_id})" if m in Measure.choices()
+                             else Measure.label_of(m) for m in s.measures)
         parts = [f"<h2>{e(s.id)} · {e(s.title)}</h2>",
                  f"<p><i>{e(s.domain_label)} · {e(s.arm_label)} · moves: {e(measures)}</i></p>",
                  f"<p>{e(s.summary)}</p>", f"<h3>Why it matters</h3><p>{e(s.why)}</p>",

@@ -77,6 +77,8 @@ class SyncStatusWidget(QWidget):
             extra.append(f"{view.conflicts} conflict{'s' if view.conflicts != 1 else ''}")
         if view.quarantined:
             extra.append(f"{view.quarantined} rejected")
+        if view.set_aside:
+            extra.append(f"{view.set_aside} from the server set aside")
         self.set_pending(view.pending, signed_in=view.has_account and view.signed_in)
         if extra:
             self.pending.setText(self.pending.text() + " · " + ", ".join(extra))

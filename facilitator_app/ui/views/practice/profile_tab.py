@@ -106,8 +106,8 @@ class ProfileTab(QWidget):
         self.contacts.blockSignals(True)
         self.contacts.setRowCount(len(bundle.contacts))
         for row, c in enumerate(bundle.contacts):
-            role = ContactRole(c.role).label if c.role in ContactRole.choices() else c.role
-            for col, text in enumerate((c.name, role, c.email, c.phone)):
+            for col, text in enumerate((c.name, ContactRole.label_of(c.role),
+                                        c.email, c.phone)):
                 self.contacts.setItem(row, col, QTableWidgetItem(text))
             if c.id == keep and not changed_practice:
                 self.contacts.selectRow(row)
