@@ -72,23 +72,27 @@ def build_store(folder: Path):
         day = start + timedelta(days=round(i * 730 / VISITS))
         work = [StrategyWork(sid, "selected", "in_progress", "Reviewed workflow & owner") for sid in
                 rng.sample(chosen, 2)]
-        objs.append(Visit(pid, day, facilitator="Renée Haddad", start_time=clock(9, 30),
-                          mode=rng.choice(["on_site", "on_site", "phone", "video", "email"]),
-                          minutes=rng.choice([30, 45, 60, 60, 90, 120]),
-                          attendees=[Attendee("Nguyễn Thị Ánh", "practice_leader")], activities=["coaching"],
-                          strategies=work, notes=" ".join(["Discussed the registry and huddles."] * 12),
-                          pdsa=Pdsa(aim="Repeat BP", change="MA repeats", prediction="+3 points"),
-                          next_steps=[NextStep(f"Step {i}", owner="Dr. Elena Muñoz", due=day + timedelta(days=21),
-                                               done=i < VISITS - 6)],
-                          next_contact=day + timedelta(days=7)))
+        visit = Visit(pid, day, facilitator="Renée Haddad", start_time=clock(9, 30),
+                      mode=rng.choice(["on_site", "on_site", "phone", "video", "email"]),
+                      minutes=rng.choice([30, 45, 60, 60, 90, 120]),
+                      attendees=[Attendee("Nguyễn Thị Ánh", "practice_leader")], activities=["coaching"],
+                      strategies=work, practice_notes=" ".join(["Discussed the registry and huddles."] * 12),
+                      private_notes="Kept off the leave-behind.",
+                      pdsa=Pdsa(aim="Repeat BP", change="MA repeats", prediction="+3 points"),
+                      next_contact=day + timedelta(days=7))
+        done = i < VISITS - 6  # the last visits' steps are still open, so the newest summary carries some
+        objs += [visit, NextStep(pid, visit.id, f"Step {i}", owner="Dr. Elena Muñoz", due=day + timedelta(days=21),
+                                 status="done" if done else "open",
+                                 closed_on=day + timedelta(days=14) if done else None,
+                                 closing_note="Done at the huddle" if done else "")]
     visit_with_smoking = Visit(pid, TODAY, facilitator="Renée Haddad", minutes=60,
                                attendees=[Attendee("Nguyễn Thị Ánh", "practice_leader")],
                                strategies=[StrategyWork("S4", "selected", "implemented"),
                                            StrategyWork("B2", "selected", "in_progress")],
-                               notes="Quitline fax form in every room.",
-                               next_steps=[NextStep("Print forms", "Nguyễn Thị Ánh", TODAY + timedelta(days=10))],
+                               practice_notes="Quitline fax form in every room.",
                                next_contact=TODAY + timedelta(days=28))
-    objs.append(visit_with_smoking)
+    objs += [visit_with_smoking, NextStep(pid, visit_with_smoking.id, "Print forms", owner="Nguyễn Thị Ánh",
+                                          due=TODAY + timedelta(days=10))]
     quarter_ends = [date(2024, 12, 31), date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30),
                     date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30)]
     for m in "ABCS":

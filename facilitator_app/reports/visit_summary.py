@@ -25,7 +25,7 @@ from .styles import ACCENT, ACCENT_LIGHT, RULE, Styles, clock, duration, gap, gr
     make_table, paragraphs, short_date, text
 
 IN_FULL_HEADING = "In full"
-CELL_CHARS = 280  # free text in a table cell beyond this continues under IN_FULL_HEADING on page 2
+CELL_CHARS = 200  # free text in a table cell beyond this continues under IN_FULL_HEADING on page 2
 ATTENDEES_IN_BOX = 400  # characters of names the box at the top holds; a longer list gets its own section
 GREEN = "#2E7D50"
 MUTED_HEX = "#5F6B7A"
@@ -108,6 +108,11 @@ def _header(data: VisitSummaryData, page: _Page) -> list[Flowable]:
     return out
 
 
+def _short(value: str, chars: int = 60) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= chars else value[:chars].rstrip() + "…"
+
+
 def _attendee_names(data: VisitSummaryData) -> str:
     return ", ".join(f"{text(a.name)} <font color='{MUTED_HEX}'>({text(a.role_label)})</font>"
                      for a in data.attendees)
@@ -187,7 +192,7 @@ def _next_steps(data: VisitSummaryData, page: _Page) -> list[Flowable]:
     head, cmds = page.titled("Next steps", ["Who", "By when"], span=2)
     rows = [head]
     for i, s in enumerate(data.next_steps, 1):
-        action = text(s.action)
+        action = page.cell_text(s.action, f"Next step {i}")
         extra = []
         if s.made_on:
             extra.append(f"agreed {short_date(s.made_on)}")
@@ -199,8 +204,9 @@ def _next_steps(data: VisitSummaryData, page: _Page) -> list[Flowable]:
                      Paragraph(text(s.owner) or f"<font color='{MUTED_HEX}'>not set</font>", st.cell),
                      _due_cell(s, data, page)])
     owner_w, due_w = 0.26 * page.width, 82
-    table = make_table(rows, [18, page.width - 18 - owner_w - due_w, owner_w, due_w], _grid() + cmds, repeatRows=1,
-                       split_tall_rows=True)
+    num_w = 24  # room for "60" without wrapping
+    table = make_table(rows, [num_w, page.width - num_w - owner_w - due_w, owner_w, due_w], _grid() + cmds,
+                       repeatRows=1, split_tall_rows=True)
     return [*page.section_start(), table]
 
 
@@ -213,9 +219,9 @@ def _closed(data: VisitSummaryData, page: _Page) -> list[Flowable]:
     for s in data.closed_steps:
         mark = (f"<font color='{GREEN}'><b>✓ Done</b></font>" if s.status == "done"
                 else f"<font color='{MUTED_HEX}'><b>Dropped</b></font>")
-        action = text(s.action)
+        action = page.cell_text(s.action, "A closed step")
         if s.closing_note.strip():
-            note = page.cell_text(s.closing_note, f"{s.action[:60]}: note")
+            note = page.cell_text(s.closing_note, f"Closed step “{_short(s.action)}”: note")
             action += f"<br/><font size=9 color='{MUTED_HEX}'><i>{note}</i></font>"
         rows.append([Paragraph(mark, st.cell), Paragraph(action, st.cell), Paragraph(text(s.owner), st.cell),
                      Paragraph(text(short_date(s.closed_on)), st.cell)])
