@@ -284,8 +284,8 @@ def _measures(data: VisitSummaryData, page: _Page) -> list[Flowable]:
         rows.append([name, target_bar(m.rate, data.target, bar_w), Paragraph(f"{round(m.rate * 100)}%", page.rate),
                      Paragraph(f"{m.numerator:,} of {m.denominator:,}", st.cell), _change_cell(m, page)])
     table = make_table(rows, widths, style)
-    note = Paragraph(f"Rolling 12-month rates to the end of {text(common)}, from your EHR's reports. "
-                     f"The black mark is the {target}% target; a green bar has reached it.", page.sub)
+    note = Paragraph(f"12-month rates to the end of {text(common)}. The black mark is the {target}% target; "
+                     "green bars have reached it.", page.sub)
     return [*page.section_start(5), KeepTogether([table, gap(2), note])]
 
 
