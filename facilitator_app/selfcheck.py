@@ -125,7 +125,7 @@ def check_toolkit() -> tuple[Any, str]:
 
 def sample_visit(toolkit: Any) -> tuple[Any, Any]:
     """A practice and a full visit touching a smoking strategy, so the report prints a quitline."""
-    from .core.model import Attendee, NextStep, Practice, StrategyWork, Visit
+    from .core.model import Attendee, Practice, StrategyWork, Visit
     from .core.vocab import ContactRole, StrategyStatus
 
     smoking = next((s for s in toolkit.strategies if s.domain == "S"), toolkit.strategies[0])
@@ -140,21 +140,30 @@ def sample_visit(toolkit: Any) -> tuple[Any, Any]:
         strategies=[StrategyWork(smoking.id, StrategyStatus.SELECTED.value, StrategyStatus.IN_PROGRESS.value,
                                  "Fax referral form set up"),
                     StrategyWork(other.id, StrategyStatus.NOT_SELECTED.value, StrategyStatus.SELECTED.value)],
-        notes="Written by the installed app's self-check; this folder is deleted afterwards.",
-        next_steps=[NextStep("Test the quitline e-referral", "Nguyễn Thị Ánh", today)],
+        practice_notes="Written by the installed app's self-check; this folder is deleted afterwards.",
         next_contact=today,
     )
     return practice, visit
+
+
+def sample_steps(visit: Any) -> list[Any]:
+    from .core.model import NextStep
+
+    return [NextStep(visit.practice_id, visit.id, "Test the quitline e-referral", owner="Nguyễn Thị Ánh",
+                     due=visit.date)]
 
 
 def check_visit(store: Any, toolkit: Any) -> tuple[Any, str]:
     """Write a visit through the store (row + outbox in one transaction) and read it back."""
     practice, visit = sample_visit(toolkit)
     store.save_practice(practice)
-    store.save_visit(visit, toolkit)
+    steps = sample_steps(visit)
+    store.save_visit(visit, toolkit, steps=steps)
     back = store.visit(visit.id)
     if back != visit:
         raise CheckFailed("the visit read back differs from the one written")
+    if [s.action for s in store.next_steps(visit.practice_id, visit_id=visit.id)] != [s.action for s in steps]:
+        raise CheckFailed("the visit's next steps read back differ from the ones written")
     pending = store.pending_changes()
     if pending < 2:
         raise CheckFailed(f"expected the practice and the visit in the outbox, found {pending} change(s)")

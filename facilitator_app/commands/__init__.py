@@ -42,6 +42,15 @@ class Context:
 
         return active_toolkit(self.store(), self.data_dir)
 
+    def database_path(self) -> Path:
+        """The database file this command works on (for error messages)."""
+        if self._store is not None:
+            return self._store.path
+        try:
+            return active_database(self.data_dir)
+        except Exception:  # an unreadable accounts file: name the folder's own file
+            return self.data_dir / "local.sqlite"
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 from pathlib import Path
 from datetime import date, time
 from typing import Any
@@ -54,9 +55,12 @@ def whole_number(label: str):
 def number(label: str):
     def parse(text: str) -> float:
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{label} must be a number (got {text!r})") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{label} must be a number (got {text!r})")
+        return value
     return parse
 
 
@@ -612,6 +616,9 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError("--practices must be between 1 and 10000")
     if args.months < 1 or args.months > 60:
         raise UsageError("--months must be between 1 and 60")
+    if args.visits_per_month <= 0 or round(args.months * args.visits_per_month) > 200:
+        raise UsageError(f"--visits-per-month must be more than 0 and at most {200 / args.months:g} for "
+                         f"{args.months} months (a plan holds at most 200 visits)")
     store = ctx.store()
     if store.practices():
         raise FieldKitError("This data folder already has practices; demo data goes only into an empty one. "

@@ -27,17 +27,22 @@ def _service(ctx: Context, args: Any) -> "SyncService":
 
 
 def login(ctx: Context, args: Any) -> int:
+    from ..sync.client import normalize_server_url
+
+    server = normalize_server_url(args.server)  # before the password prompt shows the address
+    if not args.user.strip():
+        raise UsageError("The user name is empty: give the one your data team gave you with --user")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         if not sys.stdin.isatty():
             raise UsageError("No terminal to ask for the password: pass it on standard input with --password-stdin")
-        password = getpass.getpass(f"Password for {args.user} at {args.server}: ")
+        password = getpass.getpass(f"Password for {args.user} at {server}: ")
     if not password:
         raise UsageError("The password is empty")
     service = _service(ctx, args)
     try:
-        result = service.sign_in(args.server, args.user, password)
+        result = service.sign_in(server, args.user, password)
     finally:
         service.close()
     info = result.account

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select
 
 from ..core.codec import entity_fields, to_record
+from ..core.csv_safe import safe_row
 from ..core.errors import ValidationError
 from ..core.model import ENTITY_TYPES, Practice, id_problem
 from ..core.toolkit import ToolkitError, load_toolkit
@@ -154,27 +155,34 @@ def publish_toolkit(conn: Connection, path: Path, *, cooperative: str, actor: st
     return toolkit.version
 
 
+# The server's own columns after each entity's fields. `created_by` is the account that created
+# the row on the server (a checklist note's own `author` field is a column of its own).
+EXPORT_EXTRA_COLUMNS = ("created_by", "server_version")
+
+
 def export_cooperative(conn: Connection, out_dir: Path, *, cooperative: str) -> dict[str, int]:
-    """One CSV per entity with every live row of the cooperative's practices; lists as JSON text."""
+    """One CSV per entity with every live row of the cooperative's practices; lists as JSON text.
+
+    Text a spreadsheet would run as a formula gets a leading ' (core.csv_safe)."""
     coop = cooperative_id(conn, cooperative)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     practice_ids = select(t.practices.c.id).where(t.practices.c.cooperative_id == coop).scalar_subquery()
     counts = {}
     for entity in ENTITY_TYPES:
-        columns = list(entity_fields(entity)) + ["author", "server_version"]
+        fields = list(entity_fields(entity))
         rows = conn.execute(select(t.rows.c.data, t.rows.c.author, t.rows.c.sv).where(and_(
             t.rows.c.entity == entity, t.rows.c.deleted.is_(False), t.rows.c.practice_id.in_(practice_ids)))
             .order_by(t.rows.c.practice_id, t.rows.c.id)).all()
         path = out_dir / f"{entity}s.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(columns)
+            writer.writerow(fields + list(EXPORT_EXTRA_COLUMNS))
             for r in rows:
                 data = json.loads(r.data)
-                values = [data.get(c) for c in columns[:-2]] + [r.author, r.sv]
-                writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else
-                                 ("" if v is None else v) for v in values])
+                values = [data.get(c) for c in fields] + [r.author, r.sv]
+                writer.writerow(safe_row(json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else
+                                         ("" if v is None else v) for v in values))
         counts[entity] = len(rows)
     with (out_dir / "assignments.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -183,7 +191,7 @@ def export_cooperative(conn: Connection, out_dir: Path, *, cooperative: str) -> 
                                       .join(t.assignments, t.assignments.c.user_id == t.users.c.id)
                                       .where(t.users.c.cooperative_id == coop)
                                       .order_by(t.users.c.name, t.assignments.c.practice_id)):
-            writer.writerow([name, pid])
+            writer.writerow(safe_row([name, pid]))
     return counts
 
 

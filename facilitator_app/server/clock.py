@@ -29,5 +29,6 @@ def server_hlc(*seen: str) -> str:
                 ts = Timestamp.parse(clock)
             except ValueError:
                 continue
-            best = str(Timestamp(ts.wall_ms, ts.counter + 1, SERVER_NODE))
+            # successor: a seen counter of 999999 moves the time on instead of growing a digit
+            best = str(ts.successor(SERVER_NODE))
     return best

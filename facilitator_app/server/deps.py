@@ -29,14 +29,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 def current_user(engine: EngineDep,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
-    """The token's user; 401 for a missing, unknown, expired or revoked token or a disabled user."""
+    """The token's user; 401 for a missing, unknown, expired or revoked token, a disabled user, or a
+    token issued before the user's last password change or disable (see accounts.user_for_token)."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ApiError(401, "unauthorized", "Sign in first: this request has no bearer token.")
     with engine.connect() as conn:
-        user = user_for_token(conn, credentials.credentials)
+        user, why = user_for_token(conn, credentials.credentials)
     if user is None:
-        raise ApiError(401, "unauthorized", "Your sign-in has expired or was revoked, or your account is disabled. "
-                       "Sign in again.")
+        raise ApiError(401, "unauthorized", why)
     return user
 
 

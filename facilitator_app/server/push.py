@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from ..core.hlc import Timestamp
+from ..core.hlc import Timestamp, clock_of
 from ..core.model import legacy_step_id, legacy_step_record
 from ..core.toolkit import Toolkit
 from ..sync.protocol import Mutation, MutationResult, PushRequest, PushResponse
@@ -53,7 +53,7 @@ class _Ctx:
     today: date
     toolkits: dict[int | None, Toolkit] = field(default_factory=dict)
     coops: dict[str, int | None] = field(default_factory=dict)
-    refusals: dict[tuple[str, bool], str | None] = field(default_factory=dict)
+    refusals: dict[tuple[str, str], str | None] = field(default_factory=dict)
     rows: dict[tuple[str, str], StoredRow] = field(default_factory=dict)
     in_db: set[tuple[str, str]] = field(default_factory=set)
     dirty: dict[tuple[str, str], None] = field(default_factory=dict)
@@ -65,7 +65,7 @@ class _Ctx:
         return self.coops[practice_id]
 
     def refusal(self, entity: str, practice_id: str, coop: int | None) -> str | None:
-        key = (practice_id, entity in SUPERVISOR_ENTITIES)
+        key = (practice_id, _refusal_kind(entity))
         if key not in self.refusals:
             self.refusals[key] = write_refusal(self.conn, self.user, entity=entity, practice_id=practice_id,
                                                practice_coop=coop)
@@ -206,12 +206,11 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
         if prepared.refused:
             raise Rejected(prepared.refused)
         coop = ctx.coop_of(a.practice_id)
-        new_practice = coop is None and a.entity == "practice"
-        if coop is None and not new_practice:
-            raise Rejected(unknown_practice_refusal(a.practice_id))
+        new_practice = coop is None
         if new_practice:
-            if user.role != "facilitator" or user.cooperative_id is None:
-                raise Rejected("Only facilitators can add practices from the app; ask an admin to import it.")
+            unknown = unknown_practice_refusal(user, entity=a.entity, practice_id=a.practice_id)
+            if unknown:
+                raise Rejected(unknown)
         else:
             refusal = ctx.refusal(a.entity, a.practice_id, coop)
             if refusal:
@@ -221,6 +220,9 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
             if current.practice_id != a.practice_id:
                 raise Rejected("A record cannot be moved to another practice.")
             if a.entity == "checklist_note":
+                if _same_note(current, fields, hlc):  # re-sent by a copied laptop after its reset
+                    _log(ctx, m, args, hlc, clamped_from, "applied", None)
+                    return "applied", None
                 _log(ctx, m, args, hlc, clamped_from, "superseded", "Notes are append-only; the first version is kept.")
                 return "superseded", "Notes are append-only; the first version is kept."
             if a.entity == "visit" and current.author != user.name:
@@ -253,7 +255,8 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
         # The creator already holds the rows, so this assignment needs no scope reset.
         conn.execute(insert(t.assignments).values(user_id=user.id, practice_id=a.id, assigned_ms=now))
         ctx.coops[a.id] = user.cooperative_id
-        ctx.refusals[(a.id, False)] = ctx.refusals[(a.id, True)] = None
+        for kind in ("supervisor", "practice", "other"):
+            ctx.refusals[(a.id, kind)] = None
     won = any(r.won for _, _, r, _ in writes)
     conflicts = [(e, i, c) for e, i, r, _ in writes for c in r.conflicts]
     outcome = "applied_conflict" if conflicts and won else ("applied" if won or not writes else "superseded")
@@ -280,6 +283,18 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
     else:
         _log(ctx, m, args, hlc, clamped_from, outcome, reason)
     return outcome, reason
+
+
+def _refusal_kind(entity: str) -> str:
+    """Entities that get the same answer from `write_refusal` for one practice and user."""
+    return "supervisor" if entity in SUPERVISOR_ENTITIES else ("practice" if entity == "practice" else "other")
+
+
+def _same_note(current: StoredRow, fields: dict[str, Any], hlc: str) -> bool:
+    """The very note the server holds, sent again with its own clock (the author is the
+    server's to set, so it is not compared)."""
+    return clock_of(current.clocks, "text") == hlc and all(
+        current.data.get(k) == v for k, v in fields.items() if k not in ("id", "practice_id", "author"))
 
 
 def _canonical(ctx: _Ctx, entity: str, row: StoredRow, *, sent: dict[str, Any], toolkit: Toolkit) -> dict[str, Any]:

@@ -160,7 +160,13 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                # A commit can fail (a full disk): end the transaction so the next edit can start.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
@@ -250,6 +256,14 @@ class Store:
         problem = id_problem("practice", practice.id, practice.id)
         if problem:
             raise ValidationError([FieldProblem("id", problem)])
+        if isinstance(practice.name, str):
+            with self._lock:
+                twin = self.conn.execute(
+                    "SELECT 1 FROM practices WHERE deleted = 0 AND id != ? AND lower(trim(name)) = lower(trim(?))",
+                    (practice.id, practice.name)).fetchone()
+            if twin:
+                raise ValidationError([FieldProblem("name", f"There is already a practice called {practice.name.strip()!r}; "
+                                                            "give this one a name that tells them apart")])
         return self._save(practice, today=today)
 
     def save_contact(self, contact: Contact, *, today: date | None = None) -> Changes:
@@ -395,6 +409,18 @@ class Store:
         return self._save(note, today=today)
 
     def save_measure(self, value: MeasureValue, *, today: date | None = None) -> Changes:
+        """Save a quarter's value; a second value for the same measure and quarter is refused
+        (change the one recorded instead), so no roll-up or chart counts a quarter twice."""
+        if isinstance(value.period_end, date):
+            with self._lock:
+                twin = self.conn.execute(
+                    "SELECT numerator, denominator FROM measures WHERE deleted = 0 AND practice_id = ? AND measure = ? "
+                    "AND period_end = ? AND id != ?",
+                    (value.practice_id, value.measure, value.period_end.isoformat(), value.id)).fetchone()
+            if twin:
+                raise ValidationError([FieldProblem("period_end", (
+                    f"{value.cms_id or value.measure} for the quarter ending {value.period_end.isoformat()} is already "
+                    f"recorded ({twin[0]}/{twin[1]}); change that value instead of adding a second one"))])
         return self._save(value, today=today)
 
     def delete(self, entity: str, row_id: str) -> Changes:

@@ -31,6 +31,14 @@ class Shape(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Reply(BaseModel):
+    """What the server sends back. A newer server may add fields; an app of this version ignores
+    them instead of refusing the whole answer (an app that cannot read the sign-in answer could
+    not even be told to update)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 class PutArgs(Shape):
     """Set some fields of one row. `base` holds, per field, the clock of the value the user saw
     (None for a new row); the server records a conflict when it differs from the current one."""
@@ -56,13 +64,13 @@ class PushRequest(Shape):
     mutations: list[Mutation]
 
 
-class MutationResult(Shape):
+class MutationResult(Reply):
     id: int
     outcome: Outcome
     reason: str | None = None
 
 
-class PushResponse(Shape):
+class PushResponse(Reply):
     last_mutation_id: int
     server_hlc: str
     results: list[MutationResult]
@@ -76,7 +84,7 @@ class PullRequest(Shape):
     limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
 
 
-class RowChange(Shape):
+class RowChange(Reply):
     """The full current state of one row, with the clock of every field."""
 
     entity: EntityName
@@ -89,7 +97,7 @@ class RowChange(Shape):
     author: str = ""
 
 
-class PullResponse(Shape):
+class PullResponse(Reply):
     cursor: int
     has_more: bool
     last_mutation_id: int
@@ -99,7 +107,7 @@ class PullResponse(Shape):
     changes: list[RowChange]
 
 
-class ToolkitDocument(Shape):
+class ToolkitDocument(Reply):
     version: str
     document: dict[str, Any]
 
@@ -109,13 +117,15 @@ class TokenRequest(Shape):
     password: str = Field(min_length=1, max_length=1000)
 
 
-class UserInfo(Shape):
+class UserInfo(Reply):
     name: str
     role: Role
     cooperative: str | None = None
+    full_name: str = Field(default="", description="As the data team entered it; prefills the app's profile")
+    email: str = ""
 
 
-class TokenResponse(Shape):
+class TokenResponse(Reply):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
@@ -128,7 +138,7 @@ ErrorCode = Literal[
 ]
 
 
-class ErrorBody(Shape):
+class ErrorBody(Reply):
     """Every 4xx/5xx body: a machine code and a sentence a person can act on."""
 
     error: ErrorCode
@@ -138,12 +148,12 @@ class ErrorBody(Shape):
 
 # -- server status and supervisor reports (added with the central server) -------------------
 
-class HealthStatus(Shape):
+class HealthStatus(Reply):
     status: Literal["ok"]
     database: Literal["ok"]
 
 
-class VersionInfo(Shape):
+class VersionInfo(Reply):
     app: str
     protocol: int
     schema_revision: str

@@ -24,7 +24,8 @@ def test_token_is_issued_and_stored_only_as_a_hash(api: Api) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["token_type"] == "bearer" and body["user"] == {"name": "ann", "role": "facilitator",
-                                                                "cooperative": "coop"}
+                                                                "cooperative": "coop", "full_name": "",
+                                                                "email": ""}
     with api.engine.connect() as conn:
         hashes = [h for (h,) in conn.execute(select(t.tokens.c.token_hash))]
         password_hash = conn.execute(select(t.users.c.password_hash)).scalar_one()

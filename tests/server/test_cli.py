@@ -60,8 +60,8 @@ def test_admin_commands_end_to_end(proc: ServerProcess, tmp_path: Path) -> None:
     assert "no practice" in fails(proc, "assign", "ann", "p9")
     proc.admin("unassign", "ann", "p2")
     listing = json.loads(proc.admin("user", "list", "--json").stdout)
-    assert listing == [{"name": "ann", "role": "facilitator", "cooperative": "North", "disabled": False,
-                        "practices": 1}]
+    assert listing == [{"name": "ann", "full_name": None, "email": None, "role": "facilitator",
+                        "cooperative": "North", "disabled": False, "practices": 1}]
     proc.admin("token", "revoke", "ann")
     proc.admin("user", "disable", "ann")
 
@@ -88,6 +88,7 @@ def test_admin_commands_end_to_end(proc: ServerProcess, tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     assert sorted(r["name"] for r in rows) == ["Good Clinic", "Second"]
     assert (out / "visits.csv").read_text().startswith("practice_id,date,id,facilitator")
+    assert (out / "visits.csv").read_text().splitlines()[0].endswith(",created_by,server_version")
     assert (out / "assignments.csv").read_text().splitlines() == ["user,practice_id", "ann,p1"]
 
 

@@ -200,3 +200,23 @@ def test_data_folder_that_is_a_file_is_a_clear_error(tmp_path):
     with pytest.raises(StoreOpenError, match="cannot be used"):
         Store.open_in(blocker)
     assert blocker.read_text() == "x"
+
+
+def test_duplicate_practice_names_and_quarters_are_refused(store):
+    from facilitator_app.core.errors import ValidationError
+    from facilitator_app.core.model import MeasureValue
+
+    oak = Practice("Oak Clinic")
+    store.save_practice(oak)
+    with pytest.raises(ValidationError, match="There is already a practice called 'oak clinic'"):
+        store.save_practice(Practice("oak clinic "))
+    oak.address = "1 Main St"
+    store.save_practice(oak)  # saving the same practice again is fine
+    first = MeasureValue(oak.id, "B", date(2026, 9, 30), 60, 100)
+    store.save_measure(first)
+    with pytest.raises(ValidationError, match=r"CMS165 for the quarter ending 2026-09-30 is already recorded \(60/100\)"):
+        store.save_measure(MeasureValue(oak.id, "B", date(2026, 9, 30), 61, 100))
+    first.numerator = 62
+    store.save_measure(first)
+    store.save_measure(MeasureValue(oak.id, "S", date(2026, 9, 30), 61, 100))
+    assert [m.numerator for m in store.measures(oak.id)] == [62, 61]

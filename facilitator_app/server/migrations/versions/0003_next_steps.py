@@ -11,7 +11,7 @@ This file is frozen: it does not import the app's model, so later model changes 
 what it does.
 
 Revision ID: 0003_next_steps
-Revises: 0001
+Revises: 0002_accounts
 Create Date: 2026-11-30
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_next_steps"
-down_revision = "0001"
+down_revision = "0002_accounts"
 branch_labels = None
 depends_on = None
 
