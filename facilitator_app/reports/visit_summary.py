@@ -21,8 +21,8 @@ from .charts import target_bar
 from .data import MeasureResult, StepLine, VisitSummaryData
 from .fonts import BOLD
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT, ACCENT_LIGHT, RULE, Styles, clock, duration, gap, grid_style, heading, long_date, \
-    make_table, paragraphs, short_date, text
+from .styles import ACCENT, ACCENT_LIGHT, RULE, Styles, clip, clock, duration, gap, grid_style, heading, \
+    long_date, make_table, paragraphs, short_date, text
 
 IN_FULL_HEADING = "In full"
 CELL_CHARS = 200  # free text in a table cell beyond this continues under IN_FULL_HEADING on page 2
@@ -65,16 +65,12 @@ class _Page:
         return [CondPageBreak(self.h2.spaceBefore + 24 + rows * 20), gap(self.h2.spaceBefore)]
 
     def cell_text(self, value: str, where: str) -> str:
-        """`value` for a table cell, escaped; a long one is cut at a word and continued on page 2."""
-        value = (value or "").replace("\r\n", "\n").strip()
-        lines = value.split("\n")
-        if len(value) <= CELL_CHARS and len(lines) <= 6:
-            return text(value)
-        kept = "\n".join(lines[:6])[:CELL_CHARS]
-        cut = kept.rfind(" ")
-        kept = kept[:cut] if cut > CELL_CHARS // 2 else kept
-        self.in_full.append((where, value))
-        return f"{text(kept.rstrip())} … <i>(continued under “{IN_FULL_HEADING}”)</i>"
+        """`value` for a table cell, escaped; a long one is cut at a word and continued in full on page 2."""
+        shown, cut = clip(value, chars=CELL_CHARS)
+        if not cut:
+            return text(shown)
+        self.in_full.append((where, (value or "").strip()))
+        return f"{text(shown)} … <i>(continued under “{IN_FULL_HEADING}”)</i>"
 
 
 class _EndPageOne(CondPageBreak):
