@@ -261,9 +261,9 @@ def _measures(data: VisitSummaryData, page: _Page) -> list[Flowable]:
             f"against the {target}% target.", st.cell_muted)])]
     quarters = [m.quarter for m in data.measures if m.has_data]
     common = max(set(quarters), key=lambda q: (quarters.count(q), q[-4:], q))
-    bar_w = 0.2 * page.width
+    bar_w = 0.18 * page.width
     first = max(0.27 * page.width, stringWidth(title, BOLD, page.table_title.fontSize) + 12)  # title on one line
-    widths = [first, bar_w + 8, 42, 0.15 * page.width]
+    widths = [first, bar_w + 8, 42, 0.14 * page.width]
     widths.append(page.width - sum(widths))
     head, cmds = page.titled(title, [f"Rate vs the {target}% target", "", "Patients", "Change"])
     rows = [head]
@@ -352,14 +352,14 @@ def _help(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
             resources.append(r)
         if not (h.ehr_tips or resources):
             continue
-        block: list[Flowable] = heading(f"{h.id} · {h.title}", st.h3, lines_after=4)
+        block: list[Flowable] = [Paragraph(text(f"{h.id} · {h.title}"), st.h3)]
         if h.ehr_tips:
             block.append(Paragraph("Documenting it in the EHR", st.label))
             block += [Paragraph(text(t), st.bullet, bulletText="•") for t in h.ehr_tips]
         if resources:
             block.append(Paragraph("Resources", st.label))
             block += [Paragraph(_resource_text(r), st.bullet, bulletText="•") for r in resources]
-        out += block
+        out.append(KeepTogether(block))  # one strategy's help is read as a whole: never split it
     return out
 
 
