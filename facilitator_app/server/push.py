@@ -229,6 +229,7 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
                 raise Rejected(f"Only {current.author}, who logged this visit, can change it.")
         if a.entity == "visit":
             fields, base, legacy_steps = _convert_legacy_visit(fields, base)
+        fields = _server_owned(ctx, a.entity, fields, current)
         if a.entity == "next_step" and current is None:
             _require_visit(ctx, fields.get("visit_id"), a.practice_id)
         toolkit = ctx.toolkit(coop if coop is not None else user.cooperative_id)
@@ -295,6 +296,18 @@ def _same_note(current: StoredRow, fields: dict[str, Any], hlc: str) -> bool:
     server's to set, so it is not compared)."""
     return clock_of(current.clocks, "text") == hlc and all(
         current.data.get(k) == v for k, v in fields.items() if k not in ("id", "practice_id", "author"))
+
+
+def _server_owned(ctx: _Ctx, entity: str, fields: dict[str, Any], current: StoredRow | None) -> dict[str, Any]:
+    """The sent fields with who-did-what replaced by what the server will store (see _canonical),
+    before the merge: so a change re-sent with its own clock compares equal and is applied."""
+    author = current.author if current is not None else ctx.user.name
+    owned = {"visit": {"facilitator": author}, "checklist_note": {"author": author}}.get(entity, {})
+    if entity == "next_step" and fields.get("closed_by"):
+        owned = {"closed_by": ctx.user.name}
+    if not any(k in fields and fields[k] != v for k, v in owned.items()):
+        return fields
+    return {**fields, **{k: v for k, v in owned.items() if k in fields}}
 
 
 def _canonical(ctx: _Ctx, entity: str, row: StoredRow, *, sent: dict[str, Any], toolkit: Toolkit) -> dict[str, Any]:

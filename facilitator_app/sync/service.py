@@ -20,6 +20,7 @@ from ..store.sync_state import ConflictRecord, Quarantined, SyncState
 from .client import AuthError, SyncClient, normalize_server_url
 from .credentials import TokenPlace, TokenStore
 from .engine import Progress, SyncEngine, SyncReport
+from .protocol import UserInfo
 
 ClientFactory = Callable[..., SyncClient]
 
@@ -45,6 +46,7 @@ class SignInResult:
     messages: list[str] = field(default_factory=list)
     full_name: str = ""  # as the data team entered them on the server ("" when not set)
     email: str = ""
+    user: UserInfo | None = None  # the server's word on who signed in (the GUI fills an empty profile from it)
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ class SyncService:
         SyncState(self.store()).set_account(server_url=server_url, user=user)
         prefilled = self._prefill_profile(answer.user.full_name, answer.user.email)
         messages = [m for m in (activation.message, place.warning, prefilled) if m]
-        return SignInResult(self._info(activation.account, place), messages, answer.user.full_name, answer.user.email)
+        return SignInResult(self._info(activation.account, place), messages, answer.user.full_name, answer.user.email,
+                            answer.user)
 
     def _prefill_profile(self, full_name: str, email: str) -> str | None:
         """Fill an untouched facilitator profile from the account; never overwrite what was typed.

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import importlib
+
+import shiboken6
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
 from ..core.errors import NotFoundError
+from ..core.model import FacilitatorProfile
 from ..store.store import Changes
 from .context import ALL_ENTITIES, AppContext
+from .dialogs.about_you import AboutYouDialog
 from .dialogs.first_start import DEMO, SIGN_IN, FirstStartDialog
 from .dialogs.practice_dialog import PracticeDialog
+from .geometry import clamp_to_screen, fit_to_screen
 from .icons import app_icon
 from .ops import QueryOp, StoreOp, describe_error
 from . import printing
@@ -27,6 +32,8 @@ if TYPE_CHECKING:
     from .dialogs.visit_form import VisitForm
 
 DEMO_PRACTICES, DEMO_MONTHS, DEMO_SEED = 12, 12, 7
+DEFAULT_SIZE = QSize(1200, 800)
+LEAVE_BEHIND_NEEDS_NAME = "The leave-behind tells the practice who you are, and your name is not set yet."
 # (navigation title, module under ui/views, class). A screen's module is imported when the screen
 # is first shown, so start-up pays only for the one on screen.
 SCREENS = [("Today", "today_view", "TodayView"), ("Practices", "practices_view", "PracticesView"),
@@ -58,6 +65,7 @@ class MainWindow(QMainWindow):
         self.last_pdf = None  # the last PDF saved with Save PDF…
         self.last_print_job = None  # the last job handed to a printer
         self.print_dialog = None  # the open Print… dialog, if any
+        self.about_you_dialog: AboutYouDialog | None = None
 
         # Screens are built when first shown: start-up pays only for the one on screen.
         self._factories = [_screen_factory(module, name) for _title, module, name in SCREENS]
@@ -96,7 +104,8 @@ class MainWindow(QMainWindow):
         for i in range(len(self._factories)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.show_view(i))
         self.setTabOrder(self.nav, self.stack)
-        self.resize(1200, 800)
+        fit_to_screen(self, DEFAULT_SIZE)  # 1200x800, or what fits inside the screen's free area
+        self._clamped_after_show = False
         self._restore_state()
         self._refresh_pending()
 
@@ -240,6 +249,7 @@ class MainWindow(QMainWindow):
         form = _visit_form_module().VisitForm(self.ctx, bundle, visit=visit, draft=draft, parent=self)
         form.setWindowModality(Qt.WindowModality.NonModal)
         form.saved.connect(self._visit_saved)
+        form.pdf_requested.connect(self.save_visit_pdf)
         form.destroyed.connect(lambda _=None, f=form: self.visit_forms.remove(f) if f in self.visit_forms else None)
         self.visit_forms.append(form)
         form.show()
@@ -271,7 +281,8 @@ class MainWindow(QMainWindow):
             self.save_visit_pdf(vid)
 
     def print_visit(self, visit_id: str) -> None:
-        self._track(printing.print_visit(self.ctx, visit_id, parent=self, done=self._printed, saved=self._saved_pdf))
+        self._with_profile(LEAVE_BEHIND_NEEDS_NAME, lambda: self._track(printing.print_visit(
+            self.ctx, visit_id, parent=self, done=self._printed, saved=self._saved_pdf)))
 
     def print_progress(self, practice_id: str) -> None:
         self._track(printing.print_progress(self.ctx, practice_id, parent=self, done=self._printed,
@@ -283,7 +294,8 @@ class MainWindow(QMainWindow):
                                  else None)
 
     def save_visit_pdf(self, visit_id: str) -> None:
-        printing.save_visit_pdf(self.ctx, visit_id, parent=self, done=self._saved_pdf, failed=self._save_failed)
+        self._with_profile(LEAVE_BEHIND_NEEDS_NAME, lambda: printing.save_visit_pdf(
+            self.ctx, visit_id, parent=self, done=self._saved_pdf, failed=self._save_failed))
 
     def save_progress_pdf(self, practice_id: str) -> None:
         printing.save_progress_pdf(self.ctx, practice_id, parent=self, done=self._saved_pdf,
@@ -355,13 +367,35 @@ class MainWindow(QMainWindow):
         self.first_start_dialog = dialog
         return dialog
 
-    def on_first_start_choice(self, choice: str) -> None:
+    def on_first_start_choice(self, choice: str, profile: FacilitatorProfile | None = None) -> None:
+        if profile is not None:
+            StoreOp(self.ctx.ops, lambda s: s.set_facilitator_profile(profile)).failure(
+                lambda e: self.ask_about_you(f"Your details were not saved ({describe_error(e)}).")).run()
         if choice == DEMO:
             self.load_demo()
         elif choice == SIGN_IN:
             self.show_view(self.SETTINGS)
             self.settings.server.setFocus()
         StoreOp(self.ctx.ops, lambda s: s.set_meta("first_start", choice)).run()
+
+    def ask_about_you(self, reason: str = "", *, then: Callable[[], None] | None = None) -> AboutYouDialog:
+        """The About-you dialog (one at a time); `then` runs once the profile is saved. Not modal:
+        a sync, or looking something up, goes on while it is open."""
+        dialog = self.about_you_dialog
+        if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
+            dialog = AboutYouDialog(self.ctx, self, reason=reason)
+        if then is not None:
+            dialog.saved.connect(lambda _p: then())
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        self.about_you_dialog = dialog
+        return dialog
+
+    def _with_profile(self, reason: str, then: Callable[[], None]) -> None:
+        """Run `then` now if the facilitator's name is known, else after asking for it."""
+        QueryOp(self.ctx.ops, lambda s: s.facilitator_profile().name.strip()).success(
+            lambda name: then() if name else self.ask_about_you(reason, then=then)).run()
 
     def load_demo(self) -> None:
         from ..core.demo import generate
@@ -384,6 +418,7 @@ class MainWindow(QMainWindow):
         geometry = prefs.raw(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+            clamp_to_screen(self)  # saved on a bigger monitor, or a screen that is gone
         last = prefs.raw(LAST_VIEW_KEY, self.TODAY)
         try:
             last = int(last)
@@ -404,6 +439,14 @@ class MainWindow(QMainWindow):
         practice = self._views[self.PRACTICE]
         prefs.set_raw(LAST_PRACTICE_KEY, (practice.practice_id if practice else "") or "")
         prefs.qsettings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._clamped_after_show:
+            # The window manager frames the window only once it is shown: clamp again with the
+            # real title bar and borders.
+            self._clamped_after_show = True
+            QTimer.singleShot(0, lambda: clamp_to_screen(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         for form in list(self.visit_forms):

@@ -42,9 +42,9 @@ def leave_behind(tmp_path: Path) -> Path:
     practice = Practice(name=PRACTICE_NAME, state="IL", phone="(312) 555-0100")
     store.save_practice(practice)
     visit = Visit(practice.id, VISIT_DAY, facilitator="Renee Haddad", minutes=60,
-                  notes="Reviewed the blood-pressure registry.",
-                  next_steps=[NextStep("Order validated BP cuffs", owner="Ana Munoz", due=date(2026, 4, 1))])
-    store.save_visit(visit, toolkit)
+                  practice_notes="Reviewed the blood-pressure registry.")
+    store.save_visit(visit, toolkit, steps=[NextStep(practice.id, visit.id, "Order validated BP cuffs",
+                                                     owner="Ana Munoz", due=date(2026, 4, 1))], today=VISIT_DAY)
     path = tmp_path / "leave-behind.pdf"
     write_visit_pdf(store, toolkit, visit.id, path, today=VISIT_DAY)
     store.close()

@@ -217,7 +217,6 @@ def _upgrade_to(engine: Engine, revision: str, *, down: bool = False) -> None:
 
 
 def test_migration_0002_upgrades_a_0001_database_with_data(database_url: str) -> None:
-    assert head_revision() == "0002_accounts"
     engine = make_engine(Settings(database_url=database_url))
     try:
         _upgrade_to(engine, "0001")

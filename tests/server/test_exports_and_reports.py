@@ -29,8 +29,9 @@ def test_export_cells_never_start_a_spreadsheet_formula(api: Api, tmp_path: Path
     ann = api.user("ann")
     p = Practice(name='=HYPERLINK("http://evil.example","Click")', state="IL", phone="+1 312 555 0101",
                  address="-1+1", region="@SUM(A1)")
-    contacts = [Contact(practice_id=p.id, name=name) for name in ("\tTabbed", "\rReturned", "Dr. = Lee", "Plain")]
-    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=45, notes="=1+2", facilitator="+Ana")
+    contacts = [Contact(practice_id=p.id, name=name) for name in ("-Minus", "@Home", "Dr. = Lee", "Plain")]
+    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=45, practice_notes="=1+2", private_notes="+Ana",
+                  barriers="\tTabbed", data_reviewed="\rReturned")  # (names refuse tabs and returns)
     body = ann.push([ann.create(p, "practice"), *(ann.create(c, "contact") for c in contacts),
                      ann.create(visit, "visit")])
     assert {r["outcome"] for r in body["results"]} == {"applied"}, body
@@ -44,10 +45,11 @@ def test_export_cells_never_start_a_spreadsheet_formula(api: Api, tmp_path: Path
     assert practice["id"] == p.id and practice["created_by"] == "ann"
     header, rows = _read(out / "contacts.csv")
     names = sorted(dict(zip(header, r))["name"] for r in rows)
-    assert names == ["'\tTabbed", "'\rReturned", "Dr. = Lee", "Plain"]  # only a leading character counts
+    assert names == ["'-Minus", "'@Home", "Dr. = Lee", "Plain"]  # only a leading character counts
     header, rows = _read(out / "visits.csv")
     v = dict(zip(header, rows[0]))
-    assert (v["notes"], v["facilitator"], v["minutes"]) == ("'=1+2", "'+Ana", "45")
+    assert (v["practice_notes"], v["private_notes"], v["minutes"]) == ("'=1+2", "'+Ana", "45")
+    assert (v["barriers"], v["data_reviewed"]) == ("'\tTabbed", "'\rReturned")
 
 
 def test_checklist_notes_export_has_one_column_per_name(api: Api, tmp_path: Path) -> None:
@@ -55,14 +57,16 @@ def test_checklist_notes_export_has_one_column_per_name(api: Api, tmp_path: Path
     sue = api.user("sue", role="supervisor")
     p = Practice(name="Oak")
     ann.push([ann.create(p, "practice")])
-    note = ChecklistNote(practice_id=p.id, strategy_id="B1", text="Huddles started", author="Dr. Lee (typed)")
+    note = ChecklistNote(practice_id=p.id, strategy_id="B1", text="Huddles started", author="Dr. Lee (typed)",
+                         written_on=date(2026, 3, 2))
     assert sue.push([sue.create(note, "checklist_note")])["results"][0]["outcome"] == "applied"
     out = tmp_path / "export"
     api.admin(export_cooperative, out, cooperative="coop")
     header, rows = _read(out / "checklist_notes.csv")
     assert len(header) == len(set(header))  # before: two "author" columns
     row = dict(zip(header, rows[0]))
-    assert (row["author"], row["created_by"], row["text"]) == ("Dr. Lee (typed)", "sue", "Huddles started")
+    # The note's author is the account that wrote it, whatever was typed (server/push.py: _server_owned).
+    assert (row["author"], row["created_by"], row["text"]) == ("sue", "sue", "Huddles started")
     for entity in ENTITY_TYPES:  # no entity may gain a field named like the server's own columns
         assert not set(entity_fields(entity)) & set(EXPORT_EXTRA_COLUMNS), entity
         header, _ = _read(out / f"{entity}s.csv")

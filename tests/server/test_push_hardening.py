@@ -83,10 +83,10 @@ def test_merge_counts_the_same_clock_and_value_as_applied() -> None:
                     {"*": "000000000001000-000000-aaaa"}, {"name": "ann", "deleted": "ann"}, "ann", "p")
     again = merge_put(row, row_id="c1", practice_id="p", fields={"name": "Dr. Lee", "deleted": False},
                       base={"name": None, "deleted": None}, hlc="000000000001000-000000-aaaa", user="ann")
-    assert sorted(again.won) == ["deleted", "name"] and again.conflicts == [] and again.row.data == row.data
+    assert again.unchanged and again.won == [] and again.conflicts == [] and again.row.data == row.data
     other = merge_put(row, row_id="c1", practice_id="p", fields={"name": "Dr. Leigh"}, base={"name": None},
                       hlc="000000000001000-000000-aaaa", user="ann")
-    assert other.won == [] and other.row.data["name"] == "Dr. Lee"  # same clock, other value: unchanged rule
+    assert other.won == [] and not other.unchanged and other.row.data["name"] == "Dr. Lee"  # same clock, other value
     older = merge_put(row, row_id="c1", practice_id="p", fields={"name": "Dr. Lee"}, base={"name": None},
                       hlc="000000000000999-000000-aaaa", user="ann")
     assert older.won == []
@@ -170,7 +170,7 @@ def test_nesting_within_the_limit_and_brackets_in_text_are_fine(api: Api) -> Non
     p = Practice(name='[[[[ "Oak" {{{{ ]]]] \\', state="IL")
     notes = "[" * 200 + '\\"' + "{" * 200
     m = [ann.create(p, "practice"),
-         ann.create(Visit(practice_id=p.id, date=date(2026, 3, 2), notes=notes), "visit")]
+         ann.create(Visit(practice_id=p.id, date=date(2026, 3, 2), private_notes=notes), "visit")]
     assert outcomes(ann.push(m)) == ["applied", "applied"]
     nested_ok = _nested(MAX_JSON_DEPTH - 5)  # with the push's own five levels: exactly the limit
     bad = ann.mutation("contact", "c1", p.id, {"name": "__X__"})

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
-from facilitator_app.core.model import Practice, Visit
+from facilitator_app.core.model import FacilitatorProfile, Practice, Visit
 from facilitator_app.printing import Printers
 from facilitator_app.ui.dialogs.print_dialog import PrintDialog
 from facilitator_app.ui.printing import SAVE_DIALOG_NAME
@@ -153,8 +153,9 @@ def _visit(app) -> Visit:
     practice = Practice(name=PRACTICE, state="IL")
     app.store.save_practice(practice)
     visit = Visit(practice.id, date(2026, 3, 18), facilitator="Renee Haddad", minutes=45,
-                  notes="Walked through the hypertension registry.")
+                  practice_notes="Walked through the hypertension registry.")
     app.store.save_visit(visit, app.ctx.toolkit)
+    app.store.set_facilitator_profile(FacilitatorProfile("Renee Haddad"))  # else a leave-behind asks who you are
     app.window.open_practice(practice.id)
     app.window.practice.tabs.setCurrentWidget(app.window.practice.visits)
     app.idle()
@@ -164,6 +165,7 @@ def _visit(app) -> Visit:
 def _open_print_dialog(app) -> PrintDialog:
     app.window.activateWindow()
     app.qtbot.keyClick(app.window, Qt.Key.Key_P, CTRL)
+    app.qtbot.waitUntil(lambda: app.window.print_dialog is not None, timeout=5000)  # after the name is checked
     dialog = app.window.print_dialog
     assert isinstance(dialog, PrintDialog)
     app.qtbot.waitUntil(lambda: dialog.printer.count() > 0 or "No printer" in dialog.status.text(), timeout=15_000)

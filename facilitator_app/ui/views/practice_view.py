@@ -44,7 +44,7 @@ class PracticeView(BaseView):
         self.new_visit_button = QPushButton("New visit (Ctrl+N)")
         self.new_visit_button.setAccessibleName("New visit")
         self.new_visit_button.clicked.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
-        self.progress_button = QPushButton("Progress &report")
+        self.progress_button = QPushButton("Pro&gress report")  # G: every other letter is taken on some tab
         self.progress_button.setAccessibleName("Progress report")
         self.progress_button.setToolTip("Print the practice's progress report, or save it as PDF")
         menu = QMenu(self.progress_button)
@@ -62,7 +62,9 @@ class PracticeView(BaseView):
         self.visits.save_visit_pdf.connect(self.save_visit_pdf)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Practice sections")
-        for widget, label in ((self.profile, "&Profile and contacts"), (self.plan, "P&lan"),
+        # Alt+letter of each tab; no field or button of any tab may use F, P, C, V or M
+        # (tests/ui/test_keyboard_screens.py checks every screen's mnemonics are unique).
+        for widget, label in ((self.profile, "Pro&file and contacts"), (self.plan, "&Plan"),
                               (self.checklist, "&Checklist"), (self.visits, "&Visits"), (self.measures, "&Measures")):
             self.tabs.addTab(widget, label)
         head = QHBoxLayout()

@@ -13,6 +13,7 @@ from ...core.toolkit import Strategy
 from ...core.vocab import ARMS, DOMAINS, Measure
 from ..context import AppContext
 from ..labels import fmt_date
+from ..widgets.keyboard import table_keys
 from .base_view import BaseView
 
 
@@ -38,6 +39,7 @@ class ToolkitView(BaseView):
         self.list.setAccessibleName("Strategies")
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table_keys(self.list)
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("Strategy details")
         self.detail.setOpenExternalLinks(True)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from ....core.vocab import VisitMode
 from ...context import AppContext
 from ...labels import fmt_date, fmt_hours
+from ...widgets.keyboard import table_keys
 from .bundle import PracticeBundle
 
 COLUMNS = ["Date", "Mode", "Minutes", "Facilitator", "Strategies", "Next steps", "Next contact"]
@@ -31,22 +32,25 @@ class VisitsTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)  # more rows on a laptop screen
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        for col, w in ((0, 110), (1, 80), (2, 70), (3, 120), (5, 80), (6, 110)):
+        for col, w in ((0, 110), (1, 120), (2, 70), (3, 120), (5, 80), (6, 110)):
             header.resizeSection(col, w)
-        self.table.doubleClicked.connect(lambda _i: self._open())
+        self.table.activated.connect(lambda _i: self._open())  # Enter or a double click
+        self.table.setToolTip("Enter opens the visit")
+        table_keys(self.table)
         self.summary = QLabel()
         self.new_button = QPushButton("New visit (Ctrl+N)")
         self.new_button.clicked.connect(self.new_visit)
-        self.open_button = QPushButton("Open visit")
+        self.open_button = QPushButton("&Open visit")
         self.open_button.clicked.connect(self._open)
-        self.print_button = QPushButton("Print leave-behind…")
+        self.print_button = QPushButton("Print &leave-behind…")
         self.print_button.setAccessibleName("Print the leave-behind")
         self.print_button.setToolTip("Print the selected visit's leave-behind (Ctrl+P)")
         self.print_button.clicked.connect(lambda: self._emit(self.print_visit))
-        self.save_pdf_button = QPushButton("Save PDF…")
+        self.save_pdf_button = QPushButton("Save P&DF…")
         self.save_pdf_button.setAccessibleName("Save the leave-behind as PDF")
         self.save_pdf_button.setToolTip("Save the selected visit's leave-behind as a PDF file (Ctrl+Shift+S)")
         self.save_pdf_button.clicked.connect(lambda: self._emit(self.save_visit_pdf))
