@@ -111,6 +111,16 @@ def timed(fn, repeat: int) -> tuple[float, list[float]]:
     return statistics.median(samples), samples
 
 
+def cpu_timed(fn, repeat: int) -> float:
+    """Median CPU time of this process: on a busy machine the wall clock also counts waiting for a core."""
+    samples = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        samples.append((time.process_time() - t0) * 1000)
+    return statistics.median(samples)
+
+
 def minimal_doc(font: str | None = None) -> bytes:
     """One page, one paragraph: reportlab's own fixed cost (with `font`, plus embedding a TTF subset)."""
     style = getSampleStyleSheet()["Normal"]
@@ -147,6 +157,7 @@ def main() -> int:
             floor_ms, _ = timed(minimal_doc, args.repeat)
             ttf_floor_ms, _ = timed(lambda: minimal_doc(REGULAR), args.repeat)
             visit_ms, _ = timed(visit, args.repeat)
+            visit_cpu_ms = cpu_timed(visit, args.repeat)
             progress_ms, _ = timed(progress, args.repeat)
             n_visits = len(store.visits(pid))
         finally:
@@ -158,6 +169,7 @@ def main() -> int:
     print(f"  same with the embedded DejaVu font   {ttf_floor_ms:8.1f} ms  ({ttf_floor_ms / floor_ms:.1f}x floor)")
     print(f"  visit summary (gather + render)      {visit_ms:8.1f} ms  ratio {visit_ms / floor_ms:5.1f}x floor"
           f"  target <= 250 ms: {'OK' if visit_ms <= 250 else 'MISSED'}")
+    print(f"  visit summary, CPU time only         {visit_cpu_ms:8.1f} ms  (the same work without waiting for a core)")
     print(f"  progress report gather only          {gather_ms:8.1f} ms")
     print(f"  progress report (gather + render)    {progress_ms:8.1f} ms  ratio {progress_ms / floor_ms:5.1f}x floor"
           f"  target <= 1000 ms: {'OK' if progress_ms <= 1000 else 'MISSED'}  ({pages[-1]} pages)")

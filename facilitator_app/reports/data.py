@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any, Sequence
 
 from ..core.model import Practice, Visit
@@ -235,10 +235,22 @@ def gather_visit_summary(store: Store, toolkit: Toolkit, visit_key: str, *,
     """Everything the leave-behind prints for a visit (by id or 8+ character prefix)."""
     visit = store.find_visit(visit_key.strip())
     practice = store.practice(visit.practice_id)
-    earlier = [v.date for v in store.visits(visit.practice_id, until=visit.date) if v.date < visit.date]
     return visit_summary_data(visit, practice, toolkit, facilitator_contact(store),
-                              steps=store.next_steps(visit.practice_id), previous_visit=max(earlier, default=None),
+                              steps=store.next_steps(visit.practice_id),
+                              previous_visit=previous_visit_date(store, visit),
                               measures=store.measures(visit.practice_id), today=today)
+
+
+def previous_visit_date(store: Store, visit: Visit) -> date | None:
+    """The date of the practice's last visit before this one's day, if any.
+
+    Looks in the 120 days before first (practices are seen about monthly), and only then at the
+    whole history, so a practice with years of visits does not load them all for one date."""
+    for since in (visit.date - timedelta(days=120), None):
+        earlier = [v.date for v in store.visits(visit.practice_id, since=since, until=visit.date - timedelta(days=1))]
+        if earlier:
+            return max(earlier)
+    return None
 
 
 def split_steps(visit: Visit, steps: Sequence[Any], previous_visit: date | None) -> tuple[list[Any], list[Any]]:
