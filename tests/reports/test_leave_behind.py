@@ -434,3 +434,21 @@ def _as_step(row, **changes) -> NextStep:
     fields = {f: getattr(row, f) for f in ("practice_id", "visit_id", "action", "id", "owner", "due", "position",
                                            "status", "closed_on", "closed_by", "closing_note", "closed_in_visit")}
     return NextStep(**{**fields, **changes})
+
+
+def test_previous_visit_found_however_long_ago(tmp_path, toolkit):
+    """The last visit before this one's day: within the last months, or a year and more ago."""
+    from facilitator_app.reports.data import previous_visit_date
+
+    with Store.open_in(tmp_path / "d") as store:
+        practice = Practice(name="Rarely Seen Clinic")
+        store.save_practice(practice)
+        old, recent, same_day, this = (Visit(practice.id, d) for d in (
+            date(2024, 11, 5), date(2026, 9, 1), date(2026, 11, 20), date(2026, 11, 20)))
+        for v in (old, this):
+            store.save_visit(v, toolkit, today=TODAY)
+        assert previous_visit_date(store, this) == date(2024, 11, 5)  # 746 days before: still found
+        assert previous_visit_date(store, old) is None
+        for v in (recent, same_day):
+            store.save_visit(v, toolkit, today=TODAY)
+        assert previous_visit_date(store, this) == date(2026, 9, 1)  # a visit the same day is not "the last"
