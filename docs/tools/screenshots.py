@@ -202,6 +202,7 @@ def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
 def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
+    from collections import Counter
 
     from facilitator_app.reports import write_progress_pdf, write_visit_pdf
     from facilitator_app.store import Store
@@ -209,8 +210,13 @@ def report_shots(data_dir: Path) -> list[Path]:
 
     with Store.open_in(data_dir) as store:
         toolkit = active_toolkit(store, data_dir)
+        # The visit whose leave-behind shows the most: a smoking strategy (the quitline), notes for the
+        # practice, steps it closed and made, then the most strategies, the latest.
         visits = [v for v in store.visits() if any(w.strategy_id.startswith("S") for w in v.strategies)]
-        visit = max(visits, key=lambda v: (len(v.strategies), v.date))
+        closed = Counter(s.closed_in_visit for s in store.next_steps(statuses=("done", "dropped")))
+        made = Counter(s.visit_id for s in store.next_steps())
+        visit = max(visits, key=lambda v: (bool(v.practice_notes.strip()), min(closed[v.id], 2), min(made[v.id], 2),
+                                           len(v.strategies), v.date))
         busiest = max(store.practice_summaries(today=TODAY), key=lambda p: p.visits)
         pdfs = {"report-visit": write_visit_pdf, "report-progress": write_progress_pdf}
         keys = {"report-visit": visit.id, "report-progress": busiest.id}
