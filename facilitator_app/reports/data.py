@@ -247,8 +247,12 @@ def previous_visit_date(store: Store, visit: Visit) -> date | None:
 
     Looks in the 120 days before first (practices are seen about monthly), and only then at the
     whole history, so a practice with years of visits does not load them all for one date."""
-    for since in (visit.date - timedelta(days=120), None):
-        earlier = [v.date for v in store.visits(visit.practice_id, since=since, until=visit.date - timedelta(days=1))]
+    if visit.date == date.min:  # an odd date from an older record: nothing can come before it
+        return None
+    until = visit.date - timedelta(days=1)
+    window = visit.date - timedelta(days=120) if visit.date > date.min + timedelta(days=120) else None
+    for since in (window, None) if window else (None,):
+        earlier = [v.date for v in store.visits(visit.practice_id, since=since, until=until)]
         if earlier:
             return max(earlier)
     return None
