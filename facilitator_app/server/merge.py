@@ -61,6 +61,7 @@ class MergeResult:
     conflicts: list[FieldConflict] = field(default_factory=list)
 
 
+@cache  # every pushed mutation asks
 def allowed_fields(entity: str) -> frozenset[str]:
     return frozenset(entity_fields(entity)) | {DELETED}
 

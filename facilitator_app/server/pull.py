@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, case, cast, literal, select
+from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, bindparam, case, cast, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -19,6 +19,7 @@ from . import tables as t
 from .accounts import User, user_by_id
 from .clock import server_hlc
 from .db import read_tx
+from .deps import token_user
 from .errors import ApiError
 from .records import published_version
 from .scope import readable_practice_ids
@@ -78,9 +79,10 @@ class _Page:
         return server_hlc(max(_CLOCK_VALUE.findall("".join([r.clocks for r in self.rows])), default=""))
 
 
-def _read(engine: Engine, user: User, req: PullRequest, versions: Versions) -> _Page:
+def _read(engine: Engine, user: User | str, req: PullRequest, versions: Versions) -> _Page:
     with read_tx(engine) as conn:
-        user = user_by_id(conn, user.id)  # this snapshot's scope epoch
+        # This snapshot's scope epoch; a bearer token is checked here, in the same query.
+        user = token_user(conn, user) if isinstance(user, str) else user_by_id(conn, user.id)
         if req.scope_epoch is not None and req.scope_epoch != user.scope_epoch:
             raise ApiError(409, "reset", "Your practice assignments changed: the app must download your "
                            "practices again (unsent changes are kept).", {"scope_epoch": user.scope_epoch})
@@ -102,8 +104,10 @@ def pull(engine: Engine, user: User, req: PullRequest, *, versions: Versions = C
     return PullResponse.model_validate_json(pull_json(engine, user, req, versions=versions))
 
 
-def pull_json(engine: Engine, user: User, req: PullRequest, *, versions: Versions = COUNTER) -> str:
-    """The next page as the JSON text of a PullResponse.
+def pull_json(engine: Engine, user: User | str, req: PullRequest, *, versions: Versions = COUNTER) -> str:
+    """The next page as the JSON text of a PullResponse. `user` may be the request's bearer token:
+    it is then checked in the page's own snapshot (401 if it is no longer valid), which spares the
+    API a transaction of its own for it.
 
     Why text: rows are stored as JSON text already, and the database joins each row's text
     (see _CHANGE_JSON). Splicing those texts into the body, instead of decoding them, building
@@ -119,9 +123,11 @@ def pull_json(engine: Engine, user: User, req: PullRequest, *, versions: Version
     return f'{json.dumps(envelope)[:-1]},"changes":[{changes}]}}'
 
 
+_CLIENT = select(t.clients.c.user_id, t.clients.c.last_mutation_id).where(t.clients.c.client_id == bindparam("c"))
+
+
 def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
-    row = conn.execute(select(t.clients.c.user_id, t.clients.c.last_mutation_id)
-                       .where(t.clients.c.client_id == client_id)).first()
+    row = conn.execute(_CLIENT, {"c": client_id}).first()
     if row is None:
         return 0
     if row.user_id != user.id:

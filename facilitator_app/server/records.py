@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
@@ -15,8 +15,8 @@ from .clock import now_ms
 from .merge import FieldConflict, StoredRow
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# json.dumps with any option builds a new encoder on every call; a push writes five texts a row.
+dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 # Built once: pushes run these per mutation, and building a statement costs more than running it.
@@ -117,21 +117,26 @@ def record_conflicts(conn: Connection, conflicts: list[FieldConflict], *, sv: in
 
 # -- toolkits --------------------------------------------------------------------------------
 
+_NEWEST = (select(t.toolkits.c.id, t.toolkits.c.version, t.toolkits.c.published_ms)
+           .where(t.toolkits.c.cooperative_id == bindparam("c")).order_by(t.toolkits.c.id.desc()).limit(1))
+_NEWEST_DOCUMENT = (select(t.toolkits.c.id, t.toolkits.c.version, t.toolkits.c.document)
+                    .where(t.toolkits.c.cooperative_id == bindparam("c")).order_by(t.toolkits.c.id.desc()).limit(1))
+_DOCUMENT = select(t.toolkits.c.document).where(t.toolkits.c.id == bindparam("i"))
+
+
 def published_toolkit(conn: Connection, cooperative_id: int | None) -> tuple[int, str, str] | None:
     """(row id, version, document JSON) of the cooperative's newest published toolkit."""
     if cooperative_id is None:
         return None
-    r = conn.execute(select(t.toolkits.c.id, t.toolkits.c.version, t.toolkits.c.document)
-                     .where(t.toolkits.c.cooperative_id == cooperative_id)
-                     .order_by(t.toolkits.c.id.desc()).limit(1)).first()
+    r = conn.execute(_NEWEST_DOCUMENT, {"c": cooperative_id}).first()
     return (r.id, r.version, r.document) if r else None
 
 
 def published_version(conn: Connection, cooperative_id: int | None) -> str | None:
     if cooperative_id is None:
         return None
-    return conn.execute(select(t.toolkits.c.version).where(t.toolkits.c.cooperative_id == cooperative_id)
-                        .order_by(t.toolkits.c.id.desc()).limit(1)).scalar()
+    r = conn.execute(_NEWEST, {"c": cooperative_id}).first()
+    return r.version if r else None
 
 
 @lru_cache(maxsize=1)
@@ -139,12 +144,23 @@ def shipped_toolkit() -> Toolkit:
     return load_toolkit()
 
 
-@lru_cache(maxsize=32)
-def _parsed(toolkit_row_id: int, document: str) -> Toolkit:
-    return parse_toolkit(json.loads(document))
+_PARSED: dict[tuple[object, int, str, int], Toolkit] = {}
 
 
 def toolkit_for(conn: Connection, cooperative_id: int | None) -> Toolkit:
-    """The toolkit records of this cooperative are validated against (published, else shipped)."""
-    found = published_toolkit(conn, cooperative_id)
-    return _parsed(found[0], found[2]) if found else shipped_toolkit()
+    """The toolkit records of this cooperative are validated against (published, else shipped).
+
+    Every push asks, so only the newest row's id, version and time are read each time; the
+    document (tens of kilobytes) is read and parsed once per process. Published rows are never
+    changed, only added; the key names the database too, as one process may serve several."""
+    r = conn.execute(_NEWEST, {"c": cooperative_id}).first() if cooperative_id is not None else None
+    if r is None:
+        return shipped_toolkit()
+    key = (conn.engine.url, r.id, r.version, r.published_ms)
+    found = _PARSED.get(key)
+    if found is None:
+        document = conn.execute(_DOCUMENT, {"i": r.id}).scalar_one()
+        if len(_PARSED) >= 32:
+            _PARSED.clear()
+        found = _PARSED[key] = parse_toolkit(json.loads(document))
+    return found

@@ -21,7 +21,8 @@ def _plainly_fine(tree: dict | list, nul: bool) -> bool:
     which names the exact place, runs only when something may be."""
     try:
         text = _dumps(tree)
-        text.encode("utf-8")  # a lone surrogate cannot be encoded
+        if not text.isascii():  # (plain ASCII holds no surrogate; the check is free)
+            text.encode("utf-8")  # a lone surrogate cannot be encoded
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
         return False
     return not (nul and "\\u0000" in text)  # json writes a NUL as \u0000
@@ -34,6 +35,8 @@ def _find(value: Any, where: str, nul: bool) -> str | None:
     if isinstance(value, str):
         if nul and "\x00" in value:
             return f"{where or 'a value'} contains a NUL character"
+        if value.isascii():
+            return None
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:

@@ -28,16 +28,21 @@ class Versions(Protocol):
         """The highest version a reader in this snapshot may move its cursor to."""
 
 
+# Built once: every push and every pull runs one of these, and building a statement costs more
+# than running it.
+_BUMP = update(t.counter).where(t.counter.c.id == 1).values(value=t.counter.c.value + 1).returning(t.counter.c.value)
+_HIGH_WATER = select(t.counter.c.value).where(t.counter.c.id == 1)
+
+
 class CounterVersions:
     def begin_push(self, conn: Connection) -> int:
-        return int(conn.execute(update(t.counter).where(t.counter.c.id == 1)
-                                .values(value=t.counter.c.value + 1).returning(t.counter.c.value)).scalar_one())
+        return int(conn.execute(_BUMP).scalar_one())
 
     def for_row(self, conn: Connection, push_version: int) -> int:
         return push_version
 
     def high_water(self, conn: Connection) -> int:
-        return int(conn.execute(select(t.counter.c.value).where(t.counter.c.id == 1)).scalar_one())
+        return int(conn.execute(_HIGH_WATER).scalar_one())
 
 
 COUNTER = CounterVersions()
