@@ -15,7 +15,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, time as clock, timedelta
+from datetime import date, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,8 +38,12 @@ from facilitator_app.core.model import (  # noqa: E402
     Visit,
 )
 from facilitator_app.core.toolkit import load_toolkit  # noqa: E402
-from facilitator_app.reports import gather_progress, gather_visit_summary, render_progress, \
-    render_visit_summary  # noqa: E402
+from facilitator_app.reports import (
+    gather_progress,
+    gather_visit_summary,
+    render_progress,
+    render_visit_summary,  # noqa: E402
+)
 from facilitator_app.reports.fonts import REGULAR, register_fonts  # noqa: E402
 from facilitator_app.store import Store  # noqa: E402
 

@@ -48,8 +48,6 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.serverproc import new_postgres_url, postgres_available, start_server  # noqa: E402
-
 from facilitator_app.core.codec import to_record  # noqa: E402
 from facilitator_app.core.hlc import HybridClock  # noqa: E402
 from facilitator_app.core.model import Attendee, NextStep, Practice, StrategyWork, Visit, new_id  # noqa: E402
@@ -57,6 +55,7 @@ from facilitator_app.server import accounts  # noqa: E402
 from facilitator_app.server.db import make_engine, write_tx  # noqa: E402
 from facilitator_app.server.settings import Settings  # noqa: E402
 from facilitator_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
+from tests.serverproc import new_postgres_url, postgres_available, start_server  # noqa: E402
 
 COOPERATIVES = 7
 FACILITATORS_PER_COOP = 35
@@ -201,7 +200,8 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
-async def run_load(url: str, tokens: list[str], *, floor: bool = False) -> tuple[float, float, dict[str, list[float]], list[str]]:
+async def run_load(url: str, tokens: list[str], *,
+                   floor: bool = False) -> tuple[float, float, dict[str, list[float]], list[str]]:
     """Every facilitator at once, each on its own connection; returns wall time and generator CPU."""
     parts = urlsplit(url)
     timings: dict[str, list[float]] = {"push": [], "pull": []}
@@ -344,7 +344,8 @@ async def sync_once(host: str, port: int, laptop: Laptop, mutations: list[dict])
         if status != 200:
             raise SyncFailed(f"push HTTP {status} {text[:200]!r}")
         pushed = json.loads(text)
-        if pushed["last_mutation_id"] != mutations[-1]["id"] or any(r["outcome"] != "applied" for r in pushed["results"]):
+        if (pushed["last_mutation_id"] != mutations[-1]["id"]
+                or any(r["outcome"] != "applied" for r in pushed["results"])):
             raise SyncFailed(f"push not applied: {text[:300]!r}")
         laptop.clock.observe(pushed["server_hlc"])
         request = {"protocol": PROTOCOL_VERSION, "client_id": laptop.client_id, "cursor": laptop.cursor}
@@ -477,7 +478,7 @@ async def prepare_laptops(url: str, names: list[str], tokens: list[str], seed: i
     """Every facilitator's first sync (their practice and 19 visits), eight at a time, unmeasured:
     the measured syncs are the everyday ones that follow."""
     host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
-    laptops = [Laptop.new(n, tok, seed * 100_000 + i) for i, (n, tok) in enumerate(zip(names, tokens))]
+    laptops = [Laptop.new(n, tok, seed * 100_000 + i) for i, (n, tok) in enumerate(zip(names, tokens, strict=True))]
     for i in range(0, len(laptops), 8):
         await asyncio.gather(*(sync_once(host, port, lap, lap.first_sync()) for lap in laptops[i:i + 8]))
     return laptops

@@ -33,7 +33,7 @@ def build(path: Path, *, practices: int, visits_per_month: float, toolkit) -> tu
     with Store.open(path) as store:
         store.bulk_insert(objs, outbox=False)
         target = next(o for o in objs if type(o).__name__ == "Practice").id
-        extra = [Visit(target, TODAY - timedelta(days=i * 3), minutes=60, notes="bench") for i in range(100)]
+        extra = [Visit(target, TODAY - timedelta(days=i * 3), minutes=60, private_notes="bench") for i in range(100)]
         store.bulk_insert(extra, outbox=False)
         visits = store.conn.execute("SELECT count(*) FROM visits").fetchone()[0]
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -58,15 +58,15 @@ def measure(label: str, path: Path, practice_id: str, toolkit) -> None:
             visits = store.visits(practice_id)
             store.checklist(practice_id, toolkit)
             store.measures(practice_id)
-            store.open_next_steps(practice_id, today=TODAY)
+            store.next_steps(practice_id)
             loads.append(time.perf_counter() - start)
         saves = []
         for i in range(100):
             visit = Visit(practice_id, TODAY - timedelta(days=i % 30), minutes=60,
-                          strategies=[StrategyWork("B1", "selected", "in_progress")],
-                          next_steps=[NextStep("Call back", "Ann", TODAY + timedelta(days=7))], notes="bench save")
+                          strategies=[StrategyWork("B1", "selected", "in_progress")], private_notes="bench save")
+            steps = [NextStep(practice_id, visit.id, "Call back", owner="Ann", due=TODAY + timedelta(days=7))]
             start = time.perf_counter()
-            store.save_visit(visit, toolkit)
+            store.save_visit(visit, toolkit, steps=steps, today=TODAY)
             saves.append(time.perf_counter() - start)
     print(f"{label}: {len(rows)} practices")
     print(f"  open store + list practices with roll-ups: median {ms(statistics.median(opens))}"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sqlite3
 import sys
+import traceback
 from pathlib import Path
 
 from . import __version__
@@ -12,7 +15,8 @@ from .commands import Context, UsageError, default_dir
 from .core.errors import FieldKitError, ValidationError
 
 # Modules under facilitator_app.commands that add sub-commands.
-COMMAND_MODULES = ["records", "exchange", "sync", "report", "selfcheck"]
+COMMAND_MODULES = ["records", "exchange", "backup", "sync", "report", "selfcheck"]
+DEBUG_ENV = "FFK_DEBUG"  # set to 1 to see the Python traceback of an unexpected error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,8 +60,45 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; nothing was half-saved.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `facilitator-app practice list | head`: stop quietly, like other tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except sqlite3.Error as exc:
+        from .store.db import explain_sqlite_error
+
+        explained = explain_sqlite_error(exc, ctx.database_path())
+        return _report(explained) if explained else _unexpected(exc)
+    except OSError as exc:
+        from .store.db import explain_os_error
+
+        return _report(explain_os_error(exc))
+    except Exception as exc:  # a bug: a plain sentence, never a traceback (FFK_DEBUG=1 shows it)
+        return _unexpected(exc)
     finally:
+        _close_quietly(ctx)
+
+
+def _report(error: FieldKitError) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return 1
+
+
+def _unexpected(exc: BaseException) -> int:
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"error: Field Kit ran into a problem it did not expect ({type(exc).__name__}: {exc}). "
+          "Records saved before are safe; a change that was being saved was either saved whole or not at all. "
+          f"Please report this with the command you ran (run it again with {DEBUG_ENV}=1 for the details).",
+          file=sys.stderr)
+    return 1
+
+
+def _close_quietly(ctx: Context) -> None:
+    """Closing after a failure (a full disk, a damaged file) must not raise over the message."""
+    try:
         ctx.close()
+    except sqlite3.Error:
+        ctx._store = None
 
 
 def open_gui(ctx: Context) -> int:

@@ -1,12 +1,17 @@
-"""Render every screen of the desktop app with demo data to PNG files in docs/screenshots/.
+"""Render every screen of the desktop app with demo data to PNG files in docs/screenshots/, on a
+1366x768 screen (the most common facilitator laptop), each window at the size it really opens at.
 
-    QT_QPA_PLATFORM=offscreen python docs/tools/screenshots.py
+    .venv/bin/python docs/tools/screenshots.py                 # every picture
+    .venv/bin/python docs/tools/screenshots.py today settings  # only these (names without .png)
 
-Uses a throwaway data folder and a fixed date, so the pictures are the same on every run.
+Uses a throwaway data folder and a fixed date, so the pictures are the same on every run. Qt's
+offscreen platform is given a 1366x768 screen (see laptop_screen_platform); QT_QPA_PLATFORM set to
+anything else is used as is.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -14,16 +19,28 @@ import time
 from datetime import date
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SCREEN = (1366, 768)
+
+
+def laptop_screen_platform(width: int = SCREEN[0], height: int = SCREEN[1]) -> str:
+    """A QT_QPA_PLATFORM value: the offscreen platform with one screen of width x height."""
+    config = Path(tempfile.mkdtemp(prefix="ffk-screen-")) / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    return f"offscreen:configfile={config}"
+
+
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = laptop_screen_platform()
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 TODAY = date(2026, 3, 18)
-SIZE = QSize(1280, 820)
 
 
 def settle(app: QApplication, ctx, seconds: float = 0.3) -> None:
@@ -33,12 +50,13 @@ def settle(app: QApplication, ctx, seconds: float = 0.3) -> None:
         time.sleep(0.01)
 
 
-def main() -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
+def main(argv: list[str]) -> int:
+    only = {a.removesuffix(".png") for a in argv}
+    app = QApplication.instance() or QApplication(sys.argv[:1])
     from facilitator_app.core.demo import generate
     from facilitator_app.core.model import FacilitatorProfile
     from facilitator_app.ui.app import build, shutdown
-    from facilitator_app.ui.dialogs.first_start import FirstStartDialog
+    from facilitator_app.ui.dialogs.first_start import DEMO, FirstStartDialog
 
     OUT.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="ffk-shots-"))
@@ -46,18 +64,29 @@ def main() -> int:
     ctx.open_file = lambda path: None
     shots: list[Path] = []
 
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     def shot(widget, name: str) -> None:
         settle(app, ctx)
-        path = OUT / f"{name}.png"
-        widget.grab().save(str(path))
-        shots.append(path)
+        if wanted(name):
+            path = OUT / f"{name}.png"
+            widget.grab().save(str(path))
+            shots.append(path)
 
-    window.resize(SIZE)
-    window.show()
+    window.show()  # at the size it opens at on this screen
+    settle(app, ctx)
     first = FirstStartDialog(window)
     first.show()
     shot(first, "first-start")
+    first.buttons[DEMO].click()
+    first.about.name.setText("Renée Haddad")
+    first.about.phone.setText("(312) 555-0147")
+    shot(first, "first-start-about-you")
     first.close()
+    window.activateWindow()  # the offscreen platform gives the activation back to no window
+    # As after a first Tab: keyboard focus is drawn (Qt draws it only once the keyboard is used).
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
 
     objs = generate(practices=14, months=12, seed=7, today=TODAY, toolkit=ctx.toolkit)
     ctx.store.bulk_insert(objs, outbox=False)
@@ -65,28 +94,31 @@ def main() -> int:
     ctx.store.set_facilitator_profile(FacilitatorProfile("Renée Haddad", "renee.haddad@example.org", "(312) 555-0147"))
     window.show_view(window.TODAY)
     window.today.refresh()
+    settle(app, ctx)
+    window.today.next_steps.table.setFocus(Qt.FocusReason.TabFocusReason)  # the list the day is closed from
     shot(window, "today")
     window.show_view(window.PRACTICES)
     window.practices.refresh()
+    window.practices.search.setFocus()
+    settle(app, ctx)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # into the list, with its focus frame
     shot(window, "practices")
-    summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: -s.visits)
+    # The busiest active practice: a withdrawn one has no next contacts, an empty column in the picture.
+    summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: (s.status != "active", -s.visits))
     window.open_practice(summaries[0].id)
     settle(app, ctx)
-    for index, name in enumerate(("practice-profile", "practice-plan", "practice-checklist", "practice-visits",
-                                  "practice-measures")):
-        window.practice.tabs.setCurrentIndex(index)
+    page = window.practice
+    for tab, name in ((page.profile, "practice-profile"), (page.plan, "practice-plan"),
+                      (page.checklist, "practice-checklist"), (page.visits, "practice-visits"),
+                      (page.measures, "practice-measures")):
+        page.tabs.setCurrentWidget(tab)
+        page.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+        window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
-    window.new_visit(summaries[0].id)
-    settle(app, ctx, 0.5)
-    form = window.visit_forms[-1]
-    selected = [sid for sid, row in sorted(form.strategy_rows.items(), key=lambda kv: kv[1])][:2]
-    form.set_strategy(selected[0], worked=True, after="implemented", note="Standing order signed")
-    form.set_strategy(selected[1], worked=True)
-    form.add_next_step("Share the March BP registry with the care team", "Office manager", "2026-03-31")
-    form.notes.setPlainText("Reviewed the hypertension registry with the MA team; agreed on a repeat-BP standing order.")
-    form.resize(1000, 900)
-    shot(form, "visit-form")
-    form.discard()
+    if wanted("practice-next-steps"):
+        next_steps_shot(window, app, ctx, shot)
+    if wanted("visit-form") or wanted("visit-form-bottom"):
+        visit_form_shot(window, app, ctx, summaries[0].id, shot)
     window.show_view(window.TOOLKIT)
     window.toolkit.search.setText("quitline")
     shot(window, "toolkit")
@@ -95,20 +127,85 @@ def main() -> int:
     shot(window, "settings")
     window.close()
     shutdown(ctx)
-    shots.append(sync_issues_shot(app))
-    shots += report_shots(data_dir)
+    if wanted("sync-issues"):
+        shots.append(sync_issues_shot(app))
+    if not only or any(name.startswith("report-") for name in only):
+        shots += report_shots(data_dir)
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+def next_steps_shot(window, app, ctx, shot) -> None:
+    """The Next steps tab of the practice with the most open steps, every status shown, the
+    cursor on its first open step (as Enter on Today's list leaves it)."""
+    open_steps = ctx.store.open_next_steps()
+    busiest = max(sorted({s.practice_id for s in open_steps}),
+                  key=lambda pid: sum(s.practice_id == pid for s in open_steps))
+    mine = [s for s in open_steps if s.practice_id == busiest]
+    window.open_step(busiest, mine[0].id)
+    settle(app, ctx)
+    window.practice.steps.set_filter("All")
+    window.practice.steps.table.select_step(mine[0].id)
+    window.practice.steps.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "practice-next-steps")
+
+
+def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
+    """The visit form of the practice with the most open next steps, as the window opens on a
+    1366x768 screen: the top (steps since the last visit reviewed, attendees, strategies) and,
+    scrolled down, the next steps with owners and due-date shortcuts and the two notes boxes."""
+    from datetime import timedelta
+
+    from PySide6.QtCore import QPoint, QTime
+
+    steps = ctx.store.open_next_steps()
+    practice_id = max(sorted({s.practice_id for s in steps}),
+                      key=lambda pid: sum(s.practice_id == pid for s in steps)) if steps else practice_id
+    window.new_visit(practice_id)
+    settle(app, ctx, 0.5)
+    form = window.visit_forms[-1]
+    form.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # draw the keyboard focus
+    since = form.since_last
+    for row, (choice, note) in enumerate((("done", ""), ("dropped", "The practice's own EHR report does it now"))):
+        if row < len(since.rows):
+            since.combos[row].setCurrentIndex(since.combos[row].findData(choice))
+            since.table.item(row, 5).setText(note)
+    since.table.setFocus()
+    since.table.setCurrentCell(0, 4)
+    form.when.start_time.setTime(QTime(10, 0))
+    started = {i.strategy_id for i in form.bundle.checklist if i.status in ("selected", "in_progress")}
+    chosen = [sid for sid, row in sorted(form.strategies.rows.items(), key=lambda kv: kv[1]) if sid in started][:2]
+    form.strategies.set_strategy(chosen[0], worked=True, after="implemented", note="Standing order signed")
+    form.strategies.set_strategy(chosen[1], worked=True)
+    people = [c.name for c in form.bundle.contacts] or ["Office manager"]
+    form.next_steps.next_contact.set_value(TODAY + timedelta(days=28))
+    for action, owner, due in (("Share the March BP registry with the care team", people[0], "+2w"),
+                               ("Print the quitline fax-referral form for every room", people[-1], "next visit")):
+        line = form.next_steps.lines[-1]
+        line.action.setText(action)
+        line.owner.setEditText(owner)
+        line.due.setText(due)
+    form.notes.practice_notes.setPlainText("Thank you for a focused hour. The repeat-BP standing order starts "
+                                           "Monday; call me with any question about the registry report.")
+    form.notes.private_notes.setPlainText("Leader keen; the MA team is short one person until April.")
+    form.pdsa.aim.setText("Repeat the BP of every patient with a first reading of 140/90 or above")
+    shot(form, "visit-form")
+    bar = form.scroll.verticalScrollBar()
+    bar.setValue(form.next_steps.mapTo(form.body, QPoint(0, 0)).y() - 6)
+    form.next_steps.lines[1].due.setFocus()
+    shot(form, "visit-form-bottom")
+    form.discard()
 
 
 def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
 
+    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
     from facilitator_app.store import Store
     from facilitator_app.store.toolkit_source import active_toolkit
-    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
 
     with Store.open_in(data_dir) as store:
         toolkit = active_toolkit(store, data_dir)
@@ -160,11 +257,11 @@ def sync_issues_shot(app: QApplication) -> Path:
         other.sync_once()
         other.close()
         server.admin("unassign", "renee", maple.id)
-        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45, notes="Walked through the quitline fax form."))
+        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45,
+                                      practice_notes="Walked through the quitline fax form."))
         mine.sync_once()
         mine.close()
         ctx, window = build(tmp / "laptop", app=app, today=lambda: TODAY, start_sync=False)
-        window.resize(SIZE)
         window.show()
         window.show_view(window.SYNC_ISSUES)
         settle(app, ctx, 0.5)
@@ -178,4 +275,4 @@ def sync_issues_shot(app: QApplication) -> Path:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -4,12 +4,15 @@ measures, the toolkit, and demo data."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 from pathlib import Path
 from datetime import date, time
 from typing import Any
 
 from ..core.codec import to_record
+from ..core.dates import SHORTCUTS_HELP, DateTextError, parse_day
 from ..core.demo import generate
 from ..core.errors import FieldKitError
 from ..core.toolkit import install_toolkit, load_toolkit
@@ -33,6 +36,7 @@ from ..core.vocab import (
     Measure,
     Ownership,
     PracticeStatus,
+    StepStatus,
     StrategyStatus,
     VisitMode,
 )
@@ -51,9 +55,12 @@ def whole_number(label: str):
 def number(label: str):
     def parse(text: str) -> float:
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{label} must be a number (got {text!r})") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{label} must be a number (got {text!r})")
+        return value
     return parse
 
 
@@ -130,40 +137,31 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--set-by", help="the practice leader who chose them")
     p.add_argument("--agreed-on", type=date_arg("Agreed date"))
 
-    visit = group("visit", "Log, list and show visits")
+    visit = group("visit", "Log, correct, list and show visits")
     p = command("add", "Log a visit (every field of the encounter log)", visit_add, visit)
     p.add_argument("practice", help="practice id or exact name")
-    p.add_argument("--date", type=date_arg("Visit date"), default=None, help="default: today")
-    p.add_argument("--start-time", type=time_arg)
-    p.add_argument("--mode", type=choice(VisitMode, "Mode"), default=VisitMode.ON_SITE.value,
-                   help=", ".join(VisitMode.choices()))
-    p.add_argument("--minutes", type=whole_number("Minutes"), default=60)
-    p.add_argument("--travel-minutes", type=whole_number("Travel minutes"), default=0)
-    p.add_argument("--unplanned", action="store_true", help="an unscheduled contact")
-    p.add_argument("--facilitator", default="")
-    p.add_argument("--attendee", action="append", default=[], metavar="NAME[:ROLE]")
-    p.add_argument("--activity", action="append", default=[], type=choice(Activity, "Activity"),
-                   help=", ".join(Activity.choices()))
-    p.add_argument("--strategy", action="append", default=[], metavar="ID[:STATUS]",
-                   help="strategy worked on and its status after the visit, e.g. B2:in_progress")
-    p.add_argument("--key-driver", action="append", default=[])
-    for part in ("aim", "change", "prediction", "result"):
-        p.add_argument(f"--pdsa-{part}", default="")
-    p.add_argument("--pdsa-decision", default="", help="adopt, adapt or abandon")
-    p.add_argument("--data-reviewed", default="")
-    p.add_argument("--barriers", default="")
-    p.add_argument("--disruption", action="append", default=[], type=choice(Disruption, "Disruption"),
-                   help=", ".join(Disruption.choices()))
-    p.add_argument("--engagement", type=whole_number("Engagement rating"), help="1 (low) to 5 (high)")
-    p.add_argument("--notes", default="")
-    p.add_argument("--next-step", action="append", default=[], metavar="ACTION[|OWNER[|DUE]]")
-    p.add_argument("--next-contact", type=date_arg("Next contact date"))
-    p.add_argument("--resource", action="append", default=[], help="resource left behind")
+    _visit_options(p, editing=False)
+    p = command("edit", "Correct a visit: give only the options to change; the rest stay as they are", visit_edit, visit)
+    p.add_argument("visit", help="visit id (or its first 8+ characters)")
+    _visit_options(p, editing=True)
     p = command("list", "List visits, newest first", visit_list, visit)
     p.add_argument("--practice")
     p.add_argument("--since", type=date_arg("Since date"))
     p = command("show", "Show one visit", visit_show, visit)
     p.add_argument("visit", help="visit id (or its first 8+ characters)")
+
+    step = group("next-step", "List and close next steps (the actions agreed at visits)")
+    p = command("list", "List next steps, soonest due first", next_step_list, step)
+    p.add_argument("practice", nargs="?", help="practice id or exact name (default: every practice)")
+    p.add_argument("--open", action="store_true", help="only steps still open")
+    p = command("done", "Mark a next step done", next_step_done, step)
+    p.add_argument("step", help="step id (or its first 8+ characters)")
+    p.add_argument("--note", default="", help="what was done")
+    p = command("drop", "Drop a next step (say why)", next_step_drop, step)
+    p.add_argument("step", help="step id (or its first 8+ characters)")
+    p.add_argument("--note", required=True, help="why the step is dropped")
+    p = command("reopen", "Open a closed next step again", next_step_reopen, step)
+    p.add_argument("step", help="step id (or its first 8+ characters)")
 
     checklist = group("checklist", "Update a practice's strategy checklist")
     p = command("set", "Set the status, owner, target date or ticked steps of one strategy", checklist_set, checklist)
@@ -205,6 +203,46 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--visits-per-month", type=number("Visits per month"), default=1.0)
 
 
+def _visit_options(p: argparse.ArgumentParser, *, editing: bool) -> None:
+    """The options of `visit add`, shared with `visit edit`, where every default is None
+    ("not given": keep the stored value) and a list option replaces the stored list."""
+    keep = None if editing else ""
+    listed: Any = None if editing else []
+    p.add_argument("--date", type=date_arg("Visit date"), default=None, help="default: today")
+    p.add_argument("--start-time", type=time_arg)
+    p.add_argument("--mode", type=choice(VisitMode, "Mode"), default=None if editing else VisitMode.ON_SITE.value,
+                   help=", ".join(VisitMode.choices()))
+    p.add_argument("--minutes", type=whole_number("Minutes"), default=None if editing else 60)
+    p.add_argument("--travel-minutes", type=whole_number("Travel minutes"), default=None if editing else 0)
+    if editing:
+        p.add_argument("--planned", dest="planned", action="store_true", default=None, help="a scheduled visit")
+    p.add_argument("--unplanned", dest="planned", action="store_false", default=None if editing else True,
+                   help="an unscheduled contact")
+    p.add_argument("--attendee", action="append", default=listed, metavar="NAME[:ROLE]")
+    p.add_argument("--activity", action="append", default=listed, type=choice(Activity, "Activity"),
+                   help=", ".join(Activity.choices()))
+    p.add_argument("--strategy", action="append", default=listed, metavar="ID[:STATUS]",
+                   help="strategy worked on and its status after the visit, e.g. B2:in_progress")
+    p.add_argument("--key-driver", action="append", default=listed)
+    for part in ("aim", "change", "prediction", "result"):
+        p.add_argument(f"--pdsa-{part}", default=keep)
+    p.add_argument("--pdsa-decision", default=keep, help="adopt, adapt or abandon")
+    p.add_argument("--data-reviewed", default=keep)
+    p.add_argument("--barriers", default=keep)
+    p.add_argument("--disruption", action="append", default=listed, type=choice(Disruption, "Disruption"),
+                   help=", ".join(Disruption.choices()))
+    p.add_argument("--engagement", type=whole_number("Engagement rating"), help="1 (low) to 5 (high)")
+    p.add_argument("--practice-notes", default=keep, help="notes for the practice: printed on the leave-behind")
+    p.add_argument("--private-notes", default=keep,
+                   help="your own notes: never printed; your supervisor sees them after sync")
+    p.add_argument("--next-step", action="append", default=listed, metavar="ACTION[|OWNER[|DUE]]",
+                   help=f"an action agreed at this visit; DUE is {SHORTCUTS_HELP}"
+                        + (" (replaces the visit's steps; a step with the same action keeps its status)"
+                           if editing else ""))
+    p.add_argument("--next-contact", type=date_arg("Next contact date"))
+    p.add_argument("--resource", action="append", default=listed, help="resource left behind")
+
+
 # -- practices --------------------------------------------------------------------------
 
 def practice_add(ctx: Context, args: argparse.Namespace) -> int:
@@ -236,26 +274,31 @@ def practice_show(ctx: Context, args: argparse.Namespace) -> int:
     contacts, plan = store.contacts(practice.id), store.plan(practice.id)
     checklist = [i for i in store.checklist(practice.id, toolkit) if i.status != StrategyStatus.NOT_SELECTED]
     visits, measures = store.visits(practice.id), store.measures(practice.id)
+    steps = store.open_next_steps(practice.id)
     data = {"practice": to_record(practice), "contacts": [to_record(c) for c in contacts],
             "plan": to_record(plan) if plan else None, "checklist": [to_record(i) for i in checklist],
-            "visits": [to_record(v) for v in visits], "measures": [to_record(m) for m in measures]}
+            "visits": [to_record(v) for v in visits], "open_next_steps": [_step_json(s) for s in steps],
+            "measures": [to_record(m) for m in measures]}
 
     def text() -> str:
         lines = [f"{practice.name}  ({practice.id})",
                  f"  {practice.address}  {practice.state}  {practice.phone}".rstrip(),
-                 f"  Status: {PracticeStatus(practice.status).label}   Ownership: {Ownership(practice.ownership).label}"
+                 f"  Status: {PracticeStatus.label_of(practice.status)}   Ownership: {Ownership.label_of(practice.ownership)}"
                  f"   EHR: {practice.ehr_vendor or '-'}   Region: {practice.region or '-'}"]
         if contacts:
-            lines += ["", "Contacts:"] + [f"  {c.name} ({ContactRole(c.role).label}) {c.email} {c.phone}".rstrip()
+            lines += ["", "Contacts:"] + [f"  {c.name} ({ContactRole.label_of(c.role)}) {c.email} {c.phone}".rstrip()
                                            for c in contacts]
         if plan:
-            lines += ["", f"Plan: {Cadence(plan.cadence).label}, {plan.planned_visits} visits, {plan.planned_hours:g} hours;"
+            lines += ["", f"Plan: {Cadence.label_of(plan.cadence)}, {plan.planned_visits} visits, {plan.planned_hours:g} hours;"
                           f" strategies {', '.join(plan.selected_strategies) or '-'}"]
         if checklist:
-            lines += ["", "Checklist:"] + [f"  {i.strategy_id:4} {StrategyStatus(i.status).label:13} "
+            lines += ["", "Checklist:"] + [f"  {i.strategy_id:4} {StrategyStatus.label_of(i.status):13} "
                                             f"{toolkit.get(i.strategy_id).title}" for i in checklist]
-        lines += ["", f"Visits: {len(visits)}"] + [f"  {v.date}  {VisitMode(v.mode).label:8} {v.minutes:4} min  {v.id[:8]}"
+        lines += ["", f"Visits: {len(visits)}"] + [f"  {v.date}  {VisitMode.label_of(v.mode):8} {v.minutes:4} min  {v.id[:8]}"
                                                   for v in visits[:10]]
+        if steps:
+            lines += ["", f"Open next steps: {len(steps)}"] + [
+                f"  due {s.due or '-':10}  {s.action} ({s.owner or '-'})  {s.id[:8]}" for s in steps]
         if measures:
             lines += ["", "Measures:"] + [f"  {m.measure} {m.cms_id} {m.period_end}  {m.numerator}/{m.denominator}"
                                           f" = {m.rate:.0%}" for m in measures]
@@ -297,12 +340,15 @@ def _attendee(text: str) -> Attendee:
         raise UsageError(str(exc)) from None
 
 
-def _next_step(text: str) -> NextStep:
+def _next_step(text: str, *, visit: Visit) -> NextStep:
     parts = [p.strip() for p in text.split("|")]
     if len(parts) > 3:
-        raise UsageError(f"Next step {text!r} must look like 'ACTION|OWNER|2026-12-31'")
-    due = parse_date(parts[2], "Next step due date") if len(parts) > 2 and parts[2] else None
-    return NextStep(parts[0], parts[1] if len(parts) > 1 else "", due)
+        raise UsageError(f"Next step {text!r} must look like 'ACTION|OWNER|2026-12-31' (or a DUE such as +2w)")
+    try:
+        due = parse_day(parts[2], base=visit.date, next_visit=visit.next_contact) if len(parts) > 2 else None
+    except DateTextError as exc:
+        raise UsageError(str(exc)) from None
+    return NextStep(visit.practice_id, visit.id, parts[0], owner=parts[1] if len(parts) > 1 else "", due=due)
 
 
 def _strategy_work(ctx: Context, practice_id: str, text: str) -> StrategyWork:
@@ -320,19 +366,77 @@ def _strategy_work(ctx: Context, practice_id: str, text: str) -> StrategyWork:
 def visit_add(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
     practice = store.find_practice(args.practice)
-    pdsa = Pdsa(args.pdsa_aim, args.pdsa_change, args.pdsa_prediction, args.pdsa_result, args.pdsa_decision)
-    visit = Visit(
-        practice_id=practice.id, date=args.date or date.today(), facilitator=args.facilitator,
-        start_time=args.start_time, mode=args.mode, minutes=args.minutes, travel_minutes=args.travel_minutes,
-        planned=not args.unplanned, attendees=[_attendee(a) for a in args.attendee], activities=args.activity,
-        strategies=[_strategy_work(ctx, practice.id, s) for s in args.strategy], key_drivers=args.key_driver,
-        pdsa=None if pdsa.is_empty() else pdsa, data_reviewed=args.data_reviewed, barriers=args.barriers,
-        disruptions=args.disruption, engagement=args.engagement, notes=args.notes,
-        next_steps=[_next_step(s) for s in args.next_step], next_contact=args.next_contact,
-        resources_left=args.resource)
-    store.save_visit(visit, ctx.toolkit)
-    ctx.emit(to_record(visit), f"Saved visit {visit.id} to {practice.name} on {visit.date}")
+    visit = Visit(practice_id=practice.id, date=args.date or date.today())
+    _apply_visit_options(ctx, visit, args)
+    steps = [_next_step(s, visit=visit) for s in args.next_step]
+    store.save_visit(visit, ctx.toolkit, steps=steps)
+    ctx.emit(_visit_json(store, visit), f"Saved visit {visit.id} to {practice.name} on {visit.date}"
+             + (f" with {len(steps)} next step(s)" if steps else ""))
     return 0
+
+
+def visit_edit(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    visit = store.find_visit(args.visit)
+    practice = store.practice(visit.practice_id)
+    before = to_record(visit)
+    if args.date is not None:
+        visit.date = args.date
+    _apply_visit_options(ctx, visit, args)
+    steps = None
+    if args.next_step is not None:  # the visit's steps become these; same action, same step (status kept)
+        stored = {s.action: s for s in store.next_steps(visit.practice_id, visit_id=visit.id)}
+        steps = []
+        for text in args.next_step:
+            new = _next_step(text, visit=visit)
+            old = stored.pop(new.action, None)
+            steps.append(dataclasses.replace(new, id=old.id) if old else new)
+    changes = store.save_visit(visit, ctx.toolkit, steps=steps)
+    changed = sorted(k for k, v in to_record(visit).items() if before.get(k) != v)
+    if steps is not None and "next_step" in changes.entities:
+        changed.append("next steps")
+    ctx.emit(_visit_json(store, visit), f"Visit {visit.id[:8]} to {practice.name} on {visit.date}: "
+             + (f"changed {', '.join(changed)}" if changes else "nothing changed"))
+    return 0
+
+
+def _apply_visit_options(ctx: Context, visit: Visit, args: argparse.Namespace) -> None:
+    """Set every option that was given; for `visit edit` an option not given is None and the
+    stored value stays."""
+    simple = {"start_time": args.start_time, "mode": args.mode, "minutes": args.minutes,
+              "travel_minutes": args.travel_minutes, "planned": args.planned, "key_drivers": args.key_driver,
+              "data_reviewed": args.data_reviewed, "barriers": args.barriers, "disruptions": args.disruption,
+              "engagement": args.engagement, "practice_notes": args.practice_notes,
+              "private_notes": args.private_notes, "next_contact": args.next_contact,
+              "activities": args.activity, "resources_left": args.resource}
+    for name, value in simple.items():
+        if value is not None:
+            setattr(visit, name, value)
+    if args.attendee is not None:
+        visit.attendees = [_attendee(a) for a in args.attendee]
+    if args.strategy is not None:
+        visit.strategies = [_strategy_work(ctx, visit.practice_id, s) for s in args.strategy]
+    parts = {"aim": args.pdsa_aim, "change": args.pdsa_change, "prediction": args.pdsa_prediction,
+             "result": args.pdsa_result, "decision": args.pdsa_decision}
+    if any(v is not None for v in parts.values()):
+        pdsa = visit.pdsa or Pdsa()
+        for name, value in parts.items():
+            if value is not None:
+                setattr(pdsa, name, value)
+        visit.pdsa = None if pdsa.is_empty() else pdsa
+
+
+def _visit_json(store: Any, visit: Visit) -> dict[str, Any]:
+    record = to_record(visit)
+    record["next_steps"] = [_step_json(s) for s in store.next_steps(visit.practice_id, visit_id=visit.id)]
+    return record
+
+
+def _step_json(step: Any) -> dict[str, Any]:
+    record = dict(step.__dict__)
+    for key in ("due", "visit_date", "closed_on"):
+        record[key] = record[key].isoformat() if record[key] else None
+    return record
 
 
 def visit_list(ctx: Context, args: argparse.Namespace) -> int:
@@ -341,7 +445,7 @@ def visit_list(ctx: Context, args: argparse.Namespace) -> int:
     visits = store.visits(practice_id, since=args.since)
     names = {p.id: p.name for p in store.practices()}
     ctx.emit([to_record(v) for v in visits], lambda: table(
-        [[v.date, names.get(v.practice_id, "?"), VisitMode(v.mode).label, v.minutes, len(v.strategies),
+        [[v.date, names.get(v.practice_id, "?"), VisitMode.label_of(v.mode), v.minutes, len(v.strategies or []),
           v.id[:8]] for v in visits], ["Date", "Practice", "Mode", "Minutes", "Strategies", "Id"])
         if visits else "No visits logged yet.")
     return 0
@@ -351,37 +455,89 @@ def visit_show(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
     visit = store.find_visit(args.visit)
     practice = store.practice(visit.practice_id)
+    made = store.next_steps(visit.practice_id, visit_id=visit.id)
+    closed = [s for s in store.next_steps(visit.practice_id, statuses=("done", "dropped"))
+              if s.closed_in_visit == visit.id and s.visit_id != visit.id]
 
     def text() -> str:
         lines = [f"Visit {visit.id}", f"  {practice.name}, {visit.date} {visit.start_time or ''}".rstrip(),
-                 f"  {VisitMode(visit.mode).label}, {visit.minutes} min (+{visit.travel_minutes} travel), "
+                 f"  {VisitMode.label_of(visit.mode)}, {visit.minutes} min (+{visit.travel_minutes} travel), "
                  f"{'planned' if visit.planned else 'unscheduled'}, facilitator {visit.facilitator or '-'}"]
         if visit.attendees:
-            lines.append("  Attendees: " + ", ".join(f"{a.name} ({ContactRole(a.role).label})" for a in visit.attendees))
+            lines.append("  Attendees: " + ", ".join(f"{a.name} ({ContactRole.label_of(a.role)})"
+                                                     for a in visit.attendees))
         if visit.activities:
-            lines.append("  Activities: " + ", ".join(Activity(a).label for a in visit.activities))
-        for w in visit.strategies:
-            lines.append(f"  Strategy {w.strategy_id}: {StrategyStatus(w.status_before).label} -> "
-                         f"{StrategyStatus(w.status_after).label}")
+            lines.append("  Activities: " + ", ".join(Activity.label_of(a) for a in visit.activities))
+        for w in visit.strategies or []:
+            lines.append(f"  Strategy {w.strategy_id}: {StrategyStatus.label_of(w.status_before)} -> "
+                         f"{StrategyStatus.label_of(w.status_after)}")
         if visit.pdsa:
             lines.append(f"  PDSA: aim {visit.pdsa.aim!r}; change {visit.pdsa.change!r}; decision {visit.pdsa.decision or '-'}")
         for label, value in (("Data reviewed", visit.data_reviewed), ("Barriers", visit.barriers),
-                             ("Notes", visit.notes)):
+                             ("Notes for the practice", visit.practice_notes), ("Private notes", visit.private_notes)):
             if value:
                 lines.append(f"  {label}: {value}")
         if visit.disruptions:
-            lines.append("  Disruptions: " + ", ".join(Disruption(d).label for d in visit.disruptions))
+            lines.append("  Disruptions: " + ", ".join(Disruption.label_of(d) for d in visit.disruptions))
         if visit.engagement:
             lines.append(f"  Engagement: {visit.engagement}/5")
-        for s in visit.next_steps:
-            lines.append(f"  Next step: {s.action} (owner {s.owner or '-'}, due {s.due or '-'})")
+        for s in made:
+            lines.append(f"  Next step: {s.action} (owner {s.owner or '-'}, due {s.due or '-'}, "
+                         f"{_step_state(s)}) [{s.id[:8]}]")
+        for s in closed:
+            lines.append(f"  Closed at this visit: {s.action} ({_step_state(s)})")
         if visit.next_contact:
             lines.append(f"  Next contact: {visit.next_contact}")
         if visit.resources_left:
             lines.append("  Resources left: " + ", ".join(visit.resources_left))
         return "\n".join(lines)
-    ctx.emit(to_record(visit), text)
+    ctx.emit(_visit_json(store, visit), text)
     return 0
+
+
+# -- next steps --------------------------------------------------------------------------
+
+def _step_state(step: Any) -> str:
+    if step.status == StepStatus.OPEN:
+        return "open"
+    state = f"{StepStatus.label_of(step.status).lower()} {step.closed_on or ''}".rstrip()
+    if step.closed_by:
+        state += f" by {step.closed_by}"
+    return state + (f": {step.closing_note}" if step.closing_note else "")
+
+
+def next_step_list(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    practice_id = store.find_practice(args.practice).id if args.practice else None
+    steps = store.next_steps(practice_id, statuses=("open",) if args.open else ())
+    today = date.today()
+    ctx.emit([_step_json(s) for s in steps], lambda: table(
+        [[s.due or "-", ("OVERDUE " if s.is_overdue(today) else "") + _step_state(s), s.practice_name, s.action,
+          s.owner or "-", s.id[:8]] for s in steps], ["Due", "Status", "Practice", "Action", "Owner", "Id"])
+        if steps else ("No open next steps." if args.open else "No next steps recorded yet."))
+    return 0
+
+
+def _close(ctx: Context, key: str, status: str, note: str) -> int:
+    store = ctx.store()
+    step = store.find_next_step(key)
+    changes = store.close_next_step(step.id, status, note=note)
+    after = next(s for s in store.next_steps(step.practice_id, visit_id=step.visit_id) if s.id == step.id)
+    ctx.emit(_step_json(after), f"{after.practice_name}: {after.action!r} is now {_step_state(after)}"
+             + ("" if changes else " (it already was)"))
+    return 0
+
+
+def next_step_done(ctx: Context, args: argparse.Namespace) -> int:
+    return _close(ctx, args.step, StepStatus.DONE.value, args.note)
+
+
+def next_step_drop(ctx: Context, args: argparse.Namespace) -> int:
+    return _close(ctx, args.step, StepStatus.DROPPED.value, args.note)
+
+
+def next_step_reopen(ctx: Context, args: argparse.Namespace) -> int:
+    return _close(ctx, args.step, StepStatus.OPEN.value, "")
 
 
 # -- checklist, measures ----------------------------------------------------------------
@@ -401,7 +557,7 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
     item.steps_done = sorted((set(item.steps_done) | set(args.step)) - set(args.untick))
     note = ChecklistNote(practice.id, strategy.id, args.note) if args.note is not None else None
     changes = store.set_checklist(item, toolkit, note=note)  # row and note in one transaction
-    ctx.emit(to_record(item), f"{practice.name}: {strategy.id} is {StrategyStatus(item.status).label}, "
+    ctx.emit(to_record(item), f"{practice.name}: {strategy.id} is {StrategyStatus.label_of(item.status)}, "
              f"steps ticked {len(item.steps_done)}/{len(strategy.steps)}"
              + ("" if changes else " (nothing changed)"))
     return 0
@@ -460,6 +616,9 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError("--practices must be between 1 and 10000")
     if args.months < 1 or args.months > 60:
         raise UsageError("--months must be between 1 and 60")
+    if args.visits_per_month <= 0 or round(args.months * args.visits_per_month) > 200:
+        raise UsageError(f"--visits-per-month must be more than 0 and at most {200 / args.months:g} for "
+                         f"{args.months} months (a plan holds at most 200 visits)")
     store = ctx.store()
     if store.practices():
         raise FieldKitError("This data folder already has practices; demo data goes only into an empty one. "

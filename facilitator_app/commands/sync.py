@@ -27,17 +27,22 @@ def _service(ctx: Context, args: Any) -> "SyncService":
 
 
 def login(ctx: Context, args: Any) -> int:
+    from ..sync.client import normalize_server_url
+
+    server = normalize_server_url(args.server)  # before the password prompt shows the address
+    if not args.user.strip():
+        raise UsageError("The user name is empty: give the one your data team gave you with --user")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         if not sys.stdin.isatty():
             raise UsageError("No terminal to ask for the password: pass it on standard input with --password-stdin")
-        password = getpass.getpass(f"Password for {args.user} at {args.server}: ")
+        password = getpass.getpass(f"Password for {args.user} at {server}: ")
     if not password:
         raise UsageError("The password is empty")
     service = _service(ctx, args)
     try:
-        result = service.sign_in(args.server, args.user, password)
+        result = service.sign_in(server, args.user, password)
     finally:
         service.close()
     info = result.account
@@ -83,7 +88,8 @@ def sync(ctx: Context, args: Any) -> int:
     ctx.emit({"ok": True, **report.as_dict()}, lambda: "\n".join(
         [f"Sent {report.pushed} change(s), received {report.pulled} record(s)."]
         + ([f"{report.conflicts} conflict(s): see 'facilitator-app conflicts list'."] if report.conflicts else [])
-        + ([f"{report.rejected} change(s) refused by the server: see 'facilitator-app status'."] if report.rejected else [])
+        + ([f"{report.rejected} change(s) refused by the server: see 'facilitator-app status'."]
+           if report.rejected else [])
         + report.messages))
     return 0
 
@@ -142,7 +148,8 @@ def conflicts_resolve(ctx: Context, args: Any) -> int:
     finally:
         service.close()
     ctx.emit({"id": args.id, "choice": args.choice, "new_edit": wrote},
-             f"Conflict #{args.id} resolved ({'your values will be sent at the next sync' if wrote else 'nothing to send'}).")
+             f"Conflict #{args.id} resolved "
+             f"({'your values will be sent at the next sync' if wrote else 'nothing to send'}).")
     return 0
 
 

@@ -11,6 +11,7 @@ import random
 from datetime import date, time, timedelta
 
 from .model import (
+    new_id,
     Attendee,
     ChecklistItem,
     ChecklistNote,
@@ -52,6 +53,8 @@ _NOTES = ["Team engaged; the medical assistant lead has taken over BP re-checks.
           "Walked through the EHR fields where aspirin must be recorded for the measure to count.",
           "The champion ran a small PDSA on the repeat-BP standing order and wants to spread it.",
           "Discussed the quitline e-referral; IT contact needed from the EHR vendor."]
+_PRACTICE_NOTES = ["Great progress on the repeat-BP standing order: keep recording the second reading.",
+                   "Remember: the quarterly ABCS report is due at the end of the month.", "", ""]
 _BARRIERS = ["Staff turnover at the front desk", "EHR report does not match the eCQM specification",
              "Clinicians worried about time per visit", "", "", ""]
 _SOURCES = ["EHR report", "EHR report", "Registry", "Chart audit"]
@@ -106,8 +109,18 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
         visit_total = max(1, round(active_months * visits_per_month * rng.uniform(0.6, 1.1)))
         span = max(1, (today - enrolled).days - 1)
         days = sorted(rng.sample(range(span), min(visit_total, span)))
+        open_steps: list[NextStep] = []
         for i, offset in enumerate(days):
             day = enrolled + timedelta(days=offset)
+            visit_id = new_id()
+            for step in open_steps:  # "since last visit": most of last time's steps are done
+                roll = rng.random()
+                if roll < 0.75:
+                    step.status, step.closed_on, step.closed_by, step.closed_in_visit = "done", day, facilitator, visit_id
+                elif roll < 0.82:
+                    step.status, step.closed_on, step.closed_by, step.closed_in_visit = "dropped", day, facilitator, visit_id
+                    step.closing_note = rng.choice(["The practice chose another approach", "No longer needed"])
+            open_steps = [s for s in open_steps if s.status == "open"]
             worked = []
             for sid in rng.sample(selected, min(len(selected), rng.randint(1, 3))):
                 before = status_of[sid]
@@ -121,9 +134,11 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
                 worked.append(StrategyWork(sid, before.value, after.value))
             mode = rng.choices(["on_site", "phone", "video", "email", "group"], weights=[60, 15, 15, 6, 4])[0]
             is_last = i == len(days) - 1
-            next_steps = [NextStep(rng.choice(_STEPS), rng.choice([leader.name, champion.name, ma.name]),
-                                   day + timedelta(days=rng.randint(7, 35)), done=not is_last and rng.random() < 0.8)
-                          for _ in range(rng.randint(0, 2))]
+            next_steps = [NextStep(pid, visit_id, rng.choice(_STEPS), owner=rng.choice([leader.name, champion.name, ma.name]),
+                                   due=day + timedelta(days=rng.randint(7, 35)), position=n)
+                          for n in range(rng.randint(0, 2))]
+            open_steps += next_steps
+            out.extend(next_steps)
             pdsa = None
             if rng.random() < 0.25:
                 pdsa = Pdsa(aim="Repeat BP for every reading of 140/90 or above",
@@ -131,7 +146,7 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
                             result="" if is_last else "Repeat readings recorded for most patients",
                             decision="" if is_last else rng.choice(["adopt", "adapt"]))
             out.append(Visit(
-                practice_id=pid, date=day, facilitator=facilitator, start_time=time(rng.choice([8, 9, 10, 13, 14, 15]), rng.choice([0, 30])),
+                practice_id=pid, date=day, id=visit_id, facilitator=facilitator, start_time=time(rng.choice([8, 9, 10, 13, 14, 15]), rng.choice([0, 30])),
                 mode=mode, minutes=rng.choice([30, 45, 60, 60, 60, 75, 90, 120]) if mode != "email" else 15,
                 travel_minutes=rng.choice([20, 30, 45, 60]) if mode == "on_site" else 0,
                 planned=rng.random() < 0.85,
@@ -139,8 +154,8 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
                 activities=rng.sample(Activity.choices(), rng.randint(1, 3)), strategies=worked,
                 key_drivers=rng.sample(["Use of own data", "Standardized care processes", "Team-based care"], rng.randint(0, 2)),
                 pdsa=pdsa, data_reviewed=rng.choice(["", "Quarterly ABCS report", "BP registry list"]),
-                barriers=rng.choice(_BARRIERS), engagement=rng.randint(2, 5), notes=rng.choice(_NOTES),
-                next_steps=next_steps,
+                barriers=rng.choice(_BARRIERS), engagement=rng.randint(2, 5), private_notes=rng.choice(_NOTES),
+                practice_notes=rng.choice(_PRACTICE_NOTES),
                 next_contact=(day + timedelta(days=rng.randint(21, 40))) if status == "active" else None,
                 resources_left=rng.sample(["Quitline cards", "BP measurement poster", "Statin guideline summary"], rng.randint(0, 2))))
         for sid in ids:

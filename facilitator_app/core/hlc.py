@@ -8,12 +8,16 @@ goes backwards on laptops with wrong clocks; the counter keeps a client's clock 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 WALL_DIGITS = 15
 COUNTER_DIGITS = 6
+# The largest values the fixed-width text form holds. A clock past them would format with more
+# digits, which `parse` refuses and which no longer sorts as text: so no code may make one.
+MAX_WALL_MS = 10**WALL_DIGITS - 1
+MAX_COUNTER = 10**COUNTER_DIGITS - 1
 
 
 @dataclass(frozen=True, order=True)
@@ -22,14 +26,27 @@ class Timestamp:
     counter: int
     node: str
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.wall_ms <= MAX_WALL_MS or not 0 <= self.counter <= MAX_COUNTER:
+            raise ValueError(f"A clock holds a time of 0 to {MAX_WALL_MS} ms and a counter of 0 to {MAX_COUNTER} "
+                             f"(got {self.wall_ms} ms, counter {self.counter}).")
+
     def __str__(self) -> str:
         return f"{self.wall_ms:0{WALL_DIGITS}d}-{self.counter:0{COUNTER_DIGITS}d}-{self.node}"
+
+    def successor(self, node: str) -> "Timestamp":
+        """The next clock after this one, for `node`: the counter goes up, and when it is full
+        the time moves on by one millisecond instead (so the text form never grows)."""
+        if self.counter < MAX_COUNTER:
+            return Timestamp(self.wall_ms, self.counter + 1, node)
+        return Timestamp(self.wall_ms + 1, 0, node)
 
     @classmethod
     def parse(cls, text: str) -> "Timestamp":
         try:
             wall, counter, node = text.split("-", 2)
-            if len(wall) != WALL_DIGITS or len(counter) != COUNTER_DIGITS or not node:
+            if (len(wall) != WALL_DIGITS or len(counter) != COUNTER_DIGITS or not node
+                    or not (wall + counter).isascii() or not (wall + counter).isdigit()):
                 raise ValueError
             return cls(int(wall), int(counter), node)
         except ValueError:
@@ -87,7 +104,7 @@ class HybridClock:
         if wall > self._last.wall_ms:
             self._last = Timestamp(wall, 0, self.node)
         else:
-            self._last = Timestamp(self._last.wall_ms, self._last.counter + 1, self.node)
+            self._last = self._last.successor(self.node)
         return str(self._last)
 
     def observe(self, remote: str) -> None:

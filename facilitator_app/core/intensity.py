@@ -4,6 +4,10 @@ Pure functions over domain objects (no SQL), so the server's supervisor report a
 Today screen compute the same numbers. Dose follows the EvidenceNOW measures: visits and hours by
 mode, planned vs actual, months from first to last contact, days since the last contact, and
 strategies implemented of those selected and of the whole toolkit.
+
+Who a visit is credited to: `credited` maps a visit id to the account that logged it (the
+server knows each row's author); only a visit missing from it falls back to the free-text
+`facilitator` field, which anyone can type anything into.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Iterable, Mapping
 
 from .model import ChecklistItem, FacilitationPlan, Practice, Visit
 from .vocab import CHOSEN_STATUSES, DONE_STATUSES, StrategyStatus, VisitMode
+
+Credits = Mapping[str, str]  # visit id -> who is credited with it
 
 DAYS_PER_MONTH = 30.44
 IN_PERSON_MODES = frozenset({VisitMode.ON_SITE, VisitMode.GROUP})
@@ -79,8 +85,13 @@ def _pct(actual: float, planned: float | None) -> float | None:
     return round(100 * actual / planned, 1) if planned else None
 
 
+def _credit(visit: Visit, credited: Credits | None) -> str:
+    return credited.get(visit.id, visit.facilitator) if credited is not None else visit.facilitator
+
+
 def practice_intensity(practice: Practice, visits: Iterable[Visit], *, plan: FacilitationPlan | None,
-                       checklist: Iterable[ChecklistItem], today: date, strategies_total: int = 35) -> PracticeIntensity:
+                       checklist: Iterable[ChecklistItem], today: date, strategies_total: int = 35,
+                       credited: Credits | None = None) -> PracticeIntensity:
     """One practice's dose. Visits dated after `today` are plans, not contacts, and are left out."""
     done = sorted((v for v in visits if v.date <= today), key=lambda v: v.date)
     hours = round(sum(v.minutes for v in done) / 60, 2)
@@ -94,7 +105,7 @@ def practice_intensity(practice: Practice, visits: Iterable[Visit], *, plan: Fac
     implemented = {i.strategy_id for i in items if i.status in DONE_STATUSES}
     return PracticeIntensity(
         practice_id=practice.id, name=practice.name, status=practice.status,
-        facilitators=tuple(sorted({v.facilitator for v in done if v.facilitator})),
+        facilitators=tuple(sorted({name for v in done if (name := _credit(v, credited))})),
         visits=len(done), hours=hours, in_person_hours=in_person, by_mode=_by_mode(done),
         planned_visits=plan.planned_visits if plan else None, planned_hours=plan.planned_hours if plan else None,
         visits_pct_of_plan=_pct(len(done), plan.planned_visits if plan else None),
@@ -107,12 +118,14 @@ def practice_intensity(practice: Practice, visits: Iterable[Visit], *, plan: Fac
 
 
 def facilitator_totals(visits: Iterable[Visit], *, today: date,
-                       assignments: Mapping[str, Iterable[str]] | None = None) -> list[FacilitatorIntensity]:
+                       assignments: Mapping[str, Iterable[str]] | None = None,
+                       credited: Credits | None = None) -> list[FacilitatorIntensity]:
     """Per facilitator: practices (assigned, else visited), visits, hours by mode, last contact."""
     mine: dict[str, list[Visit]] = defaultdict(list)
     for v in visits:
-        if v.date <= today and v.facilitator:
-            mine[v.facilitator].append(v)
+        name = _credit(v, credited)
+        if v.date <= today and name:
+            mine[name].append(v)
     names = set(mine) | set(assignments or {})
     out = []
     for name in sorted(names):
@@ -129,7 +142,8 @@ def facilitator_totals(visits: Iterable[Visit], *, today: date,
 def intensity_report(practices: Iterable[Practice], visits: Iterable[Visit], *,
                      plans: Iterable[FacilitationPlan] = (), checklist: Iterable[ChecklistItem] = (),
                      today: date, strategies_total: int = 35,
-                     assignments: Mapping[str, Iterable[str]] | None = None) -> IntensityReport:
+                     assignments: Mapping[str, Iterable[str]] | None = None,
+                     credited: Credits | None = None) -> IntensityReport:
     """The whole roll-up for a set of practices, sorted by days since last contact (longest first)."""
     visits = list(visits)
     by_practice: dict[str, list[Visit]] = defaultdict(list)
@@ -140,7 +154,8 @@ def intensity_report(practices: Iterable[Practice], visits: Iterable[Visit], *,
     for item in checklist:
         items[item.practice_id].append(item)
     rows = [practice_intensity(p, by_practice.get(p.id, []), plan=plan_of.get(p.id), checklist=items.get(p.id, []),
-                               today=today, strategies_total=strategies_total) for p in practices]
+                               today=today, strategies_total=strategies_total, credited=credited) for p in practices]
     rows.sort(key=lambda r: (-(r.days_since_last_contact if r.days_since_last_contact is not None else 10**6), r.name))
     return IntensityReport(today=today, practices=rows,
-                           facilitators=facilitator_totals(visits, today=today, assignments=assignments))
+                           facilitators=facilitator_totals(visits, today=today, assignments=assignments,
+                                                           credited=credited))

@@ -83,7 +83,8 @@ def _segment_bar(drawing: Drawing, *, x: float, y: float, height: float, scale: 
 def engagement_chart(e: Engagement, width: float) -> Drawing:
     """Visits and hours so far, stacked by mode, each against its planned total (dashed marker)."""
     label_w, right_w, bar_h, row_gap = 52, 74, 20, 20
-    rows = [("Visits", [(m.visits, m.label) for m in e.by_mode], e.visits, e.planned_visits),
+    rows: list[tuple[str, list[tuple[float, str]], float, float | None]] = [
+            ("Visits", [(m.visits, m.label) for m in e.by_mode], e.visits, e.planned_visits),
             ("Hours", [(m.hours, m.label) for m in e.by_mode], e.hours, e.planned_hours)]
     legend_items = [(m.label, MODE_COLORS.get(m.label, OTHER_COLOR)) for m in e.by_mode]
     height = 14 + len(rows) * (bar_h + row_gap) + 18

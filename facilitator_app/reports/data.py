@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any, Sequence
 
 from ..core.model import Practice, Visit
 from ..core.toolkit import Quitline, Resource, Toolkit, ToolkitError
@@ -89,7 +90,8 @@ class StepLine:
     action: str
     owner: str = ""
     due: date | None = None
-    done: bool = False
+    status: str = "open"
+    closing_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,11 @@ class VisitSummaryData:
     attendees: tuple[AttendeeLine, ...] = ()
     activities: tuple[str, ...] = ()
     strategies: tuple[StrategyLine, ...] = ()
-    notes: str = ""
+    notes: str = ""  # the notes for the practice only: private notes are never printed
     data_reviewed: str = ""
     pdsa: PdsaLines | None = None
     next_steps: tuple[StepLine, ...] = ()
+    closed_steps: tuple[StepLine, ...] = ()  # earlier steps closed since the last visit
     help: tuple[StrategyHelp, ...] = ()
     quitlines: tuple[Quitline, ...] = ()  # the practice's state line first, then the national ones
     resources_left: tuple[str, ...] = ()
@@ -172,11 +175,19 @@ def gather_visit_summary(store: Store, toolkit: Toolkit, visit_key: str, *,
     """Everything the one-page leave-behind prints for a visit (by id or 8+ character prefix)."""
     visit = store.find_visit(visit_key.strip())
     practice = store.practice(visit.practice_id)
-    return visit_summary_data(visit, practice, toolkit, facilitator_contact(store, visit.facilitator),
+    made = store.next_steps(visit.practice_id, visit_id=visit.id)
+    closed = [s for s in store.next_steps(visit.practice_id, statuses=("done", "dropped"))
+              if s.closed_in_visit == visit.id and s.visit_id != visit.id]
+    return visit_summary_data(visit, practice, toolkit, facilitator_contact(store), steps=made, closed=closed,
                               today=today)
 
 
+def _step_line(step: Any) -> StepLine:
+    return StepLine(step.action, step.owner, step.due, step.status, step.closing_note)
+
+
 def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, contact: FacilitatorContact, *,
+                       steps: Sequence[Any] = (), closed: Sequence[Any] = (),
                        today: date | None = None) -> VisitSummaryData:
     """Build the summary from already-loaded records (the GUI's "Save and print" has them)."""
     strategies = tuple(
@@ -201,15 +212,16 @@ def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, conta
         p = visit.pdsa
         pdsa = PdsaLines(aim=p.aim, change=p.change, prediction=p.prediction, result=p.result,
                          decision_label=_label(PdsaDecision, p.decision) if p.decision else "")
-    facilitator = contact if contact.name else FacilitatorContact(visit.facilitator, contact.email, contact.phone)
+    facilitator = contact
     return VisitSummaryData(
         practice=practice_info(practice), facilitator=facilitator, visit_id=visit.id, date=visit.date,
         start_time=visit.start_time, mode_label=_label(VisitMode, visit.mode), minutes=visit.minutes,
         planned=visit.planned,
         attendees=tuple(AttendeeLine(a.name, _label(ContactRole, a.role)) for a in visit.attendees if a.name.strip()),
         activities=tuple(_label(Activity, a) for a in visit.activities),
-        strategies=strategies, notes=visit.notes, data_reviewed=visit.data_reviewed, pdsa=pdsa,
-        next_steps=tuple(StepLine(s.action, s.owner, s.due, s.done) for s in visit.next_steps),
+        strategies=strategies, notes=visit.practice_notes, data_reviewed=visit.data_reviewed, pdsa=pdsa,
+        next_steps=tuple(_step_line(s) for s in sorted(steps, key=lambda s: (s.due or date.max, s.position))),
+        closed_steps=tuple(_step_line(s) for s in closed),
         help=tuple(help_items), quitlines=quitlines,
         resources_left=tuple(r for r in visit.resources_left if r.strip()),
         next_contact=visit.next_contact, generated_on=today or date.today(), toolkit_version=toolkit.version)
@@ -302,7 +314,7 @@ class OpenStepLine:
     action: str
     owner: str
     due: date | None
-    visit_date: date
+    visit_date: date | None
     overdue: bool
 
 
@@ -383,7 +395,7 @@ def gather_progress(store: Store, toolkit: Toolkit, practice_key: str, *,
     selected = sum(1 for i in items if i.status in CHOSEN_STATUSES)
     steps = tuple(OpenStepLine(action=s.action, owner=s.owner, due=s.due, visit_date=s.visit_date,
                                overdue=s.is_overdue(today))
-                  for s in store.open_next_steps(practice.id, today=today))
+                  for s in store.open_next_steps(practice.id))
     return ProgressData(
         practice=practice_info(practice), facilitator=facilitator_contact(store, store.facilitator),
         engagement=engagement_for(visits, plan), domains=domains, implemented=implemented, selected=selected,

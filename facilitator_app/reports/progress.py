@@ -15,10 +15,26 @@ from ..core.vocab import StrategyStatus
 from .charts import STATUS_COLORS, engagement_chart, run_chart, status_chart
 from .data import MeasureSeries, ProgressData
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT_LIGHT, MUTED, RULE, ZEBRA, Styles, gap, grid_style, heading, long_date, make_table, \
-    number, short_date, text
+from .styles import (
+    ACCENT_LIGHT,
+    MUTED,
+    RULE,
+    ZEBRA,
+    Styles,
+    clip,
+    gap,
+    grid_style,
+    heading,
+    long_date,
+    make_table,
+    number,
+    paragraphs,
+    short_date,
+    text,
+)
 
 RUN_CHART_HEIGHT = 150
+REASONS_HEADING = "Reasons for declining, in full"
 
 
 def _hex(color) -> str:
@@ -108,6 +124,7 @@ def _checklist(data: ProgressData, st: Styles, width: float) -> list[Flowable]:
     widths = [width * 0.43, width * 0.19, width * 0.18, width * 0.20]
     rows = [[Paragraph(h, st.head_cell) for h in ("Strategy", "Status", "Owner", "Notes")]]
     cmds = [*grid_style().getCommands()]
+    continued = []  # rows whose reason is too long for a cell: printed in full after the table
     for g in data.domains:
         r = len(rows)
         skipped = ("Not selected: " + text(", ".join(g.not_selected_ids))) if g.not_selected_ids else ""
@@ -123,10 +140,19 @@ def _checklist(data: ProgressData, st: Styles, width: float) -> list[Flowable]:
                 notes.append(f"{row.steps_done} of {row.step_count} steps done")
             title = f"<b>{text(row.id)}</b> {text(row.title)}"
             if row.status == StrategyStatus.DECLINED and row.reason:
-                title += f"<br/><font color='#5F6B7A'>Reason: {text(row.reason)}</font>"
+                shown, cut = clip(row.reason)
+                more = f" … <i>(continued under “{REASONS_HEADING}” below)</i>" if cut else ""
+                title += f"<br/><font color='#5F6B7A'>Reason: {text(shown)}{more}</font>"
+                if cut:
+                    continued.append(row)
             rows.append([Paragraph(title, st.cell), _status_cell(row, st),
                          Paragraph(text(row.owner), st.cell), Paragraph("<br/>".join(notes), st.cell)])
     out.append(make_table(rows, widths, cmds, repeatRows=1))
+    if continued:
+        out += heading(REASONS_HEADING, st.h3)
+        for row in continued:
+            out.append(Paragraph(f"<b>{text(row.id)}</b> {text(row.title)}: declined because", st.label))
+            out += paragraphs(row.reason, st.note)
     return out
 
 

@@ -34,8 +34,8 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 
 
 def _style(name: str, **kw) -> ParagraphStyle:
-    base = dict(fontName=REGULAR, bulletFontName=REGULAR, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.3, textColor=INK, alignment=TA_LEFT,
-                splitLongWords=1)
+    base = dict(fontName=REGULAR, bulletFontName=REGULAR, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.3, textColor=INK,
+                alignment=TA_LEFT, splitLongWords=1)
     base.update(kw)
     return ParagraphStyle(name, **base)
 
@@ -80,6 +80,26 @@ def paragraphs(value: str, style: ParagraphStyle) -> list[Paragraph]:
     """Free text as paragraphs: a blank line starts a new one, so long notes split cleanly over pages."""
     blocks = [b.strip() for b in (value or "").replace("\r\n", "\n").split("\n\n")]
     return [Paragraph(text(b), style) for b in blocks if b]
+
+
+CELL_TEXT_CHARS = 300  # a table cell shows at most this much free text...
+CELL_TEXT_LINES = 6    # ...and this many lines; the rest is printed in full after the table
+
+
+def clip(value: str, *, chars: int = CELL_TEXT_CHARS, lines: int = CELL_TEXT_LINES) -> tuple[str, bool]:
+    """The start of `value` that fits a table cell, cut at a word, and whether it was cut.
+
+    Why: reportlab cannot draw a table row taller than a page, and splitting one row over
+    many pages takes seconds per page for a 100,000-character note; free text flows fast and
+    cleanly as ordinary paragraphs, so a long text starts in its cell and ends below the table."""
+    value = (value or "").replace("\r\n", "\n").strip()
+    kept = "\n".join(value.split("\n")[:lines])
+    if len(kept) > chars:
+        cut = kept.rfind(" ", 0, chars)
+        kept = kept[:cut if cut > chars // 2 else chars]
+    if kept == value:
+        return value, False
+    return kept.rstrip(), True
 
 
 def heading(title: str, style: ParagraphStyle, *, lines_after: int = 3) -> list[Flowable]:

@@ -12,8 +12,21 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from .data import VisitSummaryData
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT_LIGHT, RULE, Styles, clock, duration, gap, grid_style, heading, long_date, \
-    make_table, paragraphs, short_date, text
+from .styles import (
+    ACCENT_LIGHT,
+    RULE,
+    Styles,
+    clock,
+    duration,
+    gap,
+    grid_style,
+    heading,
+    long_date,
+    make_table,
+    paragraphs,
+    short_date,
+    text,
+)
 
 
 def _facts(data: VisitSummaryData, st: Styles, width: float) -> Table:
@@ -54,7 +67,8 @@ def _strategies(data: VisitSummaryData, st: Styles, width: float) -> list[Flowab
 
 
 def _pdsa(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
-    rows = [[Paragraph(text(k), st.cell_bold), Paragraph(text(v), st.cell)] for k, v in data.pdsa.rows()]
+    rows = [[Paragraph(text(k), st.cell_bold), Paragraph(text(v), st.cell)]
+            for k, v in (data.pdsa.rows() if data.pdsa else [])]
     table = make_table(rows, [150, width - 150], grid_style(header=False), split_tall_rows=True)
     return [KeepTogether([*heading("Plan-Do-Study-Act cycle", st.h2), table])]
 
@@ -63,7 +77,7 @@ def _next_steps(data: VisitSummaryData, st: Styles, width: float) -> list[Flowab
     rows = [[Paragraph("", st.head_cell), Paragraph("What", st.head_cell), Paragraph("Who", st.head_cell),
              Paragraph("By when", st.head_cell)]]
     for i, s in enumerate(data.next_steps, 1):
-        action = text(s.action) + (" <i>(done)</i>" if s.done else "")
+        action = text(s.action) + (f" <i>({s.status})</i>" if s.status != "open" else "")
         rows.append([Paragraph(str(i), st.cell_muted), Paragraph(action, st.cell), Paragraph(text(s.owner), st.cell),
                      Paragraph(short_date(s.due), st.cell)])
     table = make_table(rows, [20, width - 20 - 140 - 88, 140, 88], grid_style(), repeatRows=1, split_tall_rows=True)

@@ -6,17 +6,27 @@ Handlers and CLI commands call these; they never write SQL themselves.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, select, text, update
 
 from ..core.errors import FieldKitError
 from . import tables as t
 from .clock import now_ms
+from .db import inserted_id
 from .security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash
+from .text import text_problem
 
 ROLES = ("facilitator", "supervisor", "admin")
+MAX_FULL_NAME = 200
+MAX_EMAIL = 254  # the longest address SMTP carries (RFC 5321)
+MAX_EMAIL_LOCAL = 64
+# Said to a client whose token was issued before the user's password changed or before the
+# account was disabled (enabling it again does not bring such tokens back).
+STALE_CREDENTIALS = "Your password was changed or your account was disabled: sign in again."
+INVALID_TOKEN = "Your sign-in has expired or was revoked, or your account is disabled. Sign in again."
 
 
 class AdminError(FieldKitError):
@@ -32,20 +42,25 @@ class User:
     cooperative: str | None
     disabled: bool
     scope_epoch: int
+    credential_generation: int = 1
+    full_name: str | None = None
+    email: str | None = None
 
     @property
     def is_facilitator(self) -> bool:
         return self.role == "facilitator"
 
 
-def _user_query():  # type: ignore[no-untyped-def]
+def _user_query() -> Select[Any]:
     return (select(t.users.c.id, t.users.c.name, t.users.c.role, t.users.c.cooperative_id,
-                   t.cooperatives.c.name.label("cooperative"), t.users.c.disabled, t.users.c.scope_epoch)
+                   t.cooperatives.c.name.label("cooperative"), t.users.c.disabled, t.users.c.scope_epoch,
+                   t.users.c.credential_generation, t.users.c.full_name, t.users.c.email)
             .select_from(t.users.outerjoin(t.cooperatives, t.users.c.cooperative_id == t.cooperatives.c.id)))
 
 
 def _user(row: Any) -> User:
-    return User(row.id, row.name, row.role, row.cooperative_id, row.cooperative, bool(row.disabled), row.scope_epoch)
+    return User(row.id, row.name, row.role, row.cooperative_id, row.cooperative, bool(row.disabled), row.scope_epoch,
+                row.credential_generation, row.full_name, row.email)
 
 
 def audit(conn: Connection, actor: str, action: str, **detail: Any) -> None:
@@ -63,9 +78,9 @@ def add_cooperative(conn: Connection, name: str, *, actor: str = "admin-cli") ->
         raise AdminError("A cooperative name can be at most 200 characters.")
     if conn.execute(select(t.cooperatives.c.id).where(t.cooperatives.c.name == name)).first():
         raise AdminError(f"There is already a cooperative called {name!r}.")
-    cid = conn.execute(insert(t.cooperatives).values(name=name, created_ms=now_ms())).inserted_primary_key[0]
+    cid = inserted_id(conn.execute(insert(t.cooperatives).values(name=name, created_ms=now_ms())))
     audit(conn, actor, "cooperative.add", name=name)
-    return int(cid)
+    return cid
 
 
 def cooperative_id(conn: Connection, name: str) -> int:
@@ -83,8 +98,53 @@ def list_cooperatives(conn: Connection) -> list[str]:
 
 # -- users -----------------------------------------------------------------------------------
 
+def clean_full_name(value: str) -> str | None:
+    """The full name to store (None to clear it); AdminError if it cannot be one."""
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > MAX_FULL_NAME:
+        raise AdminError(f"A full name can be at most {MAX_FULL_NAME} characters (this one has {len(value)}).")
+    if text_problem(value) or any(_is_control(ch) for ch in value):
+        raise AdminError("A full name cannot contain control characters (tabs, line breaks and the like).")
+    return value
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+
+
+_EMAIL_LOCAL_FORBIDDEN = frozenset('@<>()[]\\,;:" ')
+
+
+def clean_email(value: str) -> str | None:
+    """The email to store (None to clear it); AdminError naming the problem otherwise.
+
+    Checked by splitting, never with a regular expression: every check is one linear pass, so
+    a long hostile value costs no more than its length."""
+    value = value.strip()
+    if not value:
+        return None
+    example = "Give an address like ana@example.org"
+    if len(value) > MAX_EMAIL:
+        raise AdminError(f"An email address can be at most {MAX_EMAIL} characters (this one has {len(value)}).")
+    if text_problem(value) or any(ch.isspace() or _is_control(ch) for ch in value):
+        raise AdminError(f"An email address cannot contain spaces or control characters. {example}.")
+    local, at, domain = value.partition("@")
+    if not at or "@" in domain:
+        raise AdminError(f"An email address has exactly one @ ({value!r} has {value.count('@')}). {example}.")
+    if not local or len(local) > MAX_EMAIL_LOCAL or any(ch in _EMAIL_LOCAL_FORBIDDEN for ch in local):
+        raise AdminError(f"The part before the @ must be 1 to {MAX_EMAIL_LOCAL} characters without spaces, "
+                         f"quotes or brackets. {example}.")
+    labels = domain.split(".")
+    if len(labels) < 2 or any(not label or len(label) > 63 or label[0] == "-" or label[-1] == "-"
+                              or not all(ch.isalnum() or ch == "-" for ch in label) for label in labels):
+        raise AdminError(f"The part after the @ must be a domain like example.org (got {domain!r}). {example}.")
+    return value
+
+
 def add_user(conn: Connection, name: str, *, role: str, cooperative: str | None, password: str,
-             actor: str = "admin-cli") -> User:
+             full_name: str = "", email: str = "", actor: str = "admin-cli") -> User:
     name = name.strip()
     if not name or len(name) > 200:
         raise AdminError("A user name must be 1 to 200 characters.")
@@ -94,12 +154,14 @@ def add_user(conn: Connection, name: str, *, role: str, cooperative: str | None,
         raise AdminError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
     if role != "admin" and not cooperative:
         raise AdminError(f"A {role} belongs to a cooperative: add --cooperative NAME.")
+    clean_name, clean_mail = clean_full_name(full_name), clean_email(email)
     coop_id = cooperative_id(conn, cooperative) if cooperative else None
     if conn.execute(select(t.users.c.id).where(t.users.c.name == name)).first():
         raise AdminError(f"There is already a user called {name!r}.")
     conn.execute(insert(t.users).values(name=name, role=role, cooperative_id=coop_id,
                                         password_hash=hash_password(password), disabled=False,
-                                        scope_epoch=1, created_ms=now_ms()))
+                                        scope_epoch=1, credential_generation=1, full_name=clean_name,
+                                        email=clean_mail, created_ms=now_ms()))
     audit(conn, actor, "user.add", name=name, role=role, cooperative=cooperative)
     return get_user(conn, name)
 
@@ -125,18 +187,45 @@ def list_users(conn: Connection) -> list[User]:
     return [_user(r) for r in conn.execute(_user_query().order_by(t.users.c.name))]
 
 
+_NEXT_GENERATION = t.users.c.credential_generation + 1
+
+
 def set_disabled(conn: Connection, name: str, disabled: bool, *, actor: str = "admin-cli") -> None:
+    """Disabling also moves the credential generation on, so re-enabling needs a fresh sign-in."""
     user = get_user(conn, name)
-    conn.execute(update(t.users).where(t.users.c.id == user.id).values(disabled=disabled))
+    values: dict[str, Any] = {"disabled": disabled}
+    if disabled:
+        values["credential_generation"] = _NEXT_GENERATION
+    conn.execute(update(t.users).where(t.users.c.id == user.id).values(**values))
     audit(conn, actor, "user.disable" if disabled else "user.enable", name=name)
 
 
 def set_password(conn: Connection, name: str, password: str, *, actor: str = "admin-cli") -> None:
+    """A new password ends every token issued before it (the credential generation moves on)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AdminError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
     user = get_user(conn, name)
-    conn.execute(update(t.users).where(t.users.c.id == user.id).values(password_hash=hash_password(password)))
+    conn.execute(update(t.users).where(t.users.c.id == user.id)
+                 .values(password_hash=hash_password(password), credential_generation=_NEXT_GENERATION))
     audit(conn, actor, "user.password", name=name)
+
+
+def set_details(conn: Connection, name: str, *, full_name: str | None = None, email: str | None = None,
+                actor: str = "admin-cli") -> list[str]:
+    """Change the full name and/or email (None leaves one as it is, "" clears it); returns what changed.
+
+    Both are checked before either is written, so a bad email never leaves a half-done change."""
+    user = get_user(conn, name)
+    values: dict[str, str | None] = {}
+    if full_name is not None:
+        values["full_name"] = clean_full_name(full_name)
+    if email is not None:
+        values["email"] = clean_email(email)
+    changed = [k for k, v in values.items() if getattr(user, k) != v]
+    if changed:
+        conn.execute(update(t.users).where(t.users.c.id == user.id).values(**{k: values[k] for k in changed}))
+        audit(conn, actor, "user.set", name=name, fields=changed)
+    return changed
 
 
 # -- tokens and login attempts ---------------------------------------------------------------
@@ -145,20 +234,29 @@ def issue_token(conn: Connection, user: User, *, days: int) -> tuple[str, int]:
     token = new_token()
     now = now_ms()
     expires = now + days * 86_400_000
+    # The generation read with the password hash that was checked: had the password changed
+    # since, this token is born stale instead of outliving the old password.
     conn.execute(insert(t.tokens).values(token_hash=token_hash(token), user_id=user.id, created_ms=now,
-                                         expires_ms=expires, revoked=False))
+                                         expires_ms=expires, revoked=False,
+                                         credential_generation=user.credential_generation))
     return token, expires
 
 
-def user_for_token(conn: Connection, token: str) -> User | None:
-    """The token's user if the token is known, unexpired, unrevoked and the user is enabled."""
+def user_for_token(conn: Connection, token: str) -> tuple[User | None, str]:
+    """(the token's user, "") if the token is known, unexpired, unrevoked, of the user's current
+    credential generation and the user is enabled; else (None, why, for the person)."""
     row = conn.execute(
-        _user_query().add_columns(t.tokens.c.expires_ms, t.tokens.c.revoked)
+        _user_query().add_columns(t.tokens.c.expires_ms, t.tokens.c.revoked,
+                                  t.tokens.c.credential_generation.label("token_generation"))
         .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
         .where(t.tokens.c.token_hash == token_hash(token))).first()
-    if row is None or row.revoked or row.expires_ms <= now_ms() or row.disabled:
-        return None
-    return _user(row)
+    if row is None or row.revoked:
+        return None, INVALID_TOKEN
+    if row.token_generation != row.credential_generation or row.disabled:
+        return None, STALE_CREDENTIALS
+    if row.expires_ms <= now_ms():
+        return None, INVALID_TOKEN
+    return _user(row), ""
 
 
 def revoke_tokens(conn: Connection, name: str, *, actor: str = "admin-cli") -> int:
@@ -181,11 +279,11 @@ def recent_failures(conn: Connection, *, username: str, address: str, window_ms:
 def record_failure(conn: Connection, *, username: str, address: str) -> int:
     """Record a failed (or not yet verified) sign-in; returns its id."""
     now = now_ms()
-    attempt = conn.execute(insert(t.login_attempts).values(username=username[:200], address=address[:100],
-                                                           at_ms=now)).inserted_primary_key[0]
+    attempt = inserted_id(conn.execute(insert(t.login_attempts).values(username=username[:200],
+                                                                       address=address[:100], at_ms=now)))
     # Keep the table small: failures older than a day no longer matter to the limit.
     conn.execute(delete(t.login_attempts).where(t.login_attempts.c.at_ms < now - 86_400_000))
-    return int(attempt)
+    return attempt
 
 
 def lock_login_attempts(conn: Connection) -> None:
@@ -227,7 +325,8 @@ def assign(conn: Connection, user_name: str, practice_ids: Iterable[str], *, act
             problems.append(f"practice {pid!r} belongs to another cooperative")
     if problems:
         raise AdminError("Nothing was assigned: " + "; ".join(problems) + ".")
-    existing = {r[0] for r in conn.execute(select(t.assignments.c.practice_id).where(t.assignments.c.user_id == user.id))}
+    existing = {r[0] for r in conn.execute(select(t.assignments.c.practice_id)
+                                           .where(t.assignments.c.user_id == user.id))}
     new = [pid for pid in ids if pid not in existing]
     if new:
         conn.execute(insert(t.assignments), [{"user_id": user.id, "practice_id": pid, "assigned_ms": now_ms()}
@@ -254,7 +353,8 @@ def bump_scope_epoch(conn: Connection, user_id: int) -> None:
 
 def assigned_practices(conn: Connection, user_id: int) -> list[str]:
     return [r[0] for r in conn.execute(select(t.assignments.c.practice_id)
-                                       .where(t.assignments.c.user_id == user_id).order_by(t.assignments.c.practice_id))]
+                                       .where(t.assignments.c.user_id == user_id)
+                                       .order_by(t.assignments.c.practice_id))]
 
 
 # -- audit -----------------------------------------------------------------------------------

@@ -12,13 +12,14 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, select
 
 from ..core.codec import entity_fields, to_record
+from ..core.csv_safe import safe_row
 from ..core.errors import ValidationError
-from ..core.model import ENTITY_TYPES, Practice
+from ..core.model import ENTITY_TYPES, Practice, id_problem
 from ..core.toolkit import ToolkitError, load_toolkit
 from ..core.vocab import Ownership, PracticeStatus
 from . import tables as t
 from .accounts import AdminError, audit, cooperative_id
-from .clock import now_ms, server_hlc
+from .clock import now_ms, server_hlc, today_utc
 from .merge import StoredRow
 from .records import dumps, save_row
 from .text import text_problem
@@ -56,7 +57,10 @@ def _parse_practice(raw: dict[str, str]) -> Practice:
             except ValueError:
                 raise ValueError(f"{key} must be a date like 2026-11-01 (got {values[key]!r})") from None
     practice = Practice(**kwargs)
-    practice.validate()
+    practice.validate(today=today_utc())
+    problem = id_problem("practice", practice.id, practice.id)
+    if problem:
+        raise ValueError(problem)
     return practice
 
 
@@ -77,7 +81,9 @@ def read_practices_csv(path: Path) -> list[Practice]:
     if unknown:
         raise AdminError(f"{Path(path).name}: line 1: unknown column(s) {', '.join(unknown)} "
                          f"(allowed: {', '.join(PRACTICE_COLUMNS)}).")
-    practices, problems, seen = [], [], {}
+    practices: list[Practice] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for raw in reader:
         line = reader.line_num
         if None in raw:
@@ -151,27 +157,34 @@ def publish_toolkit(conn: Connection, path: Path, *, cooperative: str, actor: st
     return toolkit.version
 
 
+# The server's own columns after each entity's fields. `created_by` is the account that created
+# the row on the server (a checklist note's own `author` field is a column of its own).
+EXPORT_EXTRA_COLUMNS = ("created_by", "server_version")
+
+
 def export_cooperative(conn: Connection, out_dir: Path, *, cooperative: str) -> dict[str, int]:
-    """One CSV per entity with every live row of the cooperative's practices; lists as JSON text."""
+    """One CSV per entity with every live row of the cooperative's practices; lists as JSON text.
+
+    Text a spreadsheet would run as a formula gets a leading ' (core.csv_safe)."""
     coop = cooperative_id(conn, cooperative)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     practice_ids = select(t.practices.c.id).where(t.practices.c.cooperative_id == coop).scalar_subquery()
     counts = {}
     for entity in ENTITY_TYPES:
-        columns = list(entity_fields(entity)) + ["author", "server_version"]
+        fields = list(entity_fields(entity))
         rows = conn.execute(select(t.rows.c.data, t.rows.c.author, t.rows.c.sv).where(and_(
             t.rows.c.entity == entity, t.rows.c.deleted.is_(False), t.rows.c.practice_id.in_(practice_ids)))
             .order_by(t.rows.c.practice_id, t.rows.c.id)).all()
         path = out_dir / f"{entity}s.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(columns)
+            writer.writerow(fields + list(EXPORT_EXTRA_COLUMNS))
             for r in rows:
                 data = json.loads(r.data)
-                values = [data.get(c) for c in columns[:-2]] + [r.author, r.sv]
-                writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else
-                                 ("" if v is None else v) for v in values])
+                values = [data.get(c) for c in fields] + [r.author, r.sv]
+                writer.writerow(safe_row(json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else
+                                         ("" if v is None else v) for v in values))
         counts[entity] = len(rows)
     with (out_dir / "assignments.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -180,7 +193,7 @@ def export_cooperative(conn: Connection, out_dir: Path, *, cooperative: str) -> 
                                       .join(t.assignments, t.assignments.c.user_id == t.users.c.id)
                                       .where(t.users.c.cooperative_id == coop)
                                       .order_by(t.users.c.name, t.assignments.c.practice_id)):
-            writer.writerow([name, pid])
+            writer.writerow(safe_row([name, pid]))
     return counts
 
 

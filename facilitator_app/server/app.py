@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -24,7 +24,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     return _build(settings, engine)
 
 
-def openapi_document() -> dict:
+def openapi_document() -> dict[str, Any]:
     """The API contract, without a database (for schema tests and client code generation)."""
     return _build(Settings(database_url="sqlite://"), None).openapi()
 

@@ -23,7 +23,7 @@ from ..core.errors import FieldKitError
 from . import accounts, admin
 from .db import make_engine, write_tx
 from .migrate import SchemaError, require_current, schema_state, upgrade
-from .settings import DATABASE_URL_ENV, Settings, default_database_url, default_data_dir, normalize_database_url
+from .settings import DATABASE_URL_ENV, Settings, default_data_dir, default_database_url, normalize_database_url
 
 
 class CliError(Exception):
@@ -123,9 +123,36 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     engine = _engine(args)
     password = _read_password(args)
     with write_tx(engine) as conn:
-        user = accounts.add_user(conn, args.name, role=args.role, cooperative=args.cooperative, password=password)
+        user = accounts.add_user(conn, args.name, role=args.role, cooperative=args.cooperative, password=password,
+                                 full_name=args.full_name or "", email=args.email or "")
     where = f" in {user.cooperative}" if user.cooperative else ""
     print(f"Added {user.role} {user.name!r}{where}.")
+    return 0
+
+
+def cmd_user_set(args: argparse.Namespace) -> int:
+    """Full name, email and password in one command; everything is checked before anything is saved."""
+    wants_password = args.password or args.password_stdin
+    if args.full_name is None and args.email is None and not wants_password:
+        raise CliError("Nothing to change: give --full-name, --email, --password or --password-stdin.")
+    engine = _engine(args)
+    with engine.connect() as conn:
+        accounts.get_user(conn, args.name)  # an unknown user fails before a password is asked for
+    for check, value in ((accounts.clean_full_name, args.full_name), (accounts.clean_email, args.email)):
+        if value is not None:
+            check(value)
+    password = _read_password(args) if wants_password else None
+    with write_tx(engine) as conn:
+        changed = accounts.set_details(conn, args.name, full_name=args.full_name, email=args.email)
+        if password is not None:
+            accounts.set_password(conn, args.name, password)
+            changed.append("password")
+    if not changed:
+        print(f"Nothing changed for {args.name!r}: the values are the same.")
+        return 0
+    print(f"Changed the {', '.join(c.replace('_', ' ') for c in changed)} of {args.name!r}.")
+    if password is not None:
+        print("Their earlier sign-ins stop working: every app must sign in again with the new password.")
     return 0
 
 
@@ -139,7 +166,8 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 def cmd_user_enable(args: argparse.Namespace) -> int:
     with write_tx(_engine(args)) as conn:
         accounts.set_disabled(conn, args.name, False)
-    print(f"Enabled {args.name!r}.")
+    print(f"Enabled {args.name!r}. Sign-ins from before the account was disabled stay invalid: "
+          "they sign in again.")
     return 0
 
 
@@ -148,21 +176,24 @@ def cmd_user_password(args: argparse.Namespace) -> int:
     password = _read_password(args)
     with write_tx(engine) as conn:
         accounts.set_password(conn, args.name, password)
-    print(f"Changed the password of {args.name!r}.")
+    print(f"Changed the password of {args.name!r}. Their earlier sign-ins stop working: every app must sign in "
+          "again with the new password.")
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
     with _engine(args).connect() as conn:
         users = accounts.list_users(conn)
-        rows = [{"name": u.name, "role": u.role, "cooperative": u.cooperative, "disabled": u.disabled,
+        rows = [{"name": u.name, "full_name": u.full_name, "email": u.email, "role": u.role,
+                 "cooperative": u.cooperative, "disabled": u.disabled,
                  "practices": len(accounts.assigned_practices(conn, u.id))} for u in users]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for r in rows:
             state = " (disabled)" if r["disabled"] else ""
-            print(f"{r['name']:<24} {r['role']:<12} {r['cooperative'] or '-':<20} {r['practices']:>4} practices{state}")
+            print(f"{r['name']:<24} {r['role']:<12} {r['cooperative'] or '-':<20} {r['practices']:>4} practices"
+                  f"  {r['full_name'] or '-'} <{r['email'] or '-'}>{state}")
     return 0
 
 
@@ -248,8 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
-            subparsers: argparse._SubParsersAction = sub) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, parents=[common], help=help_text, description=help_text)
+            subparsers: argparse._SubParsersAction[argparse.ArgumentParser] = sub) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = subparsers.add_parser(name, parents=[common], help=help_text,
+                                                           description=help_text)
         p.set_defaults(handler=handler)
         return p
 
@@ -273,8 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", required=True, choices=accounts.ROLES)
     p.add_argument("--cooperative")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    add("disable", cmd_user_disable, "disable an account (its tokens stop working)", user).add_argument("name")
-    add("enable", cmd_user_enable, "enable a disabled account", user).add_argument("name")
+    p.add_argument("--full-name", help="the person's name, as reports show it (at most 200 characters)")
+    p.add_argument("--email", help="their email address; the app prefills its profile with both")
+    p = add("set", cmd_user_set, "change an account's full name, email or password (\"\" clears a value)", user)
+    p.add_argument("name")
+    p.add_argument("--full-name")
+    p.add_argument("--email")
+    p.add_argument("--password", action="store_true", help="ask for a new password")
+    p.add_argument("--password-stdin", action="store_true", help="read the new password from standard input")
+    add("disable", cmd_user_disable, "disable an account (its tokens stop working for good)", user).add_argument("name")
+    add("enable", cmd_user_enable, "enable a disabled account (it signs in again)", user).add_argument("name")
     p = add("password", cmd_user_password, "set a new password", user)
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true")
@@ -314,7 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        status: int = args.handler(args)
+        return status
     except SchemaError as exc:
         print(f"facilitator-server: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime, timezone
 
 from ..core.hlc import Timestamp
 
@@ -11,6 +12,12 @@ SERVER_NODE = "server"
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def today_utc() -> date:
+    """The server's "today" for validation (passed in, never read inside it). UTC: a laptop's
+    local date can be a day either side, which the date rules allow for."""
+    return datetime.now(timezone.utc).date()
 
 
 def server_hlc(*seen: str) -> str:
@@ -22,5 +29,6 @@ def server_hlc(*seen: str) -> str:
                 ts = Timestamp.parse(clock)
             except ValueError:
                 continue
-            best = str(Timestamp(ts.wall_ms, ts.counter + 1, SERVER_NODE))
+            # successor: a seen counter of 999999 moves the time on instead of growing a digit
+            best = str(ts.successor(SERVER_NODE))
     return best

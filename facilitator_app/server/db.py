@@ -8,12 +8,13 @@ one REPEATABLE READ snapshot; pushes serialize on the counter row they update fi
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, BinaryIO, Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from .settings import Settings
@@ -30,7 +31,7 @@ def make_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(url.database))
         pool = {} if url.database in (None, "", ":memory:") else {"pool_size": settings.pool_size, "max_overflow": 0}
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
         _setup_sqlite(engine)
@@ -39,6 +40,30 @@ def make_engine(settings: Settings) -> Engine:
     # returned, so busy workers kept reconnecting. The app runs at most pool_size requests at
     # once instead (app.py), so no request waits for a connection.
     return create_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_pre_ping=True)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key an INSERT created (SQLAlchemy types the key as optional)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("The INSERT reported no primary key.")
+    return int(key[0])
+
+
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file (and its folder, if missing) readable by the server's user only.
+
+    Why: it holds password hashes and every practice's records, and SQLite would create it with
+    the umask's mode (usually world-readable). SQLite gives the -wal and -shm files it makes
+    later the mode of the database file, so they are private too. Existing files keep the mode
+    their owner chose.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -88,7 +113,9 @@ class _WriteGate:
 
     def __init__(self, lock_file: Path | None):
         self._lock = threading.Lock()
-        self._file = lock_file.open("a+b") if lock_file is not None and fcntl is not None else None
+        self._file: BinaryIO | None = None
+        if lock_file is not None and fcntl is not None:  # private, like the database beside it
+            self._file = os.fdopen(os.open(lock_file, os.O_CREAT | os.O_RDWR | os.O_APPEND, 0o600), "a+b")
 
     @contextmanager
     def hold(self, wanted: bool) -> Iterator[None]:

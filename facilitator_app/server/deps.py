@@ -20,27 +20,24 @@ _bearer = HTTPBearer(auto_error=False, description="The token from POST /auth/v1
 
 
 async def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
+    engine: Engine = request.app.state.engine
+    return engine
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def unauthorized(message: str = "Your sign-in has expired or was revoked, or your account is disabled. "
-                 "Sign in again.") -> ApiError:
-    return ApiError(401, "unauthorized", message)
-
-
 async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
     """The request's bearer token, not yet checked (401 if there is none). A handler that takes
     this instead of `CurrentUser` must check it with `token_user` in its own transaction."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise unauthorized("Sign in first: this request has no bearer token.")
+        raise ApiError(401, "unauthorized", "Sign in first: this request has no bearer token.")
     return credentials.credentials
 
 
@@ -48,11 +45,12 @@ BearerToken = Annotated[str, Depends(bearer_token)]
 
 
 def token_user(conn: Connection, token: str) -> User:
-    """The token's user, read in the caller's transaction; 401 for an unknown, expired or revoked
-    token or a disabled user. Checked on every request, so a revocation applies at once."""
-    user = user_for_token(conn, token)
+    """The token's user, read in the caller's transaction; 401 for a missing, unknown, expired or
+    revoked token, a disabled user, or a token issued before the user's last password change or
+    disable (see accounts.user_for_token). Checked on every request, so a revocation applies at once."""
+    user, why = user_for_token(conn, token)
     if user is None:
-        raise unauthorized()
+        raise ApiError(401, "unauthorized", why)
     return user
 
 

@@ -74,6 +74,12 @@ def install_handlers(app: FastAPI) -> None:
                    405: "This address does not accept that method."}.get(exc.status_code, str(exc.detail))
         return error_response(exc.status_code, code, message)
 
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_request: Request, exc: RecursionError) -> JSONResponse:
+        # limits.BodyLimit refuses deep request bodies first; this catches whatever else recursed.
+        log.warning("recursion limit reached: %s", exc)
+        return error_response(422, "invalid", "The request nests lists or objects too deeply; nothing was saved.")
+
     @app.exception_handler(OperationalError)
     async def _db_busy(_request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc)

@@ -9,6 +9,7 @@ conflict: both values and authors are kept, the winner is still chosen by clock.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -16,9 +17,9 @@ from functools import cache
 from datetime import date, time
 from typing import Any
 
-from ..core.codec import entity_fields, from_record
+from ..core.codec import check_fields, entity_fields, from_record, to_record
 from ..core.errors import ValidationError
-from ..core.model import ENTITY_TYPES, ChecklistItem, FacilitationPlan, Visit, checklist_id
+from ..core.model import ENTITY_TYPES, ChecklistItem, checklist_id, id_problem, validate_entity
 from ..core.hlc import clock_of
 from ..core.toolkit import Toolkit
 
@@ -59,17 +60,32 @@ class MergeResult:
     row: StoredRow
     won: list[str] = field(default_factory=list)
     conflicts: list[FieldConflict] = field(default_factory=list)
+    # Every field sent already holds this very value with this very clock: a change re-sent
+    # (a copied laptop after its reset, a retry) is applied, not superseded, and no conflict.
+    unchanged: bool = False
+
+
+# Fields an older app may still send, which the server converts (see push.py: _convert_legacy).
+LEGACY_FIELDS = {"visit": frozenset({"notes", "next_steps"})}
+MAX_DEPTH = 8  # the deepest record (a visit's attendee) is 3 levels down
 
 
 @cache  # every pushed mutation asks
 def allowed_fields(entity: str) -> frozenset[str]:
-    return frozenset(entity_fields(entity)) | {DELETED}
+    return frozenset(entity_fields(entity)) | {DELETED} | LEGACY_FIELDS.get(entity, frozenset())
 
 
 def check_put_shape(entity: str, row_id: str, practice_id: str, fields: dict[str, Any]) -> None:
-    """Refuse unknown fields and ids that contradict the mutation, before anything is merged."""
+    """Refuse unknown fields, ids that contradict the mutation or cannot be stored, and values
+    no record holds (too deep, numbers that are not finite or too large), before any merge."""
     if not fields:
         raise Rejected("The change carries no fields.")
+    problem = id_problem(entity, row_id, practice_id)
+    if problem:
+        raise Rejected(problem + ".")
+    problem = json_value_problem(fields)
+    if problem:
+        raise Rejected(f"Invalid value: {problem}.")
     unknown = sorted(set(fields) - allowed_fields(entity))
     if unknown:
         raise Rejected(f"Unknown field(s) for a {entity.replace('_', ' ')}: {', '.join(unknown)}.")
@@ -96,11 +112,15 @@ def merge_put(current: StoredRow | None, *, row_id: str, practice_id: str, field
     row = StoredRow(dict(current.data), dict(current.clocks), dict(current.editors), current.author,
                     current.practice_id)
     result = MergeResult(row)
+    same = 0
     for name, value in fields.items():
         if name in ("id", "practice_id"):
             continue
         cur_clock = clock_of(row.clocks, name)
         cur_value = row.data.get(name)
+        if cur_clock == hlc and value == cur_value:
+            same += 1
+            continue
         seen = base.get(name)
         incoming_wins = cur_clock is None or hlc > cur_clock
         if cur_clock is not None and seen != cur_clock and value != cur_value:
@@ -115,17 +135,45 @@ def merge_put(current: StoredRow | None, *, row_id: str, practice_id: str, field
             row.clocks[name] = hlc
             row.editors[name] = user
             result.won.append(name)
+    result.unchanged = same > 0 and same == len([k for k in fields if k not in ("id", "practice_id")])
     return result
 
 
-def validate_row(entity: str, data: dict[str, Any], toolkit: Toolkit) -> None:
-    """Build the domain object from the merged row and run its validation; raise Rejected."""
+def json_value_problem(value: Any, depth: int = 0) -> str | None:
+    """What no record can hold anywhere in a pushed value: nesting deeper than any record,
+    numbers that are not finite (JSON has no Infinity; SQLite's JSON functions then fail for
+    every reader) and whole numbers beyond what SQLite and PostgreSQL store (64-bit)."""
+    if depth > MAX_DEPTH:
+        return "values are nested deeper than any record"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "a number that is not finite (Infinity or NaN)"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if -INT64 <= value < INT64 else f"the number {str(value)[:30]} is too large"
+    if isinstance(value, dict):
+        return next((p for v in value.values() if (p := json_value_problem(v, depth + 1))), None)
+    if isinstance(value, list):
+        return next((p for v in value if (p := json_value_problem(v, depth + 1))), None)
+    return None
+
+
+INT64 = 2 ** 63
+
+
+def canonical_record(entity: str, data: dict[str, Any], *, sent: dict[str, Any], toolkit: Toolkit,
+                     today: date) -> dict[str, Any]:
+    """The record to store: the merged row rebuilt as its domain object, validated, with every
+    field present in its one canonical form (raise Rejected with the reason otherwise).
+
+    What this push `sent` is read strictly (unknown keys at any depth, dates not written
+    2026-11-05, non-finite numbers are refused); fields already stored are read leniently, so
+    a row saved before these rules is repaired by its next change instead of refusing it."""
     cls = ENTITY_TYPES[entity]
     missing = [f.name for f in dataclasses.fields(cls)
                if f.name not in data and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
         raise Rejected(f"A new {entity.replace('_', ' ')} needs: {', '.join(missing)}.")
     try:
+        check_fields(cls, {k: v for k, v in sent.items() if k != DELETED})
         obj = from_record(cls, data)
     except (ValueError, TypeError, AttributeError) as exc:
         raise Rejected(f"Invalid value: {exc}") from None
@@ -133,20 +181,21 @@ def validate_row(entity: str, data: dict[str, Any], toolkit: Toolkit) -> None:
     if problems:
         raise Rejected("Invalid value: " + "; ".join(problems[:5]))
     try:
-        if isinstance(obj, (Visit, FacilitationPlan)):
-            obj.validate(toolkit.ids)
-        elif isinstance(obj, ChecklistItem):
+        if isinstance(obj, ChecklistItem):
             if obj.strategy_id not in toolkit.ids:
                 raise Rejected(f"Unknown strategy {obj.strategy_id!r} (not in toolkit {toolkit.version}).")
             if data["id"] != checklist_id(obj.practice_id, obj.strategy_id):
                 raise Rejected("A checklist item's id must be '<practice id>:<strategy id>'.")
-            obj.validate(len(toolkit.get(obj.strategy_id).steps))
+            validate_entity(obj, today=today, step_count=len(toolkit.get(obj.strategy_id).steps))
         else:
-            obj.validate()
+            validate_entity(obj, today=today, strategy_ids=toolkit.ids)
     except ValidationError as exc:
         raise Rejected(str(exc)) from None
     except (TypeError, AttributeError, ValueError) as exc:
         raise Rejected(f"Invalid value: {exc}") from None
+    record = to_record(obj)
+    record[DELETED] = bool(data.get(DELETED, False))
+    return record
 
 
 @cache
@@ -209,8 +258,8 @@ def _checker(kind: Any) -> _Check:
 # Built once: _type_problems runs for every field of every pushed row.
 _KIND_CHECKS: dict[Any, typing.Callable[[Any], bool]] = {
     str: lambda v: isinstance(v, str),
-    int: lambda v: isinstance(v, int) and not isinstance(v, bool),
-    float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    int: lambda v: isinstance(v, int) and not isinstance(v, bool) and -INT64 <= v < INT64,
+    float: lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
     bool: lambda v: isinstance(v, bool),
     date: lambda v: isinstance(v, date),
     time: lambda v: isinstance(v, time),

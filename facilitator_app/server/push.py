@@ -10,30 +10,33 @@ the queue behind it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from datetime import date
+from typing import Any, Callable
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from ..core.hlc import Timestamp
+from ..core.hlc import Timestamp, clock_of
+from ..core.model import legacy_step_id, legacy_step_record
 from ..core.toolkit import Toolkit
 from ..sync.protocol import Mutation, MutationResult, PushRequest, PushResponse
 from . import tables as t
 from .accounts import User, practice_cooperative
-from .clock import now_ms, server_hlc
+from .clock import now_ms, server_hlc, today_utc
 from .db import write_tx
 from .errors import ApiError
-from .merge import Rejected, StoredRow, check_put_shape, merge_put, validate_row
+from .merge import MergeResult, Rejected, StoredRow, canonical_record, check_put_shape, merge_put
 from .records import (
     load_rows,
     log_entry,
     log_mutation,
     log_mutations,
     logged_mutation,
+    practice_rows,
     record_conflicts,
     save_rows,
     toolkit_for,
 )
-from .scope import SUPERVISOR_ENTITIES, write_refusal
+from .scope import SUPERVISOR_ENTITIES, unknown_practice_refusal, write_refusal
 from .settings import CLOCK_SKEW_LIMIT_MS
 from .text import storable, text_problem
 from .versions import COUNTER, Versions
@@ -47,9 +50,10 @@ class _Ctx:
     version: int
     versions: Versions
     clocks_seen: list[str]
+    today: date
     toolkits: dict[int | None, Toolkit] = field(default_factory=dict)
     coops: dict[str, int | None] = field(default_factory=dict)
-    refusals: dict[tuple[str, bool], str | None] = field(default_factory=dict)
+    refusals: dict[tuple[str, str], str | None] = field(default_factory=dict)
     rows: dict[tuple[str, str], StoredRow] = field(default_factory=dict)
     in_db: set[tuple[str, str]] = field(default_factory=set)
     dirty: dict[tuple[str, str], None] = field(default_factory=dict)
@@ -61,7 +65,7 @@ class _Ctx:
         return self.coops[practice_id]
 
     def refusal(self, entity: str, practice_id: str, coop: int | None) -> str | None:
-        key = (practice_id, entity in SUPERVISOR_ENTITIES)
+        key = (practice_id, _refusal_kind(entity))
         if key not in self.refusals:
             self.refusals[key] = write_refusal(self.conn, self.user, entity=entity, practice_id=practice_id,
                                                practice_coop=coop)
@@ -105,7 +109,7 @@ def apply_push(engine: Engine, user: User, req: PushRequest, *, versions: Versio
     with write_tx(engine, serial=queue_in_process) as conn:
         version = versions.begin_push(conn)
         last = _bind_client(conn, user, req.client_id)
-        ctx = _Ctx(conn, user, req.client_id, version, versions, [])
+        ctx = _Ctx(conn, user, req.client_id, version, versions, [], today_utc())
         ctx.rows = load_rows(conn, [(m.args.entity, m.args.id) for m in req.mutations
                                     if m.id > last and text_problem(m.args.id) is None])  # others are rejected
         ctx.in_db = set(ctx.rows)
@@ -201,16 +205,17 @@ def _prepare(m: Mutation, skew_limit_ms: int) -> _Prepared:
 def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | None]:
     conn, user, a = ctx.conn, ctx.user, m.args
     args, hlc, clamped_from = prepared.args, prepared.hlc, prepared.clamped_from
+    fields, base, legacy_steps = a.fields, a.base, None
+    writes: list[tuple[str, str, MergeResult, bool]] = []  # (entity, id, result, read from the database here)
     try:
         if prepared.refused:
             raise Rejected(prepared.refused)
         coop = ctx.coop_of(a.practice_id)
-        new_practice = coop is None and a.entity == "practice"
-        if coop is None and not new_practice:
-            raise Rejected(f"There is no practice {a.practice_id} on the server; its creation must sync first.")
+        new_practice = coop is None
         if new_practice:
-            if user.role != "facilitator" or user.cooperative_id is None:
-                raise Rejected("Only facilitators can add practices from the app; ask an admin to import it.")
+            unknown = unknown_practice_refusal(user, entity=a.entity, practice_id=a.practice_id)
+            if unknown:
+                raise Rejected(unknown)
         else:
             refusal = ctx.refusal(a.entity, a.practice_id, coop)
             if refusal:
@@ -220,14 +225,31 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
             if current.practice_id != a.practice_id:
                 raise Rejected("A record cannot be moved to another practice.")
             if a.entity == "checklist_note":
+                if _same_note(current, fields, hlc):  # re-sent by a copied laptop after its reset
+                    _log(ctx, m, args, hlc, clamped_from, "applied", None)
+                    return "applied", None
                 _log(ctx, m, args, hlc, clamped_from, "superseded", "Notes are append-only; the first version is kept.")
                 return "superseded", "Notes are append-only; the first version is kept."
             if a.entity == "visit" and current.author != user.name:
                 raise Rejected(f"Only {current.author}, who logged this visit, can change it.")
-        result = merge_put(current, row_id=a.id, practice_id=a.practice_id, fields=a.fields, base=a.base,
-                           hlc=hlc, user=user.name)
-        if result.won:
-            validate_row(a.entity, result.row.data, ctx.toolkit(coop if coop is not None else user.cooperative_id))
+        if a.entity == "visit":
+            fields, base, legacy_steps = _convert_legacy_visit(fields, base)
+        fields = _server_owned(ctx, a.entity, fields, current)
+        if a.entity == "next_step" and current is None:
+            _require_visit(ctx, fields.get("visit_id"), a.practice_id)
+        toolkit = ctx.toolkit(coop if coop is not None else user.cooperative_id)
+        if fields:
+            result = merge_put(current, row_id=a.id, practice_id=a.practice_id, fields=fields, base=base,
+                               hlc=hlc, user=user.name)
+            if result.won:
+                result.row.data = _canonical(ctx, a.entity, result.row, sent=fields, toolkit=toolkit)
+            writes.append((a.entity, a.id, result, False))  # ctx.in_db knows the prefetched rows
+        if legacy_steps is not None:
+            visit = (writes[0][2].row if writes else current)
+            if visit is None:
+                raise Rejected("Next steps were sent for a visit the server does not have.")
+            writes += _legacy_step_writes(ctx, a.id, a.practice_id, legacy_steps, base_clock=a.base.get("next_steps"),
+                                          hlc=hlc, toolkit=toolkit)
     except Rejected as exc:
         reason = storable(str(exc))  # may quote the offending input
         _log(ctx, m, args, hlc, clamped_from, "rejected", reason)
@@ -239,24 +261,143 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
         # The creator already holds the rows, so this assignment needs no scope reset.
         conn.execute(insert(t.assignments).values(user_id=user.id, practice_id=a.id, assigned_ms=now))
         ctx.coops[a.id] = user.cooperative_id
-        ctx.refusals[(a.id, False)] = ctx.refusals[(a.id, True)] = None
-    outcome = "applied_conflict" if result.conflicts and result.won else ("applied" if result.won else "superseded")
+        for kind in ("supervisor", "practice", "other"):
+            ctx.refusals[(a.id, kind)] = None
+    won = any(r.won for _, _, r, _ in writes)
+    conflicts = [(e, i, c) for e, i, r, _ in writes for c in r.conflicts]
+    outcome = "applied_conflict" if conflicts and won else ("applied" if won or not writes else "superseded")
+    if all(r.unchanged for _, _, r, _ in writes) and writes:
+        outcome = "applied"  # the very value with the very clock the server has: nothing to do
     reason = None
-    if result.conflicts:
-        reason = "Also changed elsewhere: " + ", ".join(sorted({c.field for c in result.conflicts})) + "."
-    elif not result.won:
+    if conflicts:
+        reason = "Also changed elsewhere: " + ", ".join(sorted({c.field for _, _, c in conflicts})) + "."
+    elif outcome == "superseded":
         reason = "A newer change to the same field(s) is already on the server."
-    if result.won:
-        ctx.rows[(a.entity, a.id)] = result.row
-        ctx.dirty[(a.entity, a.id)] = None
+    for entity, row_id, result, read_here in writes:
+        if result.won:
+            ctx.rows[(entity, row_id)] = result.row
+            ctx.dirty[(entity, row_id)] = None
+            if read_here:
+                ctx.in_db.add((entity, row_id))
+    if won:
         ctx.clocks_seen.append(hlc)
-    if result.conflicts:
+    if conflicts:
         log_id = _log(ctx, m, args, hlc, clamped_from, outcome, reason, now=True)
-        record_conflicts(conn, result.conflicts, sv=ctx.version, log_id=log_id, entity=a.entity, row_id=a.id,
-                         practice_id=a.practice_id)
+        for entity, row_id, result, _ in writes:
+            record_conflicts(conn, result.conflicts, sv=ctx.version, log_id=log_id, entity=entity, row_id=row_id,
+                             practice_id=a.practice_id)
     else:
         _log(ctx, m, args, hlc, clamped_from, outcome, reason)
     return outcome, reason
+
+
+def _refusal_kind(entity: str) -> str:
+    """Entities that get the same answer from `write_refusal` for one practice and user."""
+    return "supervisor" if entity in SUPERVISOR_ENTITIES else ("practice" if entity == "practice" else "other")
+
+
+def _same_note(current: StoredRow, fields: dict[str, Any], hlc: str) -> bool:
+    """The very note the server holds, sent again with its own clock (the author is the
+    server's to set, so it is not compared)."""
+    return clock_of(current.clocks, "text") == hlc and all(
+        current.data.get(k) == v for k, v in fields.items() if k not in ("id", "practice_id", "author"))
+
+
+def _server_owned(ctx: _Ctx, entity: str, fields: dict[str, Any], current: StoredRow | None) -> dict[str, Any]:
+    """The sent fields with who-did-what replaced by what the server will store (see _canonical),
+    before the merge: so a change re-sent with its own clock compares equal and is applied."""
+    author = current.author if current is not None else ctx.user.name
+    owned = {"visit": {"facilitator": author}, "checklist_note": {"author": author}}.get(entity, {})
+    if entity == "next_step" and fields.get("closed_by"):
+        owned = {"closed_by": ctx.user.name}
+    if not any(k in fields and fields[k] != v for k, v in owned.items()):
+        return fields
+    return {**fields, **{k: v for k, v in owned.items() if k in fields}}
+
+
+def _canonical(ctx: _Ctx, entity: str, row: StoredRow, *, sent: dict[str, Any], toolkit: Toolkit) -> dict[str, Any]:
+    """The record stored for a merged row; who wrote it is the server's to say, not the client's:
+    a visit's facilitator and a note's author are the account that created them, and a step's
+    closer the account that closed it."""
+    record = canonical_record(entity, row.data, sent=sent, toolkit=toolkit, today=ctx.today)
+    if entity == "visit":
+        record["facilitator"] = row.author
+    elif entity == "checklist_note":
+        record["author"] = row.author
+    elif entity == "next_step" and "closed_by" in sent and record["closed_by"]:
+        record["closed_by"] = ctx.user.name
+    return record
+
+
+def _convert_legacy_visit(fields: dict[str, Any], base: dict[str, str | None]
+                          ) -> tuple[dict[str, Any], dict[str, str | None], Any]:
+    """An older app's visit fields in today's shape: `notes` are private notes (the safe reading:
+    they were never written for the practice), and `next_steps` (returned apart, None when not
+    sent) become records of their own."""
+    if "notes" not in fields and "next_steps" not in fields:
+        return fields, base, None
+    fields, base = dict(fields), dict(base)
+    if "notes" in fields:
+        fields["private_notes"] = fields.pop("notes")
+        if "notes" in base:
+            base["private_notes"] = base.pop("notes")
+    steps = fields.pop("next_steps", None)
+    base.pop("next_steps", None)
+    return fields, base, ([] if steps is None else steps)
+
+
+def _require_visit(ctx: _Ctx, visit_id: Any, practice_id: str) -> None:
+    if not isinstance(visit_id, str) or not visit_id:
+        return  # the record check names the missing visit
+    visit = ctx.rows.get(("visit", visit_id))
+    if visit is None:
+        visit = load_rows(ctx.conn, [("visit", visit_id)]).get(("visit", visit_id))
+    if visit is None or visit.practice_id != practice_id:
+        raise Rejected("The visit this next step belongs to is not on the server; it must sync first.")
+
+
+def _legacy_step_writes(ctx: _Ctx, visit_id: str, practice_id: str, steps: Any, *, base_clock: str | None,
+                        hlc: str, toolkit: Toolkit) -> list[tuple[str, str, MergeResult, bool]]:
+    """The next steps an older app kept inside a visit, merged into next_step records with the
+    ids the migrations gave them. Done flags only ever close a step: the older app could not
+    mark a step done, so a step it lists as not done is no reason to reopen one."""
+    if not isinstance(steps, list):
+        raise Rejected("Invalid value: next_steps must be a list.")
+    in_db = practice_rows(ctx.conn, "next_step", practice_id)
+    stored = {**in_db, **{i: r for (e, i), r in ctx.rows.items() if e == "next_step" and r.practice_id == practice_id}}
+    legacy_ids = {legacy_step_id(visit_id, j): j for j in range(len(steps) + len(stored) + 1)}
+    writes, produced = [], set()
+    for i, step in enumerate(steps):
+        record = legacy_step_record(practice_id, visit_id, i, step)
+        if record is None:
+            raise Rejected(f"Invalid value: next step {i + 1} is not a step.")
+        step_id = str(record.pop("id"))
+        record.pop("practice_id")
+        produced.add(step_id)
+        current = stored.get(step_id)
+        if current is not None and not current.deleted:
+            sent = {k: record[k] for k in ("action", "owner", "due", "position")}
+            if record["status"] == "done":
+                sent["status"] = "done"
+        else:
+            sent = record
+        writes.append(_merge_step(ctx, step_id, practice_id, current, sent, base_clock, hlc, toolkit,
+                                  read_here=step_id in in_db))
+    for step_id, current in stored.items():
+        if step_id in legacy_ids and step_id not in produced and not current.deleted:
+            writes.append(_merge_step(ctx, step_id, practice_id, current, {"deleted": True}, base_clock, hlc, toolkit,
+                                      read_here=step_id in in_db))
+    return writes
+
+
+def _merge_step(ctx: _Ctx, step_id: str, practice_id: str, current: StoredRow | None, sent: dict[str, Any],
+                base_clock: str | None, hlc: str, toolkit: Toolkit, *, read_here: bool
+                ) -> tuple[str, str, MergeResult, bool]:
+    result = merge_put(current, row_id=step_id, practice_id=practice_id, fields=sent,
+                       base={k: base_clock for k in sent}, hlc=hlc, user=ctx.user.name)
+    if result.won:
+        result.row.data = _canonical(ctx, "next_step", result.row, sent=sent, toolkit=toolkit)
+    return "next_step", step_id, result, read_here
 
 
 def _log(ctx: _Ctx, m: Mutation, args: dict, hlc: str, clamped_from: str | None, outcome: str,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Connection, and_, select
 
@@ -25,12 +26,29 @@ def _objects(conn: Connection, user: User, entity: str) -> list[tuple[Any, str]]
     return [(from_record(ENTITY_TYPES[entity], json.loads(r.data)), r.author) for r in rows]
 
 
+def display_names(conn: Connection, names: Iterable[str]) -> dict[str, str]:
+    """User name -> how reports show the person: the full name when set, with the user name added
+    when two people would otherwise show the same (their totals must not merge)."""
+    names = set(names)
+    full: dict[str, str] = {}
+    for chunk in _chunks(sorted(names), 500):
+        full.update({n: f for n, f in conn.execute(select(t.users.c.name, t.users.c.full_name)
+                                                   .where(t.users.c.name.in_(chunk))) if f})
+    labels = {n: full.get(n, n) for n in names}
+    taken = Counter(labels.values())
+    return {n: (f"{label} ({n})" if taken[label] > 1 and n in full else label) for n, label in labels.items()}
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def intensity(conn: Connection, user: User, *, today: date) -> IntensityReport:
+    """Visits are credited to the account that logged them on the server (the row's author), never
+    to the free-text facilitator field; people show by their full name when the admin set one."""
     practices = [p for p, _ in _objects(conn, user, "practice")]
-    visits = []
-    for visit, author in _objects(conn, user, "visit"):
-        visit.facilitator = author  # the account that logged it, not a free-text name
-        visits.append(visit)
+    visits_by = _objects(conn, user, "visit")
     plans = [p for p, _ in _objects(conn, user, "plan")]
     checklist = [c for c, _ in _objects(conn, user, "checklist")]
     scope_ids = {p.id for p in practices}
@@ -38,11 +56,13 @@ def intensity(conn: Connection, user: User, *, today: date) -> IntensityReport:
          .join(t.assignments, t.assignments.c.user_id == t.users.c.id))
     if user.role == "facilitator":
         q = q.where(t.users.c.id == user.id)
-    assignments: dict[str, set[str]] = {}
+    assigned: dict[str, set[str]] = {}
     for name, pid in conn.execute(q):
         if pid in scope_ids:
-            assignments.setdefault(name, set()).add(pid)
+            assigned.setdefault(name, set()).add(pid)
+    shown = display_names(conn, {a for _, a in visits_by} | set(assigned))
+    assignments = {shown[name]: pids for name, pids in assigned.items()}
+    credited = {v.id: shown[author] for v, author in visits_by}
     total = len(toolkit_for(conn, user.cooperative_id).strategies)
-    return intensity_report(practices, visits, plans=plans, checklist=checklist, today=today,
-                            strategies_total=total, assignments=assignments)
-
+    return intensity_report(practices, [v for v, _ in visits_by], plans=plans, checklist=checklist, today=today,
+                            strategies_total=total, assignments=assignments, credited=credited)

@@ -43,6 +43,11 @@ users = Table(
     # 409 reset, because rows newly in scope carry versions below their cursor.
     Column("scope_epoch", Integer, nullable=False, default=1),
     Column("created_ms", BigInteger, nullable=False),
+    # Bumped by a password change and by disabling: a token is valid only while it carries the
+    # user's current generation, so `user enable` does not bring back tokens `disable` stopped.
+    Column("credential_generation", Integer, nullable=False, default=1, server_default="1"),
+    Column("full_name", String(200), nullable=True),  # shown in reports, prefills the app's profile
+    Column("email", String(254), nullable=True),
 )
 
 tokens = Table(
@@ -53,6 +58,7 @@ tokens = Table(
     Column("created_ms", BigInteger, nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("credential_generation", Integer, nullable=False, default=1, server_default="1"),  # the user's, when issued
 )
 
 login_attempts = Table(

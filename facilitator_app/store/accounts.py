@@ -19,9 +19,11 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..core.errors import FieldKitError
+from .db import PRIVATE_FILE_MODE, private_dir
 from .store import DATA_FILE
 
 ACCOUNTS_FILE = "accounts.json"
@@ -59,6 +61,20 @@ def account_key(server_url: str, user: str) -> str:
     return f"{server_url}|{user}"
 
 
+def _has_credentials(url: str) -> bool:
+    try:
+        return "@" in (urlsplit(url).netloc or "")
+    except ValueError:
+        return False
+
+
+def without_credentials(url: str) -> str:
+    """`url` without a `user:password@` part."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=host).geturl()
+
+
 def _file_name(server_url: str, user: str) -> str:
     host = urlsplit(server_url).hostname or "server"
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{user}@{host}")[:60]
@@ -72,26 +88,64 @@ class Accounts:
     def __init__(self, data_dir: Path | str):
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / ACCOUNTS_FILE
+        self._scrubbed: list[tuple[str, str, str]] = []
 
-    def _load(self) -> dict:
+    def _load(self) -> dict[str, Any]:
         if not self.path.exists():
             return {"active": None, "accounts": {}}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
             data.setdefault("active", None)
             data.setdefault("accounts", {})
-            return data
         except (ValueError, OSError) as exc:
             raise AccountError(f"The accounts file {self.path} cannot be read ({exc}). Move it aside and sign in "
                                "again; your databases in the accounts folder are not affected.") from None
+        if any(_has_credentials(e.get("server_url", "")) for e in data["accounts"].values()):
+            data = self._scrub(data)
+        return data
 
-    def _save(self, data: dict) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+    def _scrub(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Drop a user name and password that an older version saved inside a server address
+        (https://ana:secret@host): never shown or sent again. The account keeps its file."""
+        accounts: dict[str, dict[str, Any]] = {}
+        active = data.get("active")
+        for key, entry in data["accounts"].items():
+            url = entry.get("server_url", "")
+            if _has_credentials(url):
+                clean = without_credentials(url)
+                new_key = account_key(clean, entry.get("user", ""))
+                if (url, clean, entry.get("user", "")) not in self._scrubbed:
+                    self._scrubbed.append((url, clean, entry.get("user", "")))
+                if active == key:
+                    active = new_key
+                key, entry = new_key, {**entry, "server_url": clean}
+            accounts.setdefault(key, entry)
+        data = {**data, "active": active, "accounts": accounts}
+        try:
+            self._save(data)
+        except OSError:
+            pass  # a read-only folder: cleaned in memory for this run
+        return data
+
+    def scrubbed_credentials(self) -> list[tuple[str, str, str]]:
+        """(old address, clean address, user) of accounts whose saved address held a password."""
+        self._load()
+        return list(self._scrubbed)
+
+    def _save(self, data: dict[str, Any]) -> None:
+        private_dir(self.data_dir)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        tmp.unlink(missing_ok=True)  # a leftover would keep its old permissions
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(data, indent=2))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def active(self) -> Account | None:
         data = self._load()
@@ -122,7 +176,7 @@ class Accounts:
         if entry is None:
             account = Account(server_url, user, _file_name(server_url, user), role, cooperative)
             target = self.data_dir / account.file
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(target.parent)
             local = self.data_dir / DATA_FILE
             if not target.exists() and local.exists() and data.get("active") is None:
                 verdict = _local_file_verdict(local)

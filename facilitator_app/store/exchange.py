@@ -1,15 +1,19 @@
 """Export every record of the local store, and import practices from a CSV roster.
 
 Exports are written to temporary files and renamed into place, so a failed export never leaves
-half a file. Imports validate every row first and save nothing unless all rows are valid.
+half a file. CSV cells that a spreadsheet would run as a formula get a leading `'`
+(`csv_safe_cell`), and the roster import takes it off again. Imports validate every row first
+and save nothing unless all rows are valid.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -51,13 +55,52 @@ def all_records(store: Store) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_QUOTED_FORMULA = re.compile("^'*[" + re.escape("".join(FORMULA_STARTS)) + "]")
+
+
+def csv_safe_cell(value: str) -> str:
+    """`value` with a leading `'` if a spreadsheet would run it as a formula (=HYPERLINK(...),
+    +cmd, @SUM, -2+3: "CSV injection"). A value that already starts with quotes before such a
+    character gets one more, so `csv_cell_value` can always take exactly one off again."""
+    return "'" + value if _QUOTED_FORMULA.match(value) else value
+
+
+def csv_cell_value(cell: str) -> str:
+    """The value `csv_safe_cell` was given: drop the one `'` it added (the cell then starts with
+    one or more quotes and a formula character); any other cell is returned as is."""
+    return cell[1:] if cell.startswith("'") and _QUOTED_FORMULA.match(cell) else cell
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    return csv_safe_cell(value) if isinstance(value, str) else value
+
+
+def _write_all(files: dict[Path, str]) -> None:
+    """Write every file to a temporary name first, then rename them all: an export that fails
+    (a full disk, a removed stick) changes nothing in the folder and leaves no temporary files."""
+    written: list[Path] = []
+    try:
+        for path, text in files.items():
+            tmp = path.with_name(path.name + ".tmp")
+            written.append(tmp)
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for path in files:
+            os.replace(path.with_name(path.name + ".tmp"), path)
+    finally:
+        for tmp in written:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 @dataclass(frozen=True)
@@ -66,7 +109,8 @@ class ExportResult:
     counts: dict[str, int]
 
 
-def export(store: Store, out_dir: Path, fmt: str, *, toolkit_version: str = "", overwrite: bool = False) -> ExportResult:
+def export(store: Store, out_dir: Path, fmt: str, *, toolkit_version: str = "",
+           overwrite: bool = False) -> ExportResult:
     if fmt not in ("csv", "json"):
         raise ExportError(f"Export format must be csv or json (got {fmt!r})")
     records = all_records(store)
@@ -74,35 +118,44 @@ def export(store: Store, out_dir: Path, fmt: str, *, toolkit_version: str = "", 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS):
+            raise _export_failed(exc, out_dir) from None
         raise ExportError(f"Cannot create the folder {out_dir}: {exc.strerror}") from None
     names = ["fieldkit-export.json"] if fmt == "json" else [f"{ENTITY_TABLES[e]}.csv" for e in records]
     existing = [n for n in names if (out_dir / n).exists()]
     if existing and not overwrite:
         raise ExportError(f"{out_dir} already holds {', '.join(existing)}; choose an empty folder or add --overwrite")
-    files = []
+    texts: dict[Path, str] = {}
+    if fmt == "json":
+        doc = {"format": "facilitator-field-kit-export", "version": 1, "toolkit_version": toolkit_version,
+               "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "client_id": store.client_id, "records": records}
+        texts[out_dir / names[0]] = json.dumps(doc, indent=1, ensure_ascii=False)
+    else:
+        for entity, rows in records.items():
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=entity_fields(entity))
+            writer.writeheader()
+            for record in rows:
+                writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+            texts[out_dir / f"{ENTITY_TABLES[entity]}.csv"] = buf.getvalue()
     try:
-        if fmt == "json":
-            doc = {"format": "facilitator-field-kit-export", "version": 1, "toolkit_version": toolkit_version,
-                   "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                   "client_id": store.client_id, "records": records}
-            path = out_dir / names[0]
-            _write_atomic(path, json.dumps(doc, indent=1, ensure_ascii=False))
-            files.append(path)
-        else:
-            for entity, rows in records.items():
-                buf = io.StringIO()
-                fields = entity_fields(entity)
-                writer = csv.DictWriter(buf, fieldnames=fields)
-                writer.writeheader()
-                for record in rows:
-                    writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else
-                                     ("" if v is None else v) for k, v in record.items()})
-                path = out_dir / f"{ENTITY_TABLES[entity]}.csv"
-                _write_atomic(path, buf.getvalue())
-                files.append(path)
+        _write_all(texts)
     except OSError as exc:
-        raise ExportError(f"Cannot write to {out_dir}: {exc.strerror}") from None
-    return ExportResult(files, {e: len(r) for e, r in records.items()})
+        raise _export_failed(exc, out_dir) from None
+    return ExportResult(list(texts), {e: len(r) for e, r in records.items()})
+
+
+def _export_failed(exc: OSError, out_dir: Path) -> ExportError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ExportError(f"The disk holding {out_dir} is full, so the export was not saved (nothing was left "
+                           "behind in the folder). Free some space on that disk, or choose a folder on another "
+                           "disk with --out, then export again.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ExportError(f"Cannot write to {out_dir}: it is read-only or not yours ({exc.strerror}). "
+                           "Choose a folder you can write to with --out.")
+    return ExportError(f"Cannot write to {out_dir}: {exc.strerror or exc}. Nothing was left half-written; "
+                       "try again or choose another folder with --out.")
 
 
 def read_practices_csv(path: Path, store: Store) -> list[Practice]:
@@ -130,7 +183,7 @@ def read_practices_csv(path: Path, store: Store) -> list[Practice]:
     practices = []
     for raw in reader:
         line = reader.line_num
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        row = {(k or "").strip(): csv_cell_value((v or "").strip()).strip() for k, v in raw.items() if k is not None}
         if None in raw:
             problems.append(f"line {line}: more values than columns (check for an unquoted comma)")
             continue
@@ -159,7 +212,7 @@ def read_practices_csv(path: Path, store: Store) -> list[Practice]:
         values["state"] = values["state"].upper()
         practice = Practice(**values)
         try:
-            practice.validate()
+            practice.validate(today=date.today())
         except ValidationError as exc:
             line_problems += [p.message for p in exc.problems]
         key = practice.name.strip().lower()

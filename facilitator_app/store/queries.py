@@ -55,7 +55,13 @@ ORDER BY p.name COLLATE NOCASE
 
 
 def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    """A stored date, or None when there is none (or it cannot be read: a list must still show)."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def practice_summaries(conn: sqlite3.Connection, today: date) -> list[PracticeSummary]:
@@ -92,37 +98,80 @@ def upcoming_contacts(conn: sqlite3.Connection, today: date, days: int) -> list[
 
 
 @dataclass(frozen=True)
-class OpenStep:
+class StepRow:
+    """A next step as the lists show it: the record's fields plus its practice's name and the
+    date of the visit that made it."""
+
+    id: str
     practice_id: str
     practice_name: str
     visit_id: str
-    visit_date: date
-    index: int
+    visit_date: date | None
     action: str
     owner: str
     due: date | None
+    position: int
+    status: str
+    closed_on: date | None
+    closed_by: str
+    closing_note: str
+    closed_in_visit: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
 
     def is_overdue(self, today: date) -> bool:
-        return self.due is not None and self.due < today
+        return self.is_open and self.due is not None and self.due < today
 
 
-def open_next_steps(conn: sqlite3.Connection, today: date, *, practice_id: str | None = None,
-                    overdue_only: bool = False) -> list[OpenStep]:
-    sql = """
-        SELECT v.practice_id, p.name, v.id, v.date, s.key, json_extract(s.value, '$.action'),
-               json_extract(s.value, '$.owner'), json_extract(s.value, '$.due')
-        FROM visits v JOIN practices p ON p.id = v.practice_id AND p.deleted = 0, json_each(v.next_steps) s
-        WHERE v.deleted = 0 AND coalesce(json_extract(s.value, '$.done'), 0) = 0"""
-    params: list[object] = []
+_STEP_SQL = """
+    SELECT s.id, s.practice_id, p.name, s.visit_id, v.date, s.action, s.owner, s.due, s.position, s.status,
+           s.closed_on, s.closed_by, s.closing_note, s.closed_in_visit
+    FROM next_steps s JOIN practices p ON p.id = s.practice_id AND p.deleted = 0
+    LEFT JOIN visits v ON v.id = s.visit_id
+    WHERE s.deleted = 0 AND (v.id IS NULL OR v.deleted = 0)"""
+
+
+def next_steps(conn: sqlite3.Connection, *, practice_id: str | None = None, statuses: tuple[str, ...] = (),
+               due_before: date | None = None, visit_id: str | None = None,
+               closed_in_visit: str | None = None) -> list[StepRow]:
+    """Steps, soonest due first (no due date last), then by the visit that made them.
+
+    `due_before` keeps steps due on or before that day; `closed_in_visit` adds the steps that
+    visit closed (whatever `statuses` says), for a visit form reopened later."""
+    sql, params = _STEP_SQL, []
     if practice_id:
-        sql += " AND v.practice_id = ?"
+        sql += " AND s.practice_id = ?"
         params.append(practice_id)
-    if overdue_only:
-        sql += " AND json_extract(s.value, '$.due') < ?"
-        params.append(today.isoformat())
-    sql += " ORDER BY coalesce(json_extract(s.value, '$.due'), '9999'), p.name"
-    return [OpenStep(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4], r[5] or "", r[6] or "", _d(r[7]))
-            for r in conn.execute(sql, params)]
+    if visit_id:
+        sql += " AND s.visit_id = ?"
+        params.append(visit_id)
+    wanted = []
+    if statuses:
+        wanted.append(f"s.status IN ({', '.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if closed_in_visit:
+        wanted.append("s.closed_in_visit = ?")
+        params.append(closed_in_visit)
+    if wanted:
+        sql += " AND (" + " OR ".join(wanted) + ")"
+    if due_before:
+        sql += " AND s.due <= ?"
+        params.append(due_before.isoformat())
+    sql += " ORDER BY coalesce(s.due, '9999'), v.date, s.position, p.name"
+    return [StepRow(r[0], r[1], r[2], r[3], _d(r[4]), r[5] or "", r[6] or "", _d(r[7]), r[8] or 0, r[9] or "open",
+                    _d(r[10]), r[11] or "", r[12] or "", r[13] or "") for r in conn.execute(sql, params)]
+
+
+def steps_to_review(steps: list[StepRow], visit_id: str, visit_date: date | None) -> list[StepRow]:
+    """What a visit's "Since last visit" lists, from the practice's steps: the open steps made by
+    other visits up to this visit's date (an old visit opened again cannot close what was agreed
+    after it), and the steps this visit already closed (a saved visit reopened). One rule for the
+    store and the visit form, which applies it to the steps it already has."""
+    return [s for s in steps if s.visit_id != visit_id and (
+        s.closed_in_visit == visit_id
+        or (s.is_open and (visit_date is None or s.visit_date is None or s.visit_date <= visit_date)))]
 
 
 @dataclass(frozen=True)

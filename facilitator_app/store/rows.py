@@ -1,9 +1,11 @@
-"""Convert between domain records and table rows (JSON columns, booleans as integers)."""
+"""Convert between domain records and table rows (JSON columns; booleans are 0/1 in SQLite and
+True/False in records, so a record read back equals the record written)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import types
 import typing
 from functools import cache
 from typing import Any
@@ -20,10 +22,19 @@ def json_columns(entity: str) -> frozenset[str]:
     out = set()
     for name, kind in hints.items():
         args = [a for a in typing.get_args(kind) if a is not type(None)]
-        base = args[0] if typing.get_origin(kind) in (typing.Union, __import__("types").UnionType) else kind
+        base = args[0] if typing.get_origin(kind) in (typing.Union, types.UnionType) else kind
         if typing.get_origin(base) is list or dataclasses.is_dataclass(base):
             out.add(name)
     return frozenset(out)
+
+
+@cache
+def bool_columns(entity: str) -> frozenset[str]:
+    """Fields declared `bool` (SQLite keeps them as 0/1, records carry True/False)."""
+    hints = typing.get_type_hints(ENTITY_TYPES[entity])
+    return frozenset(name for name, kind in hints.items()
+                     if kind is bool or (typing.get_origin(kind) in (typing.Union, types.UnionType)
+                                         and set(typing.get_args(kind)) == {bool, type(None)}))
 
 
 @cache
@@ -41,7 +52,7 @@ _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encod
 def to_row_values(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     """Record values (already JSON-ready) as SQLite column values."""
     js = json_columns(entity)
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in record.items():
         if key in js:
             out[key] = _encode_json(value)
@@ -55,11 +66,15 @@ def to_row_values(entity: str, record: dict[str, Any]) -> dict[str, Any]:
 def row_to_record(entity: str, row: typing.Mapping[str, Any]) -> dict[str, Any]:
     """A table row as a JSON-ready record of the entity's fields (no sync metadata)."""
     js = json_columns(entity)
+    flags = bool_columns(entity)
     record = {}
     for name in columns(entity):
         value = row[name]
-        if name in js and value is not None:
-            value = json.loads(value)
+        if value is not None:
+            if name in js:
+                value = json.loads(value)
+            elif name in flags:
+                value = bool(value)
         record[name] = value
     return record
 

@@ -68,6 +68,7 @@ ENTITY_TABLES = {
     "contact": "contacts",
     "plan": "plans",
     "visit": "visits",
+    "next_step": "next_steps",  # from m003 on
     "checklist": "checklist",
     "checklist_note": "checklist_notes",
     "measure": "measures",
@@ -121,3 +122,125 @@ def m002_sync(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS.append(m002_sync)
+
+
+def m003_next_steps_and_notes(db: sqlite_utils.Database) -> None:
+    """Next steps become records of their own; a visit's notes split into notes for the practice
+    (printed) and private notes (never printed).
+
+    Nothing recorded is lost: every step inside a visit becomes a `next_steps` row with the id
+    `legacy_step_id(visit, position)` (the server's migration derives the same ids), its done
+    flag kept as status `done`, and the visit's clock for the list; existing notes become
+    private notes (the safe default: they were never meant for the practice). Unsent edits in
+    the outbox are renamed in place (`notes` -> `private_notes`); an unsent `next_steps` list
+    is left as it is and converted by the server. Drafts are converted to the new form."""
+    import getpass
+    import json
+
+    from ..core.model import legacy_step_record
+
+    conn = db.conn
+    _entity_table(db, "next_steps", {
+        "visit_id": str, "action": str, "owner": str, "due": str, "position": int, "status": str,
+        "closed_on": str, "closed_by": str, "closing_note": str, "closed_in_visit": str})
+    conn.execute("CREATE INDEX idx_next_steps_practice ON next_steps(practice_id, status, due)")
+    conn.execute("CREATE INDEX idx_next_steps_visit ON next_steps(visit_id)")
+    conn.execute("CREATE INDEX idx_next_steps_status_due ON next_steps(status, due)")
+    conn.execute("ALTER TABLE visits ADD COLUMN practice_notes TEXT")
+    conn.execute("ALTER TABLE visits ADD COLUMN private_notes TEXT")
+
+    step_rows = []
+    for vid, pid, steps_json, notes, clocks_json, author, updated_at, deleted in conn.execute(
+            "SELECT id, practice_id, next_steps, notes, clocks, author, updated_at, deleted FROM visits").fetchall():
+        clocks = _json_object(clocks_json)
+        steps_clock = clocks.get("next_steps") or clocks.get("*") or updated_at or ""
+        try:
+            steps = json.loads(steps_json) if steps_json else []
+        except ValueError:
+            steps = []
+        for i, step in enumerate(steps if isinstance(steps, list) else []):
+            record = legacy_step_record(pid, vid, i, step)
+            if record is None or not record["action"]:
+                continue
+            step_rows.append((record["id"], pid, vid, record["action"], record["owner"], record["due"], i,
+                              record["status"], steps_clock, author or "", 1 if deleted else 0,
+                              json.dumps({"*": steps_clock})))
+        if "notes" in clocks:
+            clocks["private_notes"] = clocks.pop("notes")
+        clocks.pop("next_steps", None)
+        conn.execute("UPDATE visits SET private_notes = ?, practice_notes = '', clocks = ? WHERE id = ?",
+                     (notes or "", json.dumps(clocks), vid))
+    conn.executemany(
+        "INSERT OR IGNORE INTO next_steps (id, practice_id, visit_id, action, owner, due, position, status, closed_on, "
+        "closed_by, closing_note, closed_in_visit, updated_at, author, deleted, clocks) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '', '', ?, ?, ?, ?)", step_rows)
+    conn.execute("ALTER TABLE visits DROP COLUMN next_steps")
+    conn.execute("ALTER TABLE visits DROP COLUMN notes")
+
+    # Unsent edits: the new name for the notes field (same mutation, same id and uuid).
+    for oid, args_json in conn.execute("SELECT id, args FROM outbox").fetchall():
+        args = json.loads(args_json)
+        if args.get("entity") != "visit" or "notes" not in args.get("fields", {}):
+            continue
+        args["fields"]["private_notes"] = args["fields"].pop("notes")
+        if "notes" in args.get("base", {}):
+            args["base"]["private_notes"] = args["base"].pop("notes")
+        conn.execute("UPDATE outbox SET args = ? WHERE id = ?", (json.dumps(args, ensure_ascii=False), oid))
+    conn.execute("DELETE FROM sync_shadow WHERE entity = 'visit' AND field = 'next_steps'")
+    conn.execute("UPDATE OR REPLACE sync_shadow SET field = 'private_notes' WHERE entity = 'visit' AND field = 'notes'")
+    # A refetch under way copied the old tables: start it again with the new ones.
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'fresh\\_%' "
+                                "ESCAPE '\\'").fetchall():
+        conn.execute(f'DROP TABLE "{name}"')
+        conn.execute("INSERT INTO meta(key, value) VALUES ('needs_refetch', '1') "
+                     "ON CONFLICT(key) DO UPDATE SET value = '1'")
+
+    for key, payload_json in conn.execute("SELECT key, payload FROM drafts WHERE kind = 'visit'").fetchall():
+        payload = json.loads(payload_json)
+        conn.execute("UPDATE drafts SET payload = ? WHERE key = ?",
+                     (json.dumps(convert_visit_draft(payload), ensure_ascii=False), key))
+
+    # Earlier versions signed leave-behinds with the computer's login name until a name was
+    # typed in Settings. The login name is not the facilitator's name: ask instead.
+    try:
+        login = getpass.getuser()
+    except Exception:  # no login name in a sandbox or service account
+        login = ""
+    if login:
+        conn.execute("UPDATE meta SET value = '' WHERE key = 'facilitator' AND value = ?", (login,))
+
+
+def convert_visit_draft(payload: dict) -> dict:
+    """An unsaved visit form from before next steps were records, in the current draft shape:
+    `{"visit": record, "steps": [{"id", "action", "owner", "due_text"}], "closures": [], ...}`."""
+    from ..core.model import legacy_step_id
+
+    visit = dict(payload.get("visit") or {})
+    if "next_steps" not in visit and "notes" not in visit:
+        return payload
+    due_texts = list(payload.get("due_texts") or [])
+    steps = []
+    for i, step in enumerate(visit.pop("next_steps", None) or []):
+        if not isinstance(step, dict):
+            continue
+        due_text = due_texts[i] if i < len(due_texts) and due_texts[i] else (step.get("due") or "")
+        steps.append({"id": legacy_step_id(str(visit.get("id", "")), i), "action": step.get("action") or "",
+                      "owner": step.get("owner") or "", "due_text": due_text})
+    visit["private_notes"] = visit.pop("notes", "") or ""
+    visit.setdefault("practice_notes", "")
+    out = {k: v for k, v in payload.items() if k != "due_texts"}
+    out.update(visit=visit, steps=steps, closures=payload.get("closures", []))
+    return out
+
+
+def _json_object(text: str | None) -> dict:
+    import json
+
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+MIGRATIONS.append(m003_next_steps_and_notes)

@@ -7,19 +7,19 @@ neither the row nor the outbox changed.
 
 from __future__ import annotations
 
-import getpass
 import json
 import sqlite3
 import threading
 import uuid
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..core.codec import entity_of, to_record
-from ..core.errors import NotFoundError
+from ..core.errors import FieldProblem, NotFoundError, ValidationError
 from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of, node_id
 from ..core.model import (
     APPEND_ONLY,
@@ -29,12 +29,16 @@ from ..core.model import (
     FacilitationPlan,
     FacilitatorProfile,
     MeasureValue,
+    NextStep,
     Practice,
+    StepClosure,
     Visit,
     checklist_id,
+    id_problem,
+    validate_entity,
 )
 from ..core.toolkit import Toolkit
-from ..core.vocab import StrategyStatus
+from ..core.vocab import StepStatus, StrategyStatus
 from . import queries
 from .db import backup_file, open_database
 from .rows import columns, row_to_entity, table, to_row_values
@@ -105,8 +109,7 @@ class Store:
 
     def _init_identity(self) -> None:
         with self._raw_tx() as conn:
-            for key, value in (("client_id", str(uuid.uuid4())), ("hlc", ""), ("cursor", "0"),
-                               ("facilitator", _os_user())):
+            for key, value in (("client_id", str(uuid.uuid4())), ("hlc", ""), ("cursor", "0"), ("facilitator", "")):
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -142,7 +145,8 @@ class Store:
 
     @property
     def facilitator(self) -> str:
-        """The name recorded as author of local edits and as the facilitator on new visits."""
+        """Who is recording: the signed-in account (the server records visits under it), else the
+        name the facilitator gave. Never the computer's login name."""
         return self.get_meta("user") or self.get_meta("facilitator") or ""
 
     # -- transactions ---------------------------------------------------------------------
@@ -156,7 +160,13 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                # A commit can fail (a full disk): end the transaction so the next edit can start.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
@@ -224,8 +234,8 @@ class Store:
         tx.changed.append((entity, row_id, record["practice_id"]))
         return True
 
-    def _save(self, obj: Any, *, validate_args: tuple = ()) -> Changes:
-        obj.validate(*validate_args)
+    def _save(self, obj: Any, *, today: date | None = None, **context: Any) -> Changes:
+        validate_entity(obj, today=today or date.today(), **context)
         entity = entity_of(obj)
         with self.transaction() as tx:
             if entity != "practice":
@@ -240,16 +250,28 @@ class Store:
 
     # -- edits ----------------------------------------------------------------------------
 
-    def save_practice(self, practice: Practice) -> Changes:
-        practice.state = practice.state.upper()
-        return self._save(practice)
+    def save_practice(self, practice: Practice, *, today: date | None = None) -> Changes:
+        if isinstance(practice.state, str):
+            practice.state = practice.state.upper()
+        problem = id_problem("practice", practice.id, practice.id)
+        if problem:
+            raise ValidationError([FieldProblem("id", problem)])
+        if isinstance(practice.name, str):
+            with self._lock:
+                twin = self.conn.execute(
+                    "SELECT 1 FROM practices WHERE deleted = 0 AND id != ? AND lower(trim(name)) = lower(trim(?))",
+                    (practice.id, practice.name)).fetchone()
+            if twin:
+                raise ValidationError([FieldProblem("name", f"There is already a practice called {practice.name.strip()!r}; "
+                                                            "give this one a name that tells them apart")])
+        return self._save(practice, today=today)
 
-    def save_contact(self, contact: Contact) -> Changes:
-        return self._save(contact)
+    def save_contact(self, contact: Contact, *, today: date | None = None) -> Changes:
+        return self._save(contact, today=today)
 
-    def save_plan(self, plan: FacilitationPlan, toolkit: Toolkit | None = None) -> Changes:
+    def save_plan(self, plan: FacilitationPlan, toolkit: Toolkit | None = None, *, today: date | None = None) -> Changes:
         """Save the plan; strategies newly selected in it become 'selected' on the checklist."""
-        plan.validate(toolkit.ids if toolkit else None)
+        plan.validate(today=today or date.today(), strategy_ids=toolkit.ids if toolkit else None)
         with self.transaction() as tx:
             self._require_practice(tx.conn, plan.practice_id)
             self._put(tx, "plan", to_record(plan))
@@ -260,11 +282,30 @@ class Store:
                     self._put(tx, "checklist", to_record(item))
         return tx.changes()
 
-    def save_visit(self, visit: Visit, toolkit: Toolkit | None = None) -> Changes:
-        """Save a visit and move each strategy it worked on to its new checklist status."""
+    def save_visit(self, visit: Visit, toolkit: Toolkit | None = None, *, steps: Sequence[NextStep] | None = None,
+                   closures: Sequence[StepClosure] = (), today: date | None = None) -> Changes:
+        """Save a visit, the next steps it made and what it decided about earlier steps, and move
+        each strategy it worked on to its new checklist status: all in one transaction.
+
+        `steps` is the whole list of steps this visit made (None leaves them as they are): a new
+        id is added, a known one has only its action, owner, due date and order updated (so a
+        step closed meanwhile, here or by a colleague, stays closed), and a step of this visit
+        that is no longer listed is deleted. `closures` close (done, dropped) or reopen earlier
+        steps of the practice as part of this visit."""
+        today = today or date.today()
         if not visit.facilitator:
             visit.facilitator = self.facilitator
-        visit.validate(toolkit.ids if toolkit else None)
+        visit.validate(today=today, strategy_ids=toolkit.ids if toolkit else None)
+        steps = None if steps is None else [dataclasses.replace(s, practice_id=visit.practice_id, visit_id=visit.id,
+                                                                 position=i) for i, s in enumerate(steps)]
+        problems = []
+        for i, step in enumerate(steps or [], 1):
+            try:
+                step.validate(today=today)
+            except ValidationError as exc:
+                problems += [FieldProblem("next_steps", f"Next step {i}: {p.message}") for p in exc.problems]
+        if problems:
+            raise ValidationError(problems)
         with self.transaction() as tx:
             self._require_practice(tx.conn, visit.practice_id)
             self._put(tx, "visit", to_record(visit))
@@ -277,33 +318,110 @@ class Store:
                     elif not item.reason:
                         item.reason = work.note or "Declined at visit"
                     self._put(tx, "checklist", to_record(item))
+            if steps is not None:
+                self._put_visit_steps(tx, visit, steps)
+            for closure in closures:
+                self._close_step(tx, closure, on=min(visit.date, today), visit_id=visit.id,
+                                 practice_id=visit.practice_id)
+        return tx.changes()
+
+    # Fields of a step the visit that made it edits; its status and closing belong to whoever
+    # closes it, and a re-saved visit must never write them back.
+    _STEP_EDIT_FIELDS = ("action", "owner", "due", "position")
+
+    def _put_visit_steps(self, tx: _Tx, visit: Visit, steps: Sequence[NextStep]) -> None:
+        existing = {r["id"]: r for r in tx.conn.execute(
+            "SELECT id, visit_id, practice_id, deleted FROM next_steps WHERE visit_id = ?", (visit.id,))}
+        for step in steps:
+            current = existing.get(step.id) or tx.conn.execute(
+                "SELECT id, visit_id, practice_id, deleted FROM next_steps WHERE id = ?", (step.id,)).fetchone()
+            if current is not None and current["visit_id"] != visit.id:
+                raise ValidationError([FieldProblem("next_steps", f"Next step {step.action!r} belongs to another visit")])
+            record = to_record(step)
+            if current is not None and not current["deleted"]:
+                record = {k: record[k] for k in ("id", "practice_id", *self._STEP_EDIT_FIELDS)}
+            self._put(tx, "next_step", record)
+        kept = {s.id for s in steps}
+        for step_id, row in existing.items():
+            if step_id not in kept and not row["deleted"]:
+                self._put(tx, "next_step", {"id": step_id, "practice_id": row["practice_id"], "deleted": True})
+
+    def _close_step(self, tx: _Tx, closure: StepClosure, *, on: date, visit_id: str = "",
+                    practice_id: str | None = None) -> None:
+        row = tx.conn.execute("SELECT * FROM next_steps WHERE id = ? AND deleted = 0", (closure.step_id,)).fetchone()
+        if row is None or (practice_id is not None and row["practice_id"] != practice_id):
+            raise NotFoundError(f"There is no next step with id {closure.step_id!r} at this practice")
+        if closure.status not in StepStatus.choices():
+            raise ValidationError([FieldProblem("status", f"A step is {', '.join(StepStatus.choices())}, "
+                                                          f"not {closure.status!r}")])
+        note = closure.note.strip()
+        if closure.status == StepStatus.DROPPED and not note:
+            raise ValidationError([FieldProblem("closing_note", f"Say why the step {row['action']!r} is dropped")])
+        if closure.status == StepStatus.OPEN:
+            fields: dict[str, Any] = {"status": "open", "closed_on": None, "closed_by": "", "closing_note": note,
+                                      "closed_in_visit": ""}
+        elif row["status"] == closure.status and row["closing_note"] == note:
+            return  # already closed this way: keep who closed it and when
+        else:
+            fields = {"status": closure.status, "closed_on": on.isoformat(), "closed_by": tx.author,
+                      "closing_note": note, "closed_in_visit": visit_id}
+        if len(note) > 2000:
+            raise ValidationError([FieldProblem("closing_note", "Closing note is too long (at most 2,000 characters)")])
+        self._put(tx, "next_step", {"id": row["id"], "practice_id": row["practice_id"], **fields})
+
+    def close_next_step(self, step_id: str, status: str, *, note: str = "", today: date | None = None,
+                        visit_id: str = "") -> Changes:
+        """Mark a step done, drop it (a note saying why is required) or reopen it (status open)."""
+        with self.transaction() as tx:
+            self._close_step(tx, StepClosure(step_id, status, note), on=today or date.today(), visit_id=visit_id)
+        return tx.changes()
+
+    def save_next_step(self, step: NextStep, *, today: date | None = None) -> Changes:
+        """Save one step's own fields (an edit outside the visit form, e.g. a new due date)."""
+        step.validate(today=today or date.today())
+        with self.transaction() as tx:
+            self._require_practice(tx.conn, step.practice_id)
+            self._put(tx, "next_step", to_record(step))
         return tx.changes()
 
     def set_checklist(self, item: ChecklistItem, toolkit: Toolkit | None = None,
-                      note: ChecklistNote | None = None) -> Changes:
+                      note: ChecklistNote | None = None, *, today: date | None = None) -> Changes:
         """Save a checklist row and, optionally, a dated note about it, in one transaction."""
+        today = today or date.today()
         steps = len(toolkit.get(item.strategy_id).steps) if toolkit else None
-        if toolkit:
-            toolkit.get(item.strategy_id)
-        item.validate(steps)
+        item.validate(today=today, step_count=steps)
         if note is None:
-            return self._save(item, validate_args=(steps,))
+            return self._save(item, today=today, step_count=steps)
         if not note.author:
             note.author = self.facilitator
-        note.validate()
+        note.written_on = note.written_on or today
+        note.validate(today=today)
         with self.transaction() as tx:
             self._require_practice(tx.conn, item.practice_id)
             self._put(tx, "checklist", to_record(item))
             self._put(tx, "checklist_note", to_record(note))
         return tx.changes()
 
-    def add_checklist_note(self, note: ChecklistNote) -> Changes:
+    def add_checklist_note(self, note: ChecklistNote, *, today: date | None = None) -> Changes:
         if not note.author:
             note.author = self.facilitator
-        return self._save(note)
+        note.written_on = note.written_on or today or date.today()
+        return self._save(note, today=today)
 
-    def save_measure(self, value: MeasureValue) -> Changes:
-        return self._save(value)
+    def save_measure(self, value: MeasureValue, *, today: date | None = None) -> Changes:
+        """Save a quarter's value; a second value for the same measure and quarter is refused
+        (change the one recorded instead), so no roll-up or chart counts a quarter twice."""
+        if isinstance(value.period_end, date):
+            with self._lock:
+                twin = self.conn.execute(
+                    "SELECT numerator, denominator FROM measures WHERE deleted = 0 AND practice_id = ? AND measure = ? "
+                    "AND period_end = ? AND id != ?",
+                    (value.practice_id, value.measure, value.period_end.isoformat(), value.id)).fetchone()
+            if twin:
+                raise ValidationError([FieldProblem("period_end", (
+                    f"{value.cms_id or value.measure} for the quarter ending {value.period_end.isoformat()} is already "
+                    f"recorded ({twin[0]}/{twin[1]}); change that value instead of adding a second one"))])
+        return self._save(value, today=today)
 
     def delete(self, entity: str, row_id: str) -> Changes:
         """Tombstone a row: it disappears from every list, and the deletion syncs."""
@@ -417,13 +535,40 @@ class Store:
         with self._lock:
             return queries.upcoming_contacts(self.conn, today or date.today(), days)
 
-    def overdue_next_steps(self, *, today: date | None = None) -> list[queries.OpenStep]:
-        with self._lock:
-            return queries.open_next_steps(self.conn, today or date.today(), overdue_only=True)
+    def overdue_next_steps(self, *, today: date | None = None) -> list[queries.StepRow]:
+        """Open steps due before today, soonest first."""
+        today = today or date.today()
+        return [s for s in self.open_next_steps(due_before=today) if s.is_overdue(today)]
 
-    def open_next_steps(self, practice_id: str | None = None, *, today: date | None = None) -> list[queries.OpenStep]:
+    def open_next_steps(self, practice_id: str | None = None, *, due_before: date | None = None) -> list[queries.StepRow]:
         with self._lock:
-            return queries.open_next_steps(self.conn, today or date.today(), practice_id=practice_id)
+            return queries.next_steps(self.conn, practice_id=practice_id, statuses=("open",), due_before=due_before)
+
+    def next_steps(self, practice_id: str | None = None, *, statuses: Sequence[str] = (),
+                   visit_id: str | None = None) -> list[queries.StepRow]:
+        """Steps of one practice (or all), optionally only some statuses or one visit's."""
+        with self._lock:
+            return queries.next_steps(self.conn, practice_id=practice_id, statuses=tuple(statuses), visit_id=visit_id)
+
+    def steps_to_review(self, practice_id: str, visit_id: str, visit_date: date | None = None) -> list[queries.StepRow]:
+        """What a visit form's "Since last visit" lists (queries.steps_to_review)."""
+        with self._lock:
+            rows = queries.next_steps(self.conn, practice_id=practice_id, statuses=("open",), closed_in_visit=visit_id)
+        return queries.steps_to_review(rows, visit_id, visit_date)
+
+    def next_step(self, step_id: str) -> NextStep:
+        return self._get("next_step", step_id)
+
+    def find_next_step(self, key: str) -> NextStep:
+        """A step by id or id prefix (8+ characters)."""
+        key = key.strip()
+        with self._lock:
+            rows = self.conn.execute("SELECT * FROM next_steps WHERE deleted = 0 AND (id = ? OR "
+                                     "(length(?) >= 8 AND id LIKE ? || '%')) LIMIT 2", (key, key, key)).fetchall()
+        if len(rows) != 1:
+            raise NotFoundError(f"No single next step matches {key!r}. "
+                                "Use 'facilitator-app next-step list' to see ids.")
+        return row_to_entity("next_step", rows[0])
 
     def visit_counts(self, *, today: date | None = None) -> queries.VisitCounts:
         with self._lock:
@@ -466,8 +611,9 @@ class Store:
         about 4x slower for this.
         """
         by_entity: dict[str, list[dict[str, Any]]] = {}
+        today = date.today()
         for obj in objects:
-            obj.validate()
+            validate_entity(obj, today=today)
             by_entity.setdefault(entity_of(obj), []).append(to_record(obj))
         count = 0
         with self.transaction() as tx:
@@ -508,9 +654,3 @@ class Store:
 def _utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no user name in a sandbox or service account
-        return ""

@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
@@ -96,12 +97,32 @@ _BY_STATUS: dict[int, type[SyncError]] = {
 }
 
 
+CREDENTIALS_IN_URL = (
+    "The server address must not contain a user name or password (the part before '@'), because the "
+    "address is saved and shown on screen. Give just the address, such as https://sync.example.org; put "
+    "the user name in --user (the User box in the app) and type the password when asked.")
+
+
 def normalize_server_url(url: str) -> str:
-    """Check and tidy a server address: https anywhere, http only to this computer."""
-    text = (url or "").strip().rstrip("/")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncError(f"Server address {url!r} must look like https://sync.example.org")
+    """Check and tidy a server address: https anywhere, http only to this computer, and nothing
+    that would be saved or shown unsafely (a password before '@', spaces, control characters)."""
+    text = (url or "").strip()
+    if "@" in text:  # checked first: no message below may quote a password
+        raise SyncError(CREDENTIALS_IN_URL)
+    bad = next((ch for ch in text if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")), None)
+    if bad is not None:
+        what = "a space" if bad == " " else f"an invisible character (U+{ord(bad):04X})"
+        raise SyncError(f"The server address {text!r} contains {what}. Type the address again without it, "
+                        "such as https://sync.example.org")
+    text = text.rstrip("/")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number 0-65535
+    except ValueError:
+        raise SyncError(f"Server address {url!r} is not a valid address; it must look like "
+                        "https://sync.example.org") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SyncError(f"Server address {url!r} must start with https:// and look like https://sync.example.org")
     if parts.scheme == "http" and not _is_local(parts.hostname):
         raise InsecureServerError(
             f"The server address {url!r} uses http://, which would send your password unencrypted. "
@@ -253,7 +274,8 @@ class SyncClient:
         kind = kind or _BY_STATUS.get(status) or ServerError
         message = body.message if body else ""
         if kind is ProtocolMismatchError:
-            message = (f"This version of Facilitator Field Kit cannot sync with the server ({message or 'protocol mismatch'}). "
+            message = ("This version of Facilitator Field Kit cannot sync with the server "
+                       f"({message or 'protocol mismatch'}). "
                        "Install the latest version of the app; your changes are kept on this computer until then.")
         elif kind is AuthError:
             message = (f"Your sign-in to {self.server_url} is no longer valid ({message or 'unauthorized'}). "

@@ -14,7 +14,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..core.toolkit import ToolkitError
 from ..store import Store
@@ -78,7 +78,7 @@ class SyncReport:
     toolkit_version: str | None = None
     messages: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -217,7 +217,8 @@ class SyncEngine:
         A download that fails, or a document that does not validate, never fails the sync: the
         current toolkit stays, and a refused version is not fetched again."""
         wanted = self.store.get_meta("toolkit_version")
-        if not wanted or wanted in (installed_cooperative_version(self.store), self.store.get_meta(REFUSED_TOOLKIT_KEY)):
+        if not wanted or wanted in (installed_cooperative_version(self.store),
+                                    self.store.get_meta(REFUSED_TOOLKIT_KEY)):
             return
         try:
             document = self.client.toolkit()

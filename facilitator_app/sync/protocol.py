@@ -12,13 +12,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = 1
+# 2: next steps are records of their own (entity next_step) and a visit's notes are split in
+# practice_notes / private_notes; a protocol-1 app would not understand what it pulls.
+PROTOCOL_VERSION = 2
 MAX_MUTATIONS_PER_PUSH = 500
 MAX_PUSH_BYTES = 5 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 1000
 MAX_PULL_LIMIT = 5000
 
-EntityName = Literal["practice", "contact", "plan", "visit", "checklist", "checklist_note", "measure"]
+EntityName = Literal["practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note", "measure"]
 Outcome = Literal["applied", "applied_conflict", "superseded", "rejected"]
 Role = Literal["facilitator", "supervisor", "admin"]
 
@@ -27,6 +29,14 @@ class Shape(BaseModel):
     """Unknown fields are refused, so a typo in a client or a test fails loudly."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Reply(BaseModel):
+    """What the server sends back. A newer server may add fields; an app of this version ignores
+    them instead of refusing the whole answer (an app that cannot read the sign-in answer could
+    not even be told to update)."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class PutArgs(Shape):
@@ -54,13 +64,13 @@ class PushRequest(Shape):
     mutations: list[Mutation]
 
 
-class MutationResult(Shape):
+class MutationResult(Reply):
     id: int
     outcome: Outcome
     reason: str | None = None
 
 
-class PushResponse(Shape):
+class PushResponse(Reply):
     last_mutation_id: int
     server_hlc: str
     results: list[MutationResult]
@@ -74,7 +84,7 @@ class PullRequest(Shape):
     limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
 
 
-class RowChange(Shape):
+class RowChange(Reply):
     """The full current state of one row, with the clock of every field."""
 
     entity: EntityName
@@ -87,7 +97,7 @@ class RowChange(Shape):
     author: str = ""
 
 
-class PullResponse(Shape):
+class PullResponse(Reply):
     cursor: int
     has_more: bool
     last_mutation_id: int
@@ -97,7 +107,7 @@ class PullResponse(Shape):
     changes: list[RowChange]
 
 
-class ToolkitDocument(Shape):
+class ToolkitDocument(Reply):
     version: str
     document: dict[str, Any]
 
@@ -107,13 +117,15 @@ class TokenRequest(Shape):
     password: str = Field(min_length=1, max_length=1000)
 
 
-class UserInfo(Shape):
+class UserInfo(Reply):
     name: str
     role: Role
     cooperative: str | None = None
+    full_name: str = Field(default="", description="As the data team entered it; prefills the app's profile")
+    email: str = ""
 
 
-class TokenResponse(Shape):
+class TokenResponse(Reply):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_at: datetime
@@ -126,7 +138,7 @@ ErrorCode = Literal[
 ]
 
 
-class ErrorBody(Shape):
+class ErrorBody(Reply):
     """Every 4xx/5xx body: a machine code and a sentence a person can act on."""
 
     error: ErrorCode
@@ -136,12 +148,12 @@ class ErrorBody(Shape):
 
 # -- server status and supervisor reports (added with the central server) -------------------
 
-class HealthStatus(Shape):
+class HealthStatus(Reply):
     status: Literal["ok"]
     database: Literal["ok"]
 
 
-class VersionInfo(Shape):
+class VersionInfo(Reply):
     app: str
     protocol: int
     schema_revision: str

@@ -7,17 +7,20 @@ sync`. It holds the open Store of the active account so the GUI can use the very
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..core.errors import FieldKitError
+from ..core.errors import FieldKitError, ValidationError
+from ..core.model import FacilitatorProfile
 from ..store import Store
-from ..store.accounts import Account, Accounts
+from ..store.accounts import Account, AccountError, Accounts
 from ..store.sync_state import ConflictRecord, Quarantined, SyncState
 from .client import AuthError, SyncClient, normalize_server_url
 from .credentials import TokenPlace, TokenStore
 from .engine import Progress, SyncEngine, SyncReport
+from .protocol import UserInfo
 
 ClientFactory = Callable[..., SyncClient]
 
@@ -41,6 +44,9 @@ class AccountInfo:
 class SignInResult:
     account: AccountInfo
     messages: list[str] = field(default_factory=list)
+    full_name: str = ""  # as the data team entered them on the server ("" when not set)
+    email: str = ""
+    user: UserInfo | None = None  # the server's word on who signed in (the GUI fills an empty profile from it)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,20 @@ class SyncService:
         self._engine_factory = engine_factory
         self.ca_bundle = ca_bundle
         self._store: Store | None = store
+        self._forget_legacy_credentials()
+
+    def _forget_legacy_credentials(self) -> None:
+        """An older version saved https://user:password@host as given: the accounts file now
+        keeps the bare address, and the token moves to the bare address's keyring entry."""
+        try:
+            scrubbed = self.accounts.scrubbed_credentials()
+        except AccountError:
+            return  # an unreadable accounts file is reported when it is used
+        for old_url, clean_url, user in scrubbed:
+            token = self.tokens.load(old_url, user)
+            self.tokens.delete(old_url, user)
+            if token and not self.tokens.load(clean_url, user):
+                self.tokens.save(clean_url, user, token)
 
     # -- the active store -----------------------------------------------------------------
 
@@ -117,8 +137,29 @@ class SyncService:
         activation = self.accounts.activate(server_url, user, role=answer.user.role,
                                             cooperative=answer.user.cooperative)
         SyncState(self.store()).set_account(server_url=server_url, user=user)
-        messages = [m for m in (activation.message, place.warning) if m]
-        return SignInResult(self._info(activation.account, place), messages)
+        prefilled = self._prefill_profile(answer.user.full_name, answer.user.email)
+        messages = [m for m in (activation.message, place.warning, prefilled) if m]
+        return SignInResult(self._info(activation.account, place), messages, answer.user.full_name, answer.user.email,
+                            answer.user)
+
+    def _prefill_profile(self, full_name: str, email: str) -> str | None:
+        """Fill an untouched facilitator profile from the account; never overwrite what was typed.
+
+        Untouched: no email or phone, and no name or only the computer's login name, which a
+        new database starts with as a placeholder."""
+        store = self.store()
+        profile = store.facilitator_profile()
+        if not full_name or profile.email or profile.phone or profile.name not in ("", _login_name()):
+            return None
+        for candidate in (FacilitatorProfile(full_name, email, profile.phone),
+                          FacilitatorProfile(full_name, "", profile.phone)):
+            try:
+                store.set_facilitator_profile(candidate)
+            except ValidationError:
+                continue
+            what = "name and email on leave-behinds were" if candidate.email else "name on leave-behinds was"
+            return f"Your {what} filled in from your server account; change them in Settings if needed."
+        return None
 
     def sign_out(self) -> AccountInfo | None:
         """Forget the token. The account's database and unsent changes stay on this computer."""
@@ -201,7 +242,7 @@ class SyncService:
 def as_jsonable(value: Any) -> Any:
     """Dataclasses from this module as plain JSON values (paths as text)."""
     from dataclasses import asdict, is_dataclass
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: as_jsonable(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: as_jsonable(v) for k, v in value.items()}
@@ -210,3 +251,10 @@ def as_jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a sandbox or service account
+        return ""

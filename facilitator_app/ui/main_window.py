@@ -5,19 +5,31 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QByteArray, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QWidget)
+import shiboken6
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
 
 from ..core.errors import NotFoundError
+from ..core.model import FacilitatorProfile
 from ..store.store import Changes
+from . import printing
 from .context import ALL_ENTITIES, AppContext
+from .dialogs.about_you import AboutYouDialog
 from .dialogs.first_start import DEMO, SIGN_IN, FirstStartDialog
 from .dialogs.practice_dialog import PracticeDialog
+from .geometry import clamp_to_screen, fit_to_screen
 from .icons import app_icon
 from .ops import QueryOp, StoreOp, describe_error
-from .printing import print_progress, print_visit
 from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY
 from .views.base_view import BaseView
 from .views.practice.bundle import load_bundle
@@ -27,6 +39,8 @@ if TYPE_CHECKING:
     from .dialogs.visit_form import VisitForm
 
 DEMO_PRACTICES, DEMO_MONTHS, DEMO_SEED = 12, 12, 7
+DEFAULT_SIZE = QSize(1200, 800)
+LEAVE_BEHIND_NEEDS_NAME = "The leave-behind tells the practice who you are, and your name is not set yet."
 # (navigation title, module under ui/views, class). A screen's module is imported when the screen
 # is first shown, so start-up pays only for the one on screen.
 SCREENS = [("Today", "today_view", "TodayView"), ("Practices", "practices_view", "PracticesView"),
@@ -55,7 +69,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.visit_forms: list["VisitForm"] = []
         self.last_saved_visit: str | None = None
-        self.last_pdf = None
+        self.last_pdf = None  # the last PDF saved with Save PDF…
+        self.last_print_job = None  # the last job handed to a printer
+        self.print_dialog = None  # the open Print… dialog, if any
+        self.about_you_dialog: AboutYouDialog | None = None
 
         # Screens are built when first shown: start-up pays only for the one on screen.
         self._factories = [_screen_factory(module, name) for _title, module, name in SCREENS]
@@ -88,12 +105,14 @@ class MainWindow(QMainWindow):
             self.attach_sync(ctx.sync)
 
         for keys, slot in (("Ctrl+N", self.new_visit_shortcut), ("Ctrl+F", self.focus_search),
-                           ("Ctrl+P", self.print_shortcut), ("F5", self.sync_now)):
+                           ("Ctrl+P", self.print_shortcut), ("Ctrl+Shift+S", self.save_pdf_shortcut),
+                           ("F5", self.sync_now)):
             QShortcut(QKeySequence(keys), self, activated=slot, context=Qt.ShortcutContext.WindowShortcut)
         for i in range(len(self._factories)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, activated=lambda i=i: self.show_view(i))
         self.setTabOrder(self.nav, self.stack)
-        self.resize(1200, 800)
+        fit_to_screen(self, DEFAULT_SIZE)  # 1200x800, or what fits inside the screen's free area
+        self._clamped_after_show = False
         self._restore_state()
         self._refresh_pending()
 
@@ -118,6 +137,7 @@ class MainWindow(QMainWindow):
     def _wire(self, index: int, view: BaseView) -> None:
         if index == self.TODAY:
             view.open_practice.connect(self.open_practice)
+            view.open_step.connect(self.open_step)
             view.open_draft.connect(self.open_draft)
         elif index == self.PRACTICES:
             view.open_practice.connect(self.open_practice)
@@ -127,6 +147,8 @@ class MainWindow(QMainWindow):
             view.open_visit.connect(self.open_visit)
             view.print_visit.connect(self.print_visit)
             view.print_progress.connect(self.print_progress)
+            view.save_visit_pdf.connect(self.save_visit_pdf)
+            view.save_progress_pdf.connect(self.save_progress_pdf)
 
     @property
     def views(self) -> list[BaseView]:
@@ -155,6 +177,11 @@ class MainWindow(QMainWindow):
 
     def open_practice(self, practice_id: str) -> None:
         self.practice.show_practice(practice_id)
+        self.show_view(self.PRACTICE)
+
+    def open_step(self, practice_id: str, step_id: str) -> None:
+        """The practice's Next steps tab, with that step selected (Enter on Today's next steps)."""
+        self.practice.show_step(practice_id, step_id)
         self.show_view(self.PRACTICE)
 
     def focus_search(self) -> None:
@@ -209,7 +236,8 @@ class MainWindow(QMainWindow):
 
         def load(s):
             visit = s.visit(visit_id)
-            return load_bundle(s, toolkit, visit.practice_id, today), visit, s.load_draft(_visit_form_module().draft_key(visit_id))
+            draft = s.load_draft(_visit_form_module().draft_key(visit_id))
+            return load_bundle(s, toolkit, visit.practice_id, today), visit, draft
         QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
 
     def open_draft(self, payload: dict) -> None:
@@ -235,6 +263,7 @@ class MainWindow(QMainWindow):
         form = _visit_form_module().VisitForm(self.ctx, bundle, visit=visit, draft=draft, parent=self)
         form.setWindowModality(Qt.WindowModality.NonModal)
         form.saved.connect(self._visit_saved)
+        form.pdf_requested.connect(self.save_visit_pdf)
         form.destroyed.connect(lambda _=None, f=form: self.visit_forms.remove(f) if f in self.visit_forms else None)
         self.visit_forms.append(form)
         form.show()
@@ -246,30 +275,58 @@ class MainWindow(QMainWindow):
         if print_after or self.ctx.prefs.get("visit/print_after_save"):
             self.print_visit(visit_id)
 
-    def print_shortcut(self) -> None:
+    def _visit_for_shortcut(self) -> str | None:
+        """The visit selected on the Practice screen, else the visit saved last."""
         view = self.current_view()
         vid = self.practice.visits.selected_visit_id() if view is self.practice else None
         vid = vid or self.last_saved_visit
+        if not vid:
+            self.statusBar().showMessage("Open a practice and choose a visit first.", 5000)
+        return vid
+
+    def print_shortcut(self) -> None:
+        vid = self._visit_for_shortcut()
         if vid:
             self.print_visit(vid)
-        else:
-            self.statusBar().showMessage("Open a practice and choose a visit to print its leave-behind.", 5000)
+
+    def save_pdf_shortcut(self) -> None:
+        vid = self._visit_for_shortcut()
+        if vid:
+            self.save_visit_pdf(vid)
 
     def print_visit(self, visit_id: str) -> None:
-        self.statusBar().showMessage("Preparing the leave-behind…")
-        print_visit(self.ctx, visit_id, done=self._printed, failed=self._print_failed)
+        self._with_profile(LEAVE_BEHIND_NEEDS_NAME, lambda: self._track(printing.print_visit(
+            self.ctx, visit_id, parent=self, done=self._printed, saved=self._saved_pdf)))
 
     def print_progress(self, practice_id: str) -> None:
-        self.statusBar().showMessage("Preparing the progress report…")
-        print_progress(self.ctx, practice_id, done=self._printed, failed=self._print_failed)
+        self._track(printing.print_progress(self.ctx, practice_id, parent=self, done=self._printed,
+                                            saved=self._saved_pdf))
 
-    def _printed(self, path) -> None:
+    def _track(self, dialog) -> None:
+        self.print_dialog = dialog
+        dialog.destroyed.connect(lambda *_: setattr(self, "print_dialog", None) if self.print_dialog is dialog
+                                 else None)
+
+    def save_visit_pdf(self, visit_id: str) -> None:
+        self._with_profile(LEAVE_BEHIND_NEEDS_NAME, lambda: printing.save_visit_pdf(
+            self.ctx, visit_id, parent=self, done=self._saved_pdf, failed=self._save_failed))
+
+    def save_progress_pdf(self, practice_id: str) -> None:
+        printing.save_progress_pdf(self.ctx, practice_id, parent=self, done=self._saved_pdf,
+                                   failed=self._save_failed)
+
+    def _printed(self, job) -> None:
+        self.last_print_job = job
+        number = f" (job {job.job_id})" if job.job_id else ""
+        self.statusBar().showMessage(f"Sent to {job.printer}{number}.", 8000)
+
+    def _saved_pdf(self, path) -> None:
         self.last_pdf = path
         self.statusBar().showMessage(f"Saved {path.name} in {path.parent}", 8000)
 
-    def _print_failed(self, exc: BaseException) -> None:
+    def _save_failed(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
-        self._show_error("The PDF could not be made", describe_error(exc))
+        self._show_error("The PDF could not be saved", describe_error(exc))
 
     # -- sync and status ------------------------------------------------------------------
 
@@ -324,13 +381,35 @@ class MainWindow(QMainWindow):
         self.first_start_dialog = dialog
         return dialog
 
-    def on_first_start_choice(self, choice: str) -> None:
+    def on_first_start_choice(self, choice: str, profile: FacilitatorProfile | None = None) -> None:
+        if profile is not None:
+            StoreOp(self.ctx.ops, lambda s: s.set_facilitator_profile(profile)).failure(
+                lambda e: self.ask_about_you(f"Your details were not saved ({describe_error(e)}).")).run()
         if choice == DEMO:
             self.load_demo()
         elif choice == SIGN_IN:
             self.show_view(self.SETTINGS)
             self.settings.server.setFocus()
         StoreOp(self.ctx.ops, lambda s: s.set_meta("first_start", choice)).run()
+
+    def ask_about_you(self, reason: str = "", *, then: Callable[[], None] | None = None) -> AboutYouDialog:
+        """The About-you dialog (one at a time); `then` runs once the profile is saved. Not modal:
+        a sync, or looking something up, goes on while it is open."""
+        dialog = self.about_you_dialog
+        if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
+            dialog = AboutYouDialog(self.ctx, self, reason=reason)
+        if then is not None:
+            dialog.saved.connect(lambda _p: then())
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        self.about_you_dialog = dialog
+        return dialog
+
+    def _with_profile(self, reason: str, then: Callable[[], None]) -> None:
+        """Run `then` now if the facilitator's name is known, else after asking for it."""
+        QueryOp(self.ctx.ops, lambda s: s.facilitator_profile().name.strip()).success(
+            lambda name: then() if name else self.ask_about_you(reason, then=then)).run()
 
     def load_demo(self) -> None:
         from ..core.demo import generate
@@ -353,6 +432,7 @@ class MainWindow(QMainWindow):
         geometry = prefs.raw(GEOMETRY_KEY)
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+            clamp_to_screen(self)  # saved on a bigger monitor, or a screen that is gone
         last = prefs.raw(LAST_VIEW_KEY, self.TODAY)
         try:
             last = int(last)
@@ -373,6 +453,14 @@ class MainWindow(QMainWindow):
         practice = self._views[self.PRACTICE]
         prefs.set_raw(LAST_PRACTICE_KEY, (practice.practice_id if practice else "") or "")
         prefs.qsettings.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._clamped_after_show:
+            # The window manager frames the window only once it is shown: clamp again with the
+            # real title bar and borders.
+            self._clamped_after_show = True
+            QTimer.singleShot(0, lambda: clamp_to_screen(self))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         for form in list(self.visit_forms):

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..store.store import Changes
 from ..sync.client import AuthError, NetworkError, ServerUnavailableError
 from ..sync.scheduler import Action, SyncScheduler
-from ..sync.service import NotSignedInError, SyncService
+from ..sync.service import AccountInfo, NotSignedInError, SyncService
 from .context import ALL_ENTITIES
 from .ops import Ops, describe_error
 
@@ -56,7 +56,7 @@ class SyncBridge(QObject):
         self._cancel = False
         self._user_requested = False
         self._view: SyncView | None = None
-        self.account = None
+        self.account: AccountInfo | None = None
         self.timer = QTimer(self, interval=TICK_MS)
         self.timer.timeout.connect(self.tick)
         ops.changed.connect(self._on_local_change)
@@ -179,7 +179,8 @@ class SyncBridge(QObject):
             self.finished.emit(False, "")  # a cancel shows nothing
         elif isinstance(exc, (AuthError, NotSignedInError)):
             self.refresh_account()
-            self.finished.emit(False, f"{describe_error(exc)} Sign in again under Settings; your unsent changes are kept.")
+            self.finished.emit(False, f"{describe_error(exc)} Sign in again under Settings; "
+                                      "your unsent changes are kept.")
         else:
             self.finished.emit(False, describe_error(exc))
         self.refresh_status()

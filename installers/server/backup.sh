@@ -8,6 +8,8 @@
 #   15 2 * * *  set -a; . /etc/ffk-server.env; set +a; /opt/ffk-server/backup.sh >> /var/log/ffk-backup.log 2>&1
 #
 # PostgreSQL: pg_dump custom format (restore: pg_restore -d DB FILE), checked with pg_restore --list.
+# The URL's password is handed to pg_dump in a temporary password file (mode 600, deleted on
+# exit), never on its command line, where any user of the machine could read it with `ps`.
 # SQLite: the online .backup command (a plain cp of a WAL-mode file is not safe), checked with
 # PRAGMA integrity_check.
 set -euo pipefail
@@ -25,6 +27,32 @@ if [[ "$url" == postgresql* || "$url" == postgres:* ]]; then
     command -v pg_dump >/dev/null || fail "pg_dump not found (apt install postgresql-client)"
     # libpq does not understand SQLAlchemy's driver suffix (postgresql+psycopg://).
     pg_url="${url/postgresql+psycopg:/postgresql:}"
+    # The password never goes on pg_dump's command line, where `ps` shows it to every user of
+    # the machine: it moves to a password file only we can read (umask 077 above: mode 600),
+    # and pg_dump gets the URL without it.
+    scheme="${pg_url%%://*}"
+    rest="${pg_url#*://}"
+    authority="${rest%%/*}"
+    [[ "$rest" == */* ]] && path="/${rest#*/}" || path=""
+    if [[ "$authority" == *@* ]]; then
+        userinfo="${authority%@*}"
+        hostport="${authority##*@}"
+        if [[ "$userinfo" == *:* ]]; then
+            password="${userinfo#*:}"
+            userinfo="${userinfo%%:*}"
+            password="${password//\\/\\\\}"            # keep literal backslashes through printf %b
+            password="$(printf '%b' "${password//%/\\x}")"  # decode the URL's %-escapes (%40 is @)
+            password="${password//\\/\\\\}"            # .pgpass escapes \ and : with a backslash
+            password="${password//:/\\:}"
+            PGPASSFILE="$(mktemp "${TMPDIR:-/tmp}/ffk-pgpass.XXXXXX")"  # mode 600
+            export PGPASSFILE
+            trap 'rm -f "$PGPASSFILE"' EXIT
+            chmod 600 "$PGPASSFILE"
+            printf '*:*:*:*:%s\n' "$password" > "$PGPASSFILE"
+            unset password
+        fi
+        pg_url="$scheme://$userinfo@$hostport$path"
+    fi
     out="$BACKUP_DIR/ffk-$STAMP.dump"
     pg_dump --format=custom --no-owner --file="$out.partial" "$pg_url" || fail "pg_dump exited with $?"
     pg_restore --list "$out.partial" >/dev/null || fail "the dump cannot be read back"

@@ -34,3 +34,26 @@ def test_compact_clocks_keep_every_fields_clock():
     compact["b"] = "t3"  # a later edit of one field
     again = compact_clocks(compact)
     assert again == {DEFAULT_FIELD: "t2", "b": "t3", "c": "t1"} and compact_clocks({}) == {}
+
+
+def test_a_full_counter_moves_the_time_on_instead_of_growing_a_digit():
+    from facilitator_app.core.hlc import MAX_COUNTER
+
+    clock = HybridClock("a", str(Timestamp(5_000, MAX_COUNTER, "a")), wall=lambda: 10)
+    stamp = clock.now()
+    assert Timestamp.parse(stamp) == Timestamp(5_001, 0, "a") and stamp > str(Timestamp(5_000, MAX_COUNTER, "z"))
+    clock.observe(str(Timestamp(9_000, MAX_COUNTER, "server")))
+    assert Timestamp.parse(clock.now()) == Timestamp(9_001, 0, "a")
+
+
+def test_a_clock_the_text_form_cannot_hold_is_refused():
+    import pytest
+
+    from facilitator_app.core.hlc import MAX_COUNTER, MAX_WALL_MS
+
+    for wall, counter in ((0, MAX_COUNTER + 1), (MAX_WALL_MS + 1, 0), (-1, 0), (0, -1)):
+        with pytest.raises(ValueError, match="A clock holds"):
+            Timestamp(wall, counter, "a")
+    for text in ("000000000000001-1000000-a", "000000000000001-00000١-a", "00000000000000²-000000-a"):
+        with pytest.raises(ValueError, match="Not a clock value"):
+            Timestamp.parse(text)

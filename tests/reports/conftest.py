@@ -72,11 +72,13 @@ def make_store(data_dir: Path, toolkit: Toolkit, *, notes: str = MARKUP_NOTE) ->
     # Earlier visits in several modes, so engagement has something to chart.
     modes = ["on_site", "phone", "on_site", "video", "on_site", "email", "on_site", "group"]
     for i, mode in enumerate(modes):
-        store.save_visit(Visit(pid, date(2025, 2, 3) + timedelta(days=60 * i), mode=mode,
-                               minutes=[60, 20, 90, 45, 75, 10, 60, 120][i], facilitator=FACILITATOR,
-                               next_steps=[NextStep(f"Earlier step {i}", owner=LEADER,
-                                                    due=date(2025, 3, 1) + timedelta(days=60 * i),
-                                                    done=i < 6)]), toolkit)
+        earlier = Visit(pid, date(2025, 2, 3) + timedelta(days=60 * i), mode=mode,
+                        minutes=[60, 20, 90, 45, 75, 10, 60, 120][i], facilitator=FACILITATOR)
+        step = NextStep(pid, earlier.id, f"Earlier step {i}", owner=LEADER,
+                        due=date(2025, 3, 1) + timedelta(days=60 * i))
+        store.save_visit(earlier, toolkit, steps=[step])
+        if i < 6:
+            store.close_next_step(step.id, "done", today=earlier.date + timedelta(days=30))
     visit = Visit(
         pid, TODAY, facilitator=FACILITATOR, start_time=time(9, 30), mode="on_site", minutes=75,
         attendees=[Attendee(LEADER, "practice_leader"), Attendee(CLINICIAN, "clinician"),
@@ -88,12 +90,12 @@ def make_store(data_dir: Path, toolkit: Toolkit, *, notes: str = MARKUP_NOTE) ->
         pdsa=Pdsa(aim="Repeat BP on 90% of high first readings", change="MA repeats after 5 minutes",
                   prediction="Control rate rises 3 points", result="", decision="adapt"),
         data_reviewed="Q3 CMS165 report: 63% controlled (412 of 654).",
-        notes=notes,
-        next_steps=[NextStep("Print quitline fax forms for all 4 rooms", owner=LEADER, due=date(2026, 12, 1)),
-                    NextStep("Run the Q4 blood-pressure report", owner=CLINICIAN, due=date(2026, 12, 10))],
+        practice_notes=notes, private_notes="The office manager seemed overwhelmed; keep visits short.",
         next_contact=date(2026, 12, 18),
         resources_left=["Quitline fax referral form (IL)", "BP measurement poster & checklist"])
-    store.save_visit(visit, toolkit)
+    store.save_visit(visit, toolkit, steps=[
+        NextStep(pid, visit.id, "Print quitline fax forms for all 4 rooms", owner=LEADER, due=date(2026, 12, 1)),
+        NextStep(pid, visit.id, "Run the Q4 blood-pressure report", owner=CLINICIAN, due=date(2026, 12, 10))])
     quarters = [date(2024, 12, 31), date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30), date(2025, 12, 31),
                 date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30)]
     for i, q in enumerate(quarters):
@@ -136,8 +138,9 @@ def pdffonts(path: Path) -> list[dict[str, str]]:
         spans.append((start, start + len(part)))
         start += len(part) + 1
     names = [header[a:b].strip() for a, b in spans]
-    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans)} for line in lines[2:]]
+    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans, strict=True)} for line in lines[2:]]
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
-                                   reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")

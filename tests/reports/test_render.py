@@ -12,8 +12,13 @@ from PIL import Image
 from pypdf import PdfReader
 
 from facilitator_app.core.model import Practice, Visit
-from facilitator_app.reports import ReportError, gather_progress, gather_visit_summary, write_progress, \
-    write_visit_summary
+from facilitator_app.reports import (
+    ReportError,
+    gather_progress,
+    gather_visit_summary,
+    write_progress,
+    write_visit_summary,
+)
 from facilitator_app.reports.layout import write_pdf
 
 from .conftest import (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.server.helpers import PASSWORD, Api, Device
 from sqlalchemy import select, update
 
 from facilitator_app.core.model import ChecklistItem, ChecklistNote, Contact, Practice, Visit
@@ -12,6 +11,7 @@ from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.admin import import_practices
 from facilitator_app.sync.protocol import PROTOCOL_VERSION
+from tests.server.helpers import PASSWORD, Api, Device
 
 
 def token_request(api: Api, name: str, password: str):
@@ -24,7 +24,8 @@ def test_token_is_issued_and_stored_only_as_a_hash(api: Api) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["token_type"] == "bearer" and body["user"] == {"name": "ann", "role": "facilitator",
-                                                                "cooperative": "coop"}
+                                                                "cooperative": "coop", "full_name": "",
+                                                                "email": ""}
     with api.engine.connect() as conn:
         hashes = [h for (h,) in conn.execute(select(t.tokens.c.token_hash))]
         password_hash = conn.execute(select(t.users.c.password_hash)).scalar_one()
@@ -121,7 +122,8 @@ def test_supervisor_sees_the_cooperative_and_edits_only_checklists(api: Api) -> 
     assert _practice_ids(sue.pull()) == {p.id}
     body = sue.push([
         sue.create(ChecklistItem(practice_id=p.id, strategy_id="B1", status="in_progress"), "checklist"),
-        sue.create(ChecklistNote(practice_id=p.id, strategy_id="B1", text="Looks good", author="sue"),
+        sue.create(ChecklistNote(practice_id=p.id, strategy_id="B1", text="Looks good", author="sue",
+                                 written_on=date(2026, 1, 5)),
                    "checklist_note"),
         sue.create(Contact(practice_id=p.id, name="Dr. Z"), "contact"),
         sue.create(ChecklistItem(practice_id=q.id, strategy_id="B1", status="selected"), "checklist"),

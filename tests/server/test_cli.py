@@ -8,10 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.server.helpers import PASSWORD
-from tests.serverproc import ServerProcess, start_server
 
 from facilitator_app.core.toolkit import default_toolkit_path
+from facilitator_app.server.migrate import head_revision
+from facilitator_app.sync.protocol import PROTOCOL_VERSION
+from tests.server.helpers import PASSWORD
+from tests.serverproc import ServerProcess, start_server
 
 
 @pytest.fixture
@@ -58,8 +60,8 @@ def test_admin_commands_end_to_end(proc: ServerProcess, tmp_path: Path) -> None:
     assert "no practice" in fails(proc, "assign", "ann", "p9")
     proc.admin("unassign", "ann", "p2")
     listing = json.loads(proc.admin("user", "list", "--json").stdout)
-    assert listing == [{"name": "ann", "role": "facilitator", "cooperative": "North", "disabled": False,
-                        "practices": 1}]
+    assert listing == [{"name": "ann", "full_name": None, "email": None, "role": "facilitator",
+                        "cooperative": "North", "disabled": False, "practices": 1}]
     proc.admin("token", "revoke", "ann")
     proc.admin("user", "disable", "ann")
 
@@ -86,6 +88,7 @@ def test_admin_commands_end_to_end(proc: ServerProcess, tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     assert sorted(r["name"] for r in rows) == ["Good Clinic", "Second"]
     assert (out / "visits.csv").read_text().startswith("practice_id,date,id,facilitator")
+    assert (out / "visits.csv").read_text().splitlines()[0].endswith(",created_by,server_version")
     assert (out / "assignments.csv").read_text().splitlines() == ["user,practice_id", "ann,p1"]
 
 
@@ -97,7 +100,7 @@ def test_serve_prints_its_url_and_serves(database_url: str, tmp_path: Path) -> N
         server.add_user("ann", PASSWORD)
         assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok", "database": "ok"}
         version = httpx.get(f"{server.url}/version").json()
-        assert version["protocol"] == 1 and version["schema_revision"] == "0001"
+        assert version["protocol"] == PROTOCOL_VERSION and version["schema_revision"] == head_revision()
         r = httpx.post(f"{server.url}/auth/v1/token", json={"username": "ann", "password": PASSWORD})
         assert r.status_code == 200
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from tests.server.helpers import Api, Device
 from sqlalchemy import select
 
 from facilitator_app.core.hlc import Timestamp, clock_of
@@ -15,6 +14,7 @@ from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.clock import now_ms
 from facilitator_app.sync.protocol import MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION
+from tests.server.helpers import Api, Device
 
 
 def outcomes(body: dict) -> list[str]:
@@ -114,7 +114,8 @@ def test_older_clock_is_superseded_but_logged(api: Api) -> None:
     body = ann.push([ann.mutation("practice", p.id, p.id, {"name": "Old name"}, base={"name": current}, hlc=stale)])
     assert outcomes(body) == ["superseded"]
     with api.engine.connect() as conn:
-        logged = conn.execute(select(t.mutation_log.c.args).where(t.mutation_log.c.outcome == "superseded")).scalar_one()
+        logged = conn.execute(select(t.mutation_log.c.args)
+                              .where(t.mutation_log.c.outcome == "superseded")).scalar_one()
     assert json.loads(logged)["fields"]["name"] == "Old name"  # nothing is ever lost
 
 
@@ -134,10 +135,12 @@ def test_clock_far_ahead_is_clamped_and_recorded(api: Api) -> None:
 def test_checklist_notes_are_append_only(api: Api) -> None:
     ann = api.user("ann")
     p, m1 = new_practice(ann)
-    note = ChecklistNote(practice_id=p.id, strategy_id="B1", text="Started the BP recheck workflow", author="ann")
+    note = ChecklistNote(practice_id=p.id, strategy_id="B1", text="Started the BP recheck workflow", author="ann",
+                         written_on=date(2026, 3, 2))
     first = ann.create(note, "checklist_note")
     second = ann.mutation("checklist_note", note.id, p.id, {"text": "Overwritten?"})
-    other = ChecklistNote(practice_id=p.id, strategy_id="B1", text="A second note", author="ann")
+    other = ChecklistNote(practice_id=p.id, strategy_id="B1", text="A second note", author="ann",
+                          written_on=date(2026, 3, 2))
     assert outcomes(ann.push([m1, first, second, ann.create(other, "checklist_note")])) == \
         ["applied", "applied", "superseded", "applied"]
     notes = [r for r in Device(api, ann.token).pull() if r["entity"] == "checklist_note"]
@@ -285,9 +288,9 @@ def test_pull_body_built_by_the_database_carries_every_value_exactly(api: Api) -
 
     name = "zoë \"ann\" o'neil\\"
     ann = api.user(name)
-    p, m1 = new_practice(ann, "Łukasz O'Brien & Søn \"Clinic\"\t")
-    notes = "<b>notes</b> \\ ünïcode\n\u2028 😀"
-    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=90, notes=notes)
+    p, m1 = new_practice(ann, "Łukasz O'Brien & Søn \"Clinic\"")
+    notes = "<b>notes</b> \\ ünïcode\n\u2028 😀\t"
+    visit = Visit(practice_id=p.id, date=date(2026, 3, 2), minutes=90, private_notes=notes)
     gone = Contact(practice_id=p.id, name="Dr. Gone")
     ann.push([m1, ann.create(visit, "visit"), ann.create(gone, "contact")])
     clock = next(r for r in ann.pull() if r["id"] == gone.id)["clocks"]["*"]
@@ -304,6 +307,6 @@ def test_pull_body_built_by_the_database_carries_every_value_exactly(api: Api) -
             row.practice_id, row.sv, bool(row.deleted), name)
         assert change.fields == json.loads(row.data) and change.clocks == json.loads(row.clocks)
     by_entity = {c.entity: c for c in page.changes}
-    assert by_entity["practice"].fields["name"] == "Łukasz O'Brien & Søn \"Clinic\"\t"
-    assert by_entity["visit"].fields["notes"] == notes
+    assert by_entity["practice"].fields["name"] == "Łukasz O'Brien & Søn \"Clinic\""
+    assert by_entity["visit"].fields["private_notes"] == notes
     assert by_entity["contact"].deleted is True and by_entity["contact"].version > by_entity["visit"].version

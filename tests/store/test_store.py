@@ -6,7 +6,15 @@ import pytest
 
 from facilitator_app.core.errors import NotFoundError, ValidationError
 from facilitator_app.core.model import (
-    ChecklistItem, ChecklistNote, Contact, FacilitationPlan, MeasureValue, NextStep, Practice, StrategyWork, Visit,
+    ChecklistItem,
+    ChecklistNote,
+    Contact,
+    FacilitationPlan,
+    MeasureValue,
+    NextStep,
+    Practice,
+    StrategyWork,
+    Visit,
 )
 from facilitator_app.core.toolkit import load_toolkit
 from facilitator_app.store import Store
@@ -103,18 +111,19 @@ def test_visit_moves_checklist_and_queries(store, practice):
                                      selected_strategies=["B1", "B2", "S4"]), toolkit)
     assert store.checklist_item(practice.id, "B2").status == "selected"
     visit = Visit(practice.id, TODAY - timedelta(days=50), minutes=90,
-                  strategies=[StrategyWork("B1", "selected", "implemented"), StrategyWork("S4", "selected", "in_progress")],
-                  next_steps=[NextStep("Order cuffs", "Ann", TODAY - timedelta(days=3)),
-                              NextStep("Fax form", "Bo", TODAY + timedelta(days=5))],
+                  strategies=[StrategyWork("B1", "selected", "implemented"),
+                              StrategyWork("S4", "selected", "in_progress")],
                   next_contact=TODAY + timedelta(days=10))
-    store.save_visit(visit, toolkit)
+    store.save_visit(visit, toolkit, steps=[NextStep("", "", "Order cuffs", owner="Ann", due=TODAY - timedelta(days=3)),
+                                            NextStep("", "", "Fax form", owner="Bo", due=TODAY + timedelta(days=5))],
+                     today=TODAY)
     assert store.checklist_item(practice.id, "B1").status == "implemented"
     (summary,) = store.practice_summaries(today=TODAY)
     assert (summary.visits, summary.hours, summary.implemented, summary.selected) == (1, 1.5, 1, 3)
     assert (summary.planned_visits, summary.planned_hours, summary.days_since_contact) == (10, 10.0, 50)
     assert summary.needs_contact
     assert [s.action for s in store.overdue_next_steps(today=TODAY)] == ["Order cuffs"]
-    assert [s.action for s in store.open_next_steps(practice.id, today=TODAY)] == ["Order cuffs", "Fax form"]
+    assert [s.action for s in store.open_next_steps(practice.id)] == ["Order cuffs", "Fax form"]
     (upcoming,) = store.upcoming_contacts(today=TODAY)
     assert upcoming.date == TODAY + timedelta(days=10) and upcoming.practice_name == "Oak Clinic"
     counts = store.visit_counts(today=TODAY)
@@ -200,3 +209,24 @@ def test_data_folder_that_is_a_file_is_a_clear_error(tmp_path):
     with pytest.raises(StoreOpenError, match="cannot be used"):
         Store.open_in(blocker)
     assert blocker.read_text() == "x"
+
+
+def test_duplicate_practice_names_and_quarters_are_refused(store):
+    from facilitator_app.core.errors import ValidationError
+    from facilitator_app.core.model import MeasureValue
+
+    oak = Practice("Oak Clinic")
+    store.save_practice(oak)
+    with pytest.raises(ValidationError, match="There is already a practice called 'oak clinic'"):
+        store.save_practice(Practice("oak clinic "))
+    oak.address = "1 Main St"
+    store.save_practice(oak)  # saving the same practice again is fine
+    first = MeasureValue(oak.id, "B", date(2026, 9, 30), 60, 100)
+    store.save_measure(first)
+    with pytest.raises(ValidationError,
+                       match=r"CMS165 for the quarter ending 2026-09-30 is already recorded \(60/100\)"):
+        store.save_measure(MeasureValue(oak.id, "B", date(2026, 9, 30), 61, 100))
+    first.numerator = 62
+    store.save_measure(first)
+    store.save_measure(MeasureValue(oak.id, "S", date(2026, 9, 30), 61, 100))
+    assert [m.numerator for m in store.measures(oak.id)] == [62, 61]

@@ -79,7 +79,8 @@ def test_rejected_is_quarantined_and_never_blocks(tmp_path):
     store.save_practice(Practice("B"))
     batch = state.outbox_batch(max_count=10, max_bytes=10**6)
     assert [m.id for m in batch] == [1, 2]
-    state.acknowledge_push(2, [MutationOutcome(1, "rejected", "Not assigned to you"), MutationOutcome(2, "applied", None)], S1)
+    state.acknowledge_push(2, [MutationOutcome(1, "rejected", "Not assigned to you"),
+                               MutationOutcome(2, "applied", None)], S1)
     assert store.pending_changes() == 0
     q = state.quarantined()
     assert len(q) == 1 and q[0].reason == "Not assigned to you" and q[0].fields["name"] == "A"
@@ -116,7 +117,8 @@ def test_refetch_swaps_tables_and_keeps_unsent_edits(tmp_path):
     store = Store.open(tmp_path / "a.sqlite")
     state = SyncState(store)
     gone, kept = Practice("No longer assigned"), Practice("Still assigned", region="North")
-    state.apply_page([incoming(gone, S1), incoming(kept, S1)], cursor=5, last_mutation_id=0, server_hlc=S1, scope_epoch=1)
+    state.apply_page([incoming(gone, S1), incoming(kept, S1)], cursor=5, last_mutation_id=0, server_hlc=S1,
+                     scope_epoch=1)
     local_new = Practice("Made offline")
     store.save_practice(local_new)
     edit = store.practice(kept.id)
@@ -140,8 +142,9 @@ def test_refetch_swaps_tables_and_keeps_unsent_edits(tmp_path):
 
 
 def test_pulled_rows_keep_every_value_and_missing_lists_stay_empty(tmp_path):
-    """A pulled visit is stored field for field (lists, nested steps, booleans, dates), and a list
-    field the server did not send (an older server) reads back as nothing, not as a ghost row."""
+    """A pulled visit is stored field for field (lists, nested records, booleans, dates), a pulled
+    next step likewise, and a list field the server did not send (an older server) reads back as
+    nothing, not as a ghost row."""
     from datetime import date
 
     from facilitator_app.core.model import Attendee, NextStep, Visit
@@ -149,15 +152,17 @@ def test_pulled_rows_keep_every_value_and_missing_lists_stay_empty(tmp_path):
     store = Store.open(tmp_path / "a.sqlite")
     state = SyncState(store)
     p = Practice("Oak Clinic", state="IL")
-    full = Visit(p.id, date(2026, 3, 2), minutes=45, planned=False, attendees=[Attendee("Dr. Lee"), Attendee("MA Kim")],
-                 next_steps=[NextStep("Call the lab", owner="MA Kim", due=date(2026, 3, 9))])
+    full = Visit(p.id, date(2026, 3, 2), minutes=45, planned=False, attendees=[Attendee("Dr. Lee"), Attendee("MA Kim")])
+    step = NextStep(p.id, full.id, "Call the lab", owner="MA Kim", due=date(2026, 3, 9))
     bare = Visit(p.id, date(2026, 3, 9), minutes=30)
-    bare_fields = {k: v for k, v in to_record(bare).items() if k not in ("next_steps", "attendees")}
+    bare_fields = {k: v for k, v in to_record(bare).items() if k not in ("key_drivers", "attendees")}
     rows = [incoming(p, S1)] + [
-        RowChange(entity="visit", id=v.id, practice_id=p.id, version=2, fields=fields, clocks={"*": S1},
+        RowChange(entity=entity, id=v.id, practice_id=p.id, version=2, fields=fields, clocks={"*": S1},
                   deleted=False, author="ana")
-        for v, fields in ((full, to_record(full)), (bare, bare_fields))]
+        for entity, v, fields in (("visit", full, to_record(full)), ("visit", bare, bare_fields),
+                                  ("next_step", step, to_record(step)))]
     state.apply_page(rows, cursor=2, last_mutation_id=0, server_hlc=S2, scope_epoch=1)
     assert store.visit(full.id) == full
-    assert store.visit(bare.id).next_steps in ([], None) and store.visit(bare.id).attendees in ([], None)
-    assert [s.action for s in store.open_next_steps(p.id, today=date(2026, 3, 3))] == ["Call the lab"]
+    assert store.visit(bare.id).key_drivers in ([], None) and store.visit(bare.id).attendees in ([], None)
+    assert store.next_step(step.id) == step
+    assert [s.action for s in store.open_next_steps(p.id)] == ["Call the lab"]

@@ -10,7 +10,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from facilitator_app.core.model import Practice, Visit, NextStep
+from facilitator_app.core.model import NextStep, Practice, Visit
 from facilitator_app.ui.app import NO_DISPLAY_MESSAGE, has_display
 from facilitator_app.ui.dialogs.first_start import DEMO, FirstStartDialog
 
@@ -110,19 +110,20 @@ def test_today_lists_overdue_and_no_contact(app):
     for p in (stale, busy):
         app.store.save_practice(p)
     app.store.save_visit(Visit(practice_id=stale.id, date=date(2026, 1, 5)))
-    app.store.save_visit(Visit(practice_id=busy.id, date=date(2026, 3, 17), minutes=90,
-                               next_steps=[NextStep("Send BP protocol", "Dr. Lee", date(2026, 3, 10))],
-                               next_contact=date(2026, 3, 25)))
+    visit = Visit(practice_id=busy.id, date=date(2026, 3, 17), minutes=90, next_contact=date(2026, 3, 25))
+    app.store.save_visit(visit)
+    app.store.save_next_step(NextStep(busy.id, visit.id, "Send BP protocol", owner="Dr. Lee", due=date(2026, 3, 10)),
+                             today=TODAY)
     w = app.window
     w.show_view(w.TODAY)
     w.today.refresh()
     app.idle()
     t = w.today
     assert t.week.text() == "1" and t.month.text() == "1" and t.hours.text() == "1.5"
-    assert "Send BP protocol" in t.overdue.item(0).text()
+    assert [(s.action, s.owner) for s in t.next_steps.table.rows()] == [("Send BP protocol", "Dr. Lee")]
     assert "Quiet Pines Clinic" in t.no_contact.item(0).text()
     assert "Busy Bee Clinic" in t.upcoming.item(0).text()
-    assert t.pending.text() == "4"
+    assert t.pending.text() == "5"  # two practices, two visits, one next step
 
 
 def test_first_start_offers_demo_data(app, qtbot):
@@ -132,7 +133,13 @@ def test_first_start_offers_demo_data(app, qtbot):
     dialog = next(x for x in QApplication.topLevelWidgets() if isinstance(x, FirstStartDialog) and x.isVisible())
     assert set(dialog.buttons) == {"sign_in", "demo", "empty"}
     qtbot.mouseClick(dialog.buttons[DEMO], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)  # About you: the name is required
+    assert "Your name is required" in dialog.about.errors.labels["name"].text()
+    assert dialog.isVisible()
+    qtbot.keyClicks(dialog.about.name, "Renee Haddad")
+    qtbot.mouseClick(dialog.start, Qt.MouseButton.LeftButton)
     app.idle(timeout=30_000)
+    assert app.store.facilitator_profile().name == "Renee Haddad"
     assert len(app.store.practices()) == 12
     assert app.store.get_meta("demo") == "1"
     assert app.store.pending_changes() == 0  # demo data never syncs

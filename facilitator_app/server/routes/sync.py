@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Response
 
@@ -25,14 +26,19 @@ from ..text import text_problem
 
 router = APIRouter(prefix="/sync/v1", tags=["sync"])
 
-_ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
 
 
 def _check_protocol(protocol: int) -> None:
     if protocol != PROTOCOL_VERSION:
         raise ApiError(426, "protocol_mismatch",
-                       f"This app speaks sync protocol {protocol}; the server speaks {PROTOCOL_VERSION}. "
-                       "Update the app (or ask the data team to update the server).",
+                       (f"This version of Facilitator Field Kit is too old for your cooperative's server "
+                        f"(sync protocol {protocol}; the server needs {PROTOCOL_VERSION}). Install the update: your "
+                        "unsent work stays on this computer and is sent at the first sync after the update."
+                        if protocol < PROTOCOL_VERSION else
+                        f"Your cooperative's server is older than this app (sync protocol {PROTOCOL_VERSION}; the app "
+                        f"speaks {protocol}). Ask the data team to update the server; your work stays on this "
+                        "computer."),
                        {"server_protocol": PROTOCOL_VERSION})
 
 
@@ -59,7 +65,8 @@ def pull_changes(body: PullRequest, token: BearerToken, engine: EngineDep) -> Re
     return Response(pull_json(engine, token, body), media_type="application/json")
 
 
-@router.get("/toolkit", response_model=ToolkitDocument, responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+@router.get("/toolkit", response_model=ToolkitDocument,
+            responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 def toolkit(user: CurrentUser, engine: EngineDep) -> ToolkitDocument:
     with engine.connect() as conn:
         found = published_toolkit(conn, user.cooperative_id)

@@ -31,7 +31,7 @@ class PracticeDialog(QDialog):
     def _save(self) -> None:
         practice = self.form.value()
         try:
-            practice.validate()
+            practice.validate(today=self.ctx.today())
         except ValidationError as exc:
             self.form.errors.show(exc)
             return

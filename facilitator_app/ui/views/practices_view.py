@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..context import AppContext
 from ..models.practices_model import PracticesModel, search_text
 from ..models.roles import RECORD_ROLE
 from ..models.row_table_model import SortProxy
 from ..ops import QueryOp
+from ..widgets.keyboard import table_keys
 from .base_view import BaseView
 
 
@@ -49,8 +59,8 @@ class PracticesView(BaseView):
         for col, width in ((PracticesModel.REGION, 130), (PracticesModel.LAST_VISIT, 110), (PracticesModel.VISITS, 80),
                            (PracticesModel.HOURS, 120), (PracticesModel.STRATEGIES, 90), (PracticesModel.STATUS, 90)):
             header.resizeSection(col, width)
-        self.table.activated.connect(self._on_activated)
-        self.table.doubleClicked.connect(self._on_activated)
+        self.table.activated.connect(self._on_activated)  # Enter or a double click
+        table_keys(self.table)  # Tab leaves the list; Enter opens the practice
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -92,7 +102,9 @@ class PracticesView(BaseView):
         return True
 
     def selected_practice_id(self) -> str | None:
+        """The selected practice, else the one the keyboard is on (Tab into the list sets the
+        current row without selecting it)."""
         rows = self.table.selectionModel().selectedRows()
-        if rows:
-            return rows[0].data(RECORD_ROLE).id
-        return None
+        index = rows[0] if rows else self.table.currentIndex()
+        record = index.data(RECORD_ROLE) if index.isValid() else None
+        return record.id if record is not None else None

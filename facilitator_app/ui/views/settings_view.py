@@ -4,23 +4,40 @@ preferences (declared in ui/settings.py), back up and restore, and about (versio
 from __future__ import annotations
 
 import platform
-import sqlite3
 from pathlib import Path
 
 import PySide6
 from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ... import __version__
+from ...core.errors import ValidationError
 from ...core.model import FacilitatorProfile
-from ...store.db import schema_version
+from ...store.db import SQLITE_VERSION, schema_version
 from ...store.store import Changes
 from ..context import ALL_ENTITIES, AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..settings import SETTINGS
+from ..widgets.keyboard import wheel_follows_focus
 from .base_view import BaseView
+
+NAME_NEEDED = ("Your server account does not give your name. Type it above and save: it is printed on every "
+               "leave-behind, so the practice knows who came.")
 
 
 class SettingsView(BaseView):
@@ -38,19 +55,19 @@ class SettingsView(BaseView):
         self.user.setAccessibleName("User name")
         self.password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
-        self.sign_in_button = QPushButton("Sign in")
+        self.sign_in_button = QPushButton("Sign &in")
         self.sign_in_button.clicked.connect(self._sign_in)
         self.password.returnPressed.connect(self._sign_in)
-        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button = QPushButton("Sign &out")
         self.sign_out_button.clicked.connect(self._sign_out)
         self.account_message = QLabel()
         self.account_message.setWordWrap(True)
         acc = QGroupBox("Server and account")
         af = QFormLayout(acc)
         af.addRow(self.account_label)
-        af.addRow("Server", self.server)
-        af.addRow("User", self.user)
-        af.addRow("Password", self.password)
+        af.addRow("Se&rver", self.server)
+        af.addRow("&User", self.user)
+        af.addRow("Pass&word", self.password)
         row = QHBoxLayout()
         row.addWidget(self.sign_in_button)
         row.addWidget(self.sign_out_button)
@@ -66,15 +83,15 @@ class SettingsView(BaseView):
         for w, name in ((self.profile_name, "Your name"), (self.profile_email, "Your email"),
                         (self.profile_phone, "Your phone")):
             w.setAccessibleName(name)
-        self.profile_save = QPushButton("Save my details")
+        self.profile_save = QPushButton("&Save my details")
         self.profile_save.clicked.connect(self._save_profile)
         self.profile_message = QLabel()
         self.profile_message.setWordWrap(True)
         me = QGroupBox("You (printed on leave-behinds)")
         mf = QFormLayout(me)
-        mf.addRow("Name", self.profile_name)
-        mf.addRow("Email", self.profile_email)
-        mf.addRow("Phone", self.profile_phone)
+        mf.addRow("&Name", self.profile_name)
+        mf.addRow("&Email", self.profile_email)
+        mf.addRow("P&hone", self.profile_phone)
         save_row = QHBoxLayout()
         save_row.addWidget(self.profile_save)
         save_row.addStretch(1)
@@ -86,11 +103,11 @@ class SettingsView(BaseView):
         self.folder.setWordWrap(True)
         self.database = QLabel()
         self.database.setWordWrap(True)
-        open_folder = QPushButton("Open folder")
+        open_folder = QPushButton("Open &folder")
         open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(ctx.data_dir))))
-        self.backup_button = QPushButton("Back up now")
+        self.backup_button = QPushButton("&Back up now")
         self.backup_button.clicked.connect(self._backup)
-        self.restore_button = QPushButton("Restore from a backup…")
+        self.restore_button = QPushButton("Res&tore from a backup…")
         self.restore_button.clicked.connect(self._restore)
         self.backup_message = QLabel()
         self.backup_message.setWordWrap(True)
@@ -118,6 +135,7 @@ class SettingsView(BaseView):
                 pf.addRow(w)
             else:
                 w = QSpinBox(minimum=1, maximum=720)
+                wheel_follows_focus(w)  # scrolling the page past it leaves the value alone
                 w.setValue(ctx.prefs.get(s.key))
                 w.valueChanged.connect(lambda v, key=s.key: self._set_pref(key, v))
                 w.setToolTip(s.help)
@@ -128,10 +146,12 @@ class SettingsView(BaseView):
         # about
         about = QGroupBox("About")
         ab = QFormLayout(about)
-        for label, value in (("Facilitator Field Kit", __version__), ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
+        for label, value in (("Facilitator Field Kit", __version__),
+                             ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
                              ("Data format", str(schema_version())), ("Python", platform.python_version()),
                              ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
-                             ("SQLite", sqlite3.sqlite_version), ("System", f"{platform.system()} {platform.release()}")):
+                             ("SQLite", SQLITE_VERSION),
+                             ("System", f"{platform.system()} {platform.release()}")):
             ab.addRow(label, QLabel(value))
 
         body = QWidget()
@@ -215,12 +235,43 @@ class SettingsView(BaseView):
             self.password.clear()
             self.sign_in_button.setEnabled(True)
             self.account_message.setText(" ".join(["Signed in."] + list(result.messages)))
+            self.fill_profile_from(getattr(result, "user", None))
 
         def failed(exc: BaseException) -> None:
             self.sign_in_button.setEnabled(True)
             self.account_message.setText(f"Could not sign in: {describe_error(exc)}")
 
         self.ctx.sync.sign_in(server, user, password, done=done, failed=failed)
+
+    def fill_profile_from(self, user: object) -> None:
+        """Fill the empty fields of "You" from the server account's name and email (never replacing
+        what the facilitator typed); if the name is still empty, ask for it here (the user is on
+        this screen, having just signed in; a dialog would stop the first sync's shortcut)."""
+        server = FacilitatorProfile(name=(getattr(user, "full_name", "") or "").strip(),
+                                    email=(getattr(user, "email", "") or "").strip())
+
+        def work(s) -> FacilitatorProfile:
+            stored = s.facilitator_profile()
+            filled = FacilitatorProfile(stored.name or server.name, stored.email or server.email, stored.phone)
+            if filled != stored and filled.name:
+                try:
+                    s.set_facilitator_profile(filled)
+                except ValidationError:  # e.g. an email the server allows and we do not: keep the name
+                    filled = FacilitatorProfile(filled.name, stored.email, stored.phone)
+                    s.set_facilitator_profile(filled)
+            return s.facilitator_profile()
+
+        def shown(profile: FacilitatorProfile) -> None:
+            self._show_profile(profile)
+            if profile.name:
+                filled = [f for f, v in (("name", server.name), ("email", server.email)) if v]
+                if filled and not self.profile_message.text():
+                    self.profile_message.setText(f"Your {' and '.join(filled)} came from your server account.")
+                return
+            self.profile_email.setText(profile.email or server.email)
+            self.profile_message.setText(NAME_NEEDED)
+            self.profile_name.setFocus()
+        StoreOp(self.ctx.ops, work).success(shown).run()
 
     def _sign_out(self) -> None:
         if self.ctx.sync is not None:

@@ -6,13 +6,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
+from ..widgets.keyboard import table_keys
 from .base_view import BaseView
-
 
 HIDDEN_FIELDS = {"id", "practice_id", "strategy_id"}
 OUTCOMES = {
@@ -48,7 +58,7 @@ class SyncIssuesView(BaseView):
         self.intro.setWordWrap(True)
         self.conflicts = QTableWidget(0, 6)
         self.conflicts.setAccessibleName("Conflicts")
-        self.conflicts.setHorizontalHeaderLabels(["Record", "Your value", "You / when", "Value kept on the server",
+        self.conflicts.setHorizontalHeaderLabels(["Record", "Your value", "You / when", "Server's value",
                                                   "By", "Outcome"])
         self.conflicts.setWordWrap(True)
         self.rejected = QTableWidget(0, 4)
@@ -60,13 +70,17 @@ class SyncIssuesView(BaseView):
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.keep_mine = QPushButton("Keep my value")
+        table_keys(self.conflicts)
+        self.rejected_keys = table_keys(self.rejected, on_delete=self._dismiss_rows, confirm_delete=(
+            "Dismiss the selected refused change? It stays in the server's log; it is removed from this list."))
+        self.rejected.setToolTip("Delete dismisses the selected change")
+        self.keep_mine = QPushButton("Keep &my value")
         self.keep_mine.setAccessibleName("Keep my value")
         self.keep_mine.clicked.connect(lambda: self._resolve("mine"))
-        self.keep_theirs = QPushButton("Keep the server's value")
+        self.keep_theirs = QPushButton("Keep the &server's value")
         self.keep_theirs.setAccessibleName("Keep the server's value")
         self.keep_theirs.clicked.connect(lambda: self._resolve("theirs"))
-        self.dismiss = QPushButton("Dismiss")
+        self.dismiss = QPushButton("&Dismiss")
         self.dismiss.clicked.connect(self._dismiss)
         self.message = QLabel()
         cbox = QGroupBox("Conflicts: the same field was changed in two places")
@@ -160,9 +174,17 @@ class SyncIssuesView(BaseView):
 
     def _dismiss(self) -> None:
         rows = self.rejected.selectionModel().selectedRows()
-        if not rows or self.service is None:
+        if rows:
+            self._dismiss_rows([rows[0].row()])
+
+    def _dismiss_rows(self, rows: list[int]) -> None:
+        if self.service is None:
             return
-        q = self.rejected_data[rows[0].row()]
+        ids = [self.rejected_data[r].mutation_id for r in rows if r < len(self.rejected_data)]
         service = self.service
-        StoreOp(self.ctx.ops, lambda _s: service.dismiss_quarantined(q.mutation_id)).success(
-            lambda _r: self.refresh()).run()
+
+        def work(_s) -> None:
+            for mutation_id in ids:
+                service.dismiss_quarantined(mutation_id)
+        StoreOp(self.ctx.ops, work).success(lambda _r: self.refresh()).failure(
+            lambda e: self.message.setText(describe_error(e))).run()

@@ -1,6 +1,7 @@
-"""Today: what needs attention now. Visits this week and month, upcoming contacts, overdue next
-steps, practices with no contact for 45+ days, intensity per practice (actual vs plan, as bars),
-unsynced changes, unsaved visit drafts; for a supervisor, a per-facilitator table."""
+"""Today: what needs attention now. Visits this week and month, upcoming contacts, next steps
+overdue or due this week (closed from here: today_steps.py), practices with no contact for 45+
+days, intensity per practice (actual vs plan, as bars), unsynced changes, unsaved visit drafts;
+for a supervisor, a per-facilitator table."""
 
 from __future__ import annotations
 
@@ -9,26 +10,43 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QListWidgetItem, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.intensity import FacilitatorIntensity, facilitator_totals
-from ...store.queries import OpenStep, PracticeSummary, UpcomingContact, VisitCounts
+from ...store.queries import PracticeSummary, UpcomingContact, VisitCounts
 from ..context import AppContext
 from ..labels import days_ago, fmt_date, fmt_hours
-from ..ops import QueryOp
+from ..ops import QueryOp, StoreOp
 from ..widgets.intensity_bars import IntensityBars, IntensityRow
+from ..widgets.keyboard import table_keys
 from .base_view import BaseView
+from .today_steps import TodayStepsPanel
 
 MAX_BARS = 15
+DRAFT_KIND = "visit"  # the drafts Today lists (and puts back on undo)
+DRAFT_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 @dataclass
 class TodayData:
     counts: VisitCounts
     upcoming: list[UpcomingContact]
-    overdue: list[OpenStep]
     summaries: list[PracticeSummary]
     pending: int
     drafts: list[tuple[str, dict[str, Any]]]
@@ -37,8 +55,8 @@ class TodayData:
 
 def load_today(store, today: date, *, supervisor: bool) -> TodayData:
     return TodayData(counts=store.visit_counts(today=today), upcoming=store.upcoming_contacts(today=today, days=14),
-                     overdue=store.overdue_next_steps(today=today), summaries=store.practice_summaries(today=today),
-                     pending=store.pending_changes(), drafts=store.drafts("visit"),
+                     summaries=store.practice_summaries(today=today),
+                     pending=store.pending_changes(), drafts=store.drafts(DRAFT_KIND),
                      facilitators=facilitator_totals(store.visits(), today=today) if supervisor else None)
 
 
@@ -60,7 +78,7 @@ def _card(title: str) -> tuple[QFrame, QLabel]:
 def _list(name: str) -> QListWidget:
     lst = QListWidget()
     lst.setAccessibleName(name)
-    lst.setMinimumHeight(120)
+    lst.setMinimumHeight(72)
     lst.setWordWrap(True)
     lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return lst
@@ -68,6 +86,7 @@ def _list(name: str) -> QListWidget:
 
 class TodayView(BaseView):
     open_practice = Signal(str)
+    open_step = Signal(str, str)  # practice id, step id: the practice's Next steps tab
     open_draft = Signal(dict)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -82,28 +101,45 @@ class TodayView(BaseView):
             cards.addWidget(c)
 
         self.upcoming = _list("Upcoming contacts")
-        self.overdue = _list("Overdue next steps")
         self.no_contact = _list("No contact for 45 days or more")
         self.drafts = _list("Unsaved visit drafts")
-        for lst in (self.upcoming, self.overdue, self.no_contact):
-            lst.itemActivated.connect(self._on_item)
-            lst.itemDoubleClicked.connect(self._on_item)
+        self.next_steps = TodayStepsPanel(ctx)
+        self.next_steps.open_step.connect(self.open_step)
+        for lst in (self.upcoming, self.no_contact):
+            lst.itemActivated.connect(self._on_item)  # Enter or a double click
         self.drafts.itemActivated.connect(self._on_draft)
-        self.drafts.itemDoubleClicked.connect(self._on_draft)
+        for lst in (self.upcoming, self.no_contact):
+            table_keys(lst)
+        self.drafts_keys = table_keys(self.drafts, on_delete=self._discard_drafts)
+        self.drafts.setToolTip("Enter opens the draft; Delete discards it (Ctrl+Z puts it back)")
         self.boxes: dict[str, QGroupBox] = {}
-        grid = QGridLayout()
+        lists = QWidget()
+        grid = QGridLayout(lists)
+        grid.setContentsMargins(0, 0, 0, 0)
         for i, (title, lst) in enumerate((("Upcoming contacts (14 days)", self.upcoming),
-                                          ("Overdue next steps", self.overdue),
                                           ("No contact for 45+ days", self.no_contact),
                                           ("Unsaved visit drafts", self.drafts))):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(lst)
             self.boxes[title] = box
-            grid.addWidget(box, i // 2, i % 2)
+            grid.addWidget(box, i, 0)
+        box = QGroupBox("Next steps: overdue and due in the next 7 days")
+        QVBoxLayout(box).addWidget(self.next_steps)
+        self.boxes["Next steps"] = box
+        grid.addWidget(box, 0, 1, 3, 1)  # the list the day's work is closed from: the whole height
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 5)
 
         self.bars = IntensityBars()
+        # The bars get their own scroll area: the lists above grow with the window, and the page
+        # itself never scrolls (no table inside a scrolled page).
+        self.bars_scroll = QScrollArea()
+        self.bars_scroll.setWidgetResizable(True)
+        self.bars_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.bars_scroll.setWidget(self.bars)
+        self.bars_scroll.setMinimumHeight(90)
         bars_box = QGroupBox("Intensity: actual against planned (practices furthest behind plan first)")
-        QVBoxLayout(bars_box).addWidget(self.bars)
+        QVBoxLayout(bars_box).addWidget(self.bars_scroll)
 
         self.facilitators = QTableWidget(0, 5)
         self.facilitators.setAccessibleName("Facilitators")
@@ -111,34 +147,40 @@ class TodayView(BaseView):
         self.facilitators.verticalHeader().setVisible(False)
         self.facilitators.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.facilitators.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.facilitators.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.facilitators.verticalHeader().setDefaultSectionSize(24)
+        table_keys(self.facilitators)
         self.fac_box = QGroupBox("Facilitators (supervisor view)")
         QVBoxLayout(self.fac_box).addWidget(self.facilitators)
         self.fac_box.setVisible(False)
 
-        body = QWidget()
-        layout = QVBoxLayout(body)
         self.heading = QLabel()
         f = self.heading.font()
         f.setPointSizeF(f.pointSizeF() * 1.4)
         f.setBold(True)
         self.heading.setFont(f)
+        bottom = QWidget()
+        bl = QHBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(bars_box, 3)
+        bl.addWidget(self.fac_box, 2)
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.setChildrenCollapsible(False)
+        self.split.addWidget(lists)
+        self.split.addWidget(bottom)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([1, 1])  # half each to start; the user can drag the handle
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addLayout(cards)
-        layout.addLayout(grid)
-        layout.addWidget(bars_box)
-        layout.addWidget(self.fac_box)
-        layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        layout.addWidget(self.split, 1)
 
     def reload(self) -> None:
         today, supervisor = self.ctx.today(), self.ctx.role == "supervisor"
         QueryOp(self.ctx.ops, lambda s: load_today(s, today, supervisor=supervisor)).success(self._loaded).run()
+        self.next_steps.reload()
 
     def _loaded(self, d: TodayData) -> None:
         self.data = d
@@ -162,20 +204,18 @@ class TodayView(BaseView):
 
         fill(self.upcoming, [(f"{fmt_date(u.date)} · {u.practice_name}", u.practice_id) for u in d.upcoming],
              "No contacts planned in the next 14 days")
-        fill(self.overdue, [(f"Due {fmt_date(s.due)} · {s.practice_name}: {s.action}"
-                             + (f" ({s.owner})" if s.owner else ""), s.practice_id) for s in d.overdue],
-             "Nothing overdue")
         stale = sorted((s for s in d.summaries if s.needs_contact),
                        key=lambda s: -(s.days_since_contact if s.days_since_contact is not None else 10**6))
         fill(self.no_contact, [(f"{s.name} · last contact {days_ago(s.days_since_contact)}", s.id) for s in stale],
              "Every active practice was contacted in the last 45 days")
         names = {s.id: s.name for s in d.summaries}
         self.drafts.clear()
-        for _key, payload in reversed(d.drafts):
+        for key, payload in reversed(d.drafts):
             v = payload.get("visit", {})
             item = QListWidgetItem(f"{names.get(v.get('practice_id'), 'Unknown practice')} · visit of {v.get('date')} "
                                    f"(draft saved {str(payload.get('saved_at', '')).replace('T', ' ')})")
             item.setData(Qt.ItemDataRole.UserRole, payload)
+            item.setData(DRAFT_KEY_ROLE, key)
             self.drafts.addItem(item)
         if not d.drafts:
             item = QListWidgetItem("No unsaved drafts")
@@ -199,6 +239,24 @@ class TodayView(BaseView):
         pid = item.data(Qt.ItemDataRole.UserRole)
         if pid:
             self.open_practice.emit(pid)
+
+    def _discard_drafts(self, rows: list[int]):
+        """Delete on the drafts list: drop those drafts; the returned undo writes them back."""
+        items = [self.drafts.item(r) for r in rows]
+        dropped = [(i.data(DRAFT_KEY_ROLE), i.data(Qt.ItemDataRole.UserRole)) for i in items
+                   if i is not None and i.data(DRAFT_KEY_ROLE)]
+        if not dropped:
+            return None
+
+        def drop(s) -> None:
+            for key, _payload in dropped:
+                s.drop_draft(key)
+
+        def put_back(s) -> None:
+            for key, payload in dropped:
+                s.save_draft(key, DRAFT_KIND, payload)
+        StoreOp(self.ctx.ops, drop).success(lambda _r: self.refresh()).run()
+        return lambda: StoreOp(self.ctx.ops, put_back).success(lambda _r: self.refresh()).run()
 
     def _on_draft(self, item: QListWidgetItem) -> None:
         payload = item.data(Qt.ItemDataRole.UserRole)

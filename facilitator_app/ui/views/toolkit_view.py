@@ -6,13 +6,24 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSplitter,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.toolkit import Strategy
 from ...core.vocab import ARMS, DOMAINS, Measure
 from ..context import AppContext
 from ..labels import fmt_date
+from ..widgets.keyboard import table_keys
 from .base_view import BaseView
 
 
@@ -38,6 +49,7 @@ class ToolkitView(BaseView):
         self.list.setAccessibleName("Strategies")
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table_keys(self.list)
         self.detail = QTextBrowser()
         self.detail.setAccessibleName("Strategy details")
         self.detail.setOpenExternalLinks(True)
@@ -73,7 +85,8 @@ class ToolkitView(BaseView):
         return True
 
     def _apply(self, *_: object) -> None:
-        found = self.ctx.toolkit.search(self.search.text(), domain=self.domain.currentData(), arm=self.arm.currentData())
+        found = self.ctx.toolkit.search(self.search.text(), domain=self.domain.currentData(),
+                                        arm=self.arm.currentData())
         current = self.list.currentItem().data(Qt.ItemDataRole.UserRole) if self.list.currentItem() else None
         self.list.blockSignals(True)
         self.list.clear()
@@ -107,7 +120,8 @@ class ToolkitView(BaseView):
                  f"<p>{e(s.summary)}</p>", f"<h3>Why it matters</h3><p>{e(s.why)}</p>",
                  "<h3>Steps</h3><ol>" + "".join(f"<li>{e(x)}</li>" for x in s.steps) + "</ol>"]
         if s.ehr_tips:
-            parts.append("<h3>EHR documentation tips</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in s.ehr_tips) + "</ul>")
+            parts.append("<h3>EHR documentation tips</h3><ul>"
+                         + "".join(f"<li>{e(x)}</li>" for x in s.ehr_tips) + "</ul>")
         items = []
         for r in s.resources:
             bits = [f"<b>{e(r.name)}</b>"]

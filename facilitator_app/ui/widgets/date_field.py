@@ -21,6 +21,11 @@ class DateField(QDateEdit):
             self.setSpecialValueText("—")
             self.setDate(BLANK)
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 (Qt override)
+        """Tab leaves the field. Qt's date edit walks its year, month and day with Tab first, and
+        on the blank "—" it never leaves at all (a keyboard trap); Left/Right move between them."""
+        return QWidget.focusNextPrevChild(self, next)
+
     def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt override)
         """Up/Down on an empty optional date starts from today rather than from 1900."""
         if self._optional and self.date() == BLANK:

@@ -33,7 +33,8 @@ class PracticeForm(QWidget):
         self.state = QLineEdit(maxLength=2, placeholderText="IL")
         self.state.setMaximumWidth(60)
         self.phone = QLineEdit(placeholderText="(312) 555-0100")
-        self.clinicians = QSpinBox(minimum=-1, maximum=500, specialValueText="—")
+        # specialValueText is a Qt property PySide accepts as a keyword; its type stubs do not list it.
+        self.clinicians = QSpinBox(minimum=-1, maximum=500, specialValueText="—")  # type: ignore[call-arg]
         self.clinicians.setValue(-1)
         self.ownership = QComboBox()
         fill_combo(self.ownership, Ownership)
@@ -47,11 +48,12 @@ class PracticeForm(QWidget):
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
         for field, label, widget in (
+                # Mnemonics avoid the Practice screen's tabs (F, P, C, V, M) and Save/Cancel (S, C).
                 ("name", "&Name", self.name), ("address", "&Address", self.address), ("state", "S&tate", self.state),
-                ("phone", "&Phone", self.phone), ("clinicians", "&Clinicians", self.clinicians),
+                ("phone", "P&hone", self.phone), ("clinicians", "Cl&inicians", self.clinicians),
                 ("ownership", "&Ownership", self.ownership), ("ehr_vendor", "&EHR vendor", self.ehr_vendor),
                 ("region", "&Region", self.region), ("status", "Stat&us", self.status),
-                ("enrolled_on", "Enrolled on", self.enrolled_on), ("end_on", "Ended on", self.end_on)):
+                ("enrolled_on", "Enro&lled on", self.enrolled_on), ("end_on", "En&ded on", self.end_on)):
             widget.setAccessibleName(label.replace("&", ""))
             box = QVBoxLayout()
             box.setSpacing(1)

@@ -4,10 +4,9 @@ during sync, and Sync now (F5)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..sync_bridge import SyncView
@@ -24,6 +23,9 @@ def _when(iso: str | None) -> str:
     if moment.date() == now.date():
         return f"today {moment:%H:%M}"
     return f"{moment:%b %d %H:%M}"
+
+
+LOCAL_ONLY = "Your work is saved on this computer"
 
 
 class SyncStatusWidget(QWidget):
@@ -48,13 +50,19 @@ class SyncStatusWidget(QWidget):
         for w in (self.connection, self.last_synced, self.pending, self.progress, self.sync_button):
             layout.addWidget(w)
 
-    def set_pending(self, count: int) -> None:
-        self.pending.setText(f"{count} change{'s' if count != 1 else ''} not yet synced" if count
-                             else "All changes synced")
+    def set_pending(self, count: int, *, signed_in: bool | None = None) -> None:
+        """`signed_in` None: not known yet (the sync layer loads after the window is shown)."""
+        changes = f"{count} change{'s' if count != 1 else ''}"
+        if signed_in:
+            self.pending.setText(f"{changes} not yet synced" if count else "All changes synced")
+        elif signed_in is None:
+            self.pending.setText(f"{changes} not yet synced" if count else LOCAL_ONLY)
+        else:  # nothing syncs without an account: never claim "synced"
+            self.pending.setText(f"{LOCAL_ONLY} ({changes} will sync after you sign in)" if count else LOCAL_ONLY)
 
     def set_view(self, view: "SyncView") -> None:
         if not view.has_account:
-            self.connection.setText("Not signed in · working on this computer")
+            self.connection.setText("Not signed in")
         elif not view.signed_in:
             self.connection.setText("Signed out · sign in to sync")
         elif view.running:
@@ -69,7 +77,7 @@ class SyncStatusWidget(QWidget):
             extra.append(f"{view.conflicts} conflict{'s' if view.conflicts != 1 else ''}")
         if view.quarantined:
             extra.append(f"{view.quarantined} rejected")
-        self.set_pending(view.pending)
+        self.set_pending(view.pending, signed_in=view.has_account and view.signed_in)
         if extra:
             self.pending.setText(self.pending.text() + " · " + ", ".join(extra))
         if not view.running:

@@ -7,7 +7,7 @@ from datetime import date
 
 from ....core.model import ChecklistItem, ChecklistNote, Contact, FacilitationPlan, MeasureValue, Practice, Visit
 from ....core.toolkit import Toolkit
-from ....store.queries import OpenStep
+from ....store.queries import StepRow
 from ....store.store import Store
 
 
@@ -20,11 +20,15 @@ class PracticeBundle:
     notes: list[ChecklistNote]
     visits: list[Visit]
     measures: list[MeasureValue]
-    open_steps: list[OpenStep]
+    steps: list[StepRow]  # every next step of the practice, soonest due first
 
     @property
     def id(self) -> str:
         return self.practice.id
+
+    @property
+    def open_steps(self) -> list[StepRow]:
+        return [s for s in self.steps if s.is_open]
 
 
 def load_bundle(store: Store, toolkit: Toolkit, practice_id: str, today: date) -> PracticeBundle:
@@ -32,4 +36,4 @@ def load_bundle(store: Store, toolkit: Toolkit, practice_id: str, today: date) -
         practice=store.practice(practice_id), contacts=store.contacts(practice_id), plan=store.plan(practice_id),
         checklist=store.checklist(practice_id, toolkit), notes=store.checklist_notes(practice_id),
         visits=store.visits(practice_id), measures=store.measures(practice_id),
-        open_steps=store.open_next_steps(practice_id, today=today))
+        steps=store.next_steps(practice_id))

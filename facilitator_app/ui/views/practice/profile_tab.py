@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import Contact
@@ -13,6 +25,7 @@ from ....core.vocab import ContactRole
 from ...context import AppContext
 from ...ops import StoreOp, describe_error
 from ...widgets.field_errors import FieldErrors, error_label
+from ...widgets.keyboard import table_keys
 from ...widgets.practice_form import PracticeForm, fill_combo, select_data
 from .bundle import PracticeBundle
 
@@ -25,7 +38,7 @@ class ProfileTab(QWidget):
         self._contact: Contact | None = None
 
         self.form = PracticeForm()
-        self.save_profile = QPushButton("Save profile")
+        self.save_profile = QPushButton("&Save profile")
         self.save_profile.setAccessibleName("Save profile")
         self.save_profile.clicked.connect(self._save_profile)
         profile_box = QGroupBox("Profile")
@@ -41,8 +54,15 @@ class ProfileTab(QWidget):
         self.contacts.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.contacts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.contacts.verticalHeader().setVisible(False)
-        self.contacts.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.contacts.verticalHeader().setDefaultSectionSize(24)  # more rows on a laptop screen
+        header = self.contacts.horizontalHeader()
+        for col in range(4):  # names, roles and phones are short; the email takes the rest
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch if col == 2
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.contacts.itemSelectionChanged.connect(self._on_contact_selected)
+        self.contacts.setToolTip("Enter edits the contact below; Delete removes it")
+        self.contact_keys = table_keys(self.contacts, on_delete=self._remove_rows, confirm_delete=self._remove_question)
+        self.contacts.activated.connect(lambda _i: self.c_name.setFocus())
         self.c_name = QLineEdit()
         self.c_role = QComboBox()
         fill_combo(self.c_role, ContactRole)
@@ -60,7 +80,7 @@ class ProfileTab(QWidget):
         self.save_contact.setAccessibleName("Save contact")
         self.save_contact.clicked.connect(self._save_contact)
         self.delete_contact = QPushButton("Remove contact")
-        self.delete_contact.clicked.connect(self._delete_contact)
+        self.delete_contact.clicked.connect(self._confirm_delete_contact)
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_contact)
         buttons.addStretch(1)
@@ -86,8 +106,8 @@ class ProfileTab(QWidget):
         self.contacts.blockSignals(True)
         self.contacts.setRowCount(len(bundle.contacts))
         for row, c in enumerate(bundle.contacts):
-            for col, text in enumerate((c.name, ContactRole(c.role).label if c.role in ContactRole.choices() else c.role,
-                                        c.email, c.phone)):
+            role = ContactRole(c.role).label if c.role in ContactRole.choices() else c.role
+            for col, text in enumerate((c.name, role, c.email, c.phone)):
                 self.contacts.setItem(row, col, QTableWidgetItem(text))
             if c.id == keep and not changed_practice:
                 self.contacts.selectRow(row)
@@ -98,7 +118,7 @@ class ProfileTab(QWidget):
     def _save_profile(self) -> None:
         practice = self.form.value()
         try:
-            practice.validate()
+            practice.validate(today=self.ctx.today())
         except ValidationError as exc:
             self.form.errors.show(exc)
             return
@@ -138,7 +158,7 @@ class ProfileTab(QWidget):
             return
         contact = self.contact_value()
         try:
-            contact.validate()
+            contact.validate(today=self.ctx.today())
         except ValidationError as exc:
             self.c_errors.show(exc)
             return
@@ -146,8 +166,24 @@ class ProfileTab(QWidget):
         StoreOp(self.ctx.ops, lambda s: s.save_contact(contact)).success(lambda _c: self.c_errors.clear()).failure(
             lambda e: self.c_errors.show_message(describe_error(e))).run()
 
-    def _delete_contact(self) -> None:
-        if self._contact is None:
-            return
-        cid = self._contact.id
-        StoreOp(self.ctx.ops, lambda s: s.delete("contact", cid)).success(lambda _c: self._clear_contact()).run()
+    def _remove_question(self, rows: list[int]) -> str:
+        assert self.bundle is not None
+        names = ", ".join(self.bundle.contacts[r].name for r in rows if r < len(self.bundle.contacts))
+        return f"Remove {names} from this practice's contacts? The removal syncs to the server."
+
+    def _confirm_delete_contact(self) -> None:
+        """The Remove button asks the same question as the Delete key."""
+        if self._contact is not None:
+            self.contact_keys.delete(self.contact_keys.selected_rows())
+
+    def _remove_rows(self, rows: list[int]) -> None:
+        assert self.bundle is not None
+        ids = [self.bundle.contacts[r].id for r in rows if r < len(self.bundle.contacts)]
+
+        def work(s):
+            changes = None
+            for cid in ids:
+                changes = s.delete("contact", cid)
+            return changes
+        StoreOp(self.ctx.ops, work).success(lambda _c: self._clear_contact()).failure(
+            lambda e: self.c_errors.show_message(describe_error(e))).run()
