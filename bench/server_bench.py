@@ -83,7 +83,7 @@ def mutations_for(client_id: str) -> list[dict]:
     practice = Practice(name=f"Clinic {client_id[:6]}", state="IL")
     objs = [("practice", practice)] + [
         ("visit", Visit(practice_id=practice.id, date=date(2026, 1, 5) + timedelta(days=7 * i), minutes=60,
-                        notes="Reviewed the hypertension registry and planned outreach calls."))
+                        private_notes="Reviewed the hypertension registry and planned outreach calls."))
         for i in range(MUTATIONS - 1)]
     out = []
     for i, (entity, obj) in enumerate(objs, 1):
@@ -256,7 +256,7 @@ def bench(kind: str, database_url: str, workers: int, *, floor: bool = False) ->
 
 P99_TARGET_MS = 500
 SYNC_TIMEOUT_S = 60.0
-NEW_VISITS_PER_SYNC = MUTATIONS // 2  # the other half edit visits sent earlier
+NEW_RECORDS_PER_SYNC = MUTATIONS // 2  # new visits, each with a next step; the other half edit visits sent earlier
 MAX_SEARCH_RATE = 800.0
 
 
@@ -266,13 +266,22 @@ def _visit_template() -> dict:
                   attendees=[Attendee("Dr. Lee", "clinician"), Attendee("Sam Ortiz", "champion")],
                   activities=["coaching", "consulting"],
                   strategies=[StrategyWork("B1", "selected", "in_progress", "Cuffs ordered for every room.")],
-                  next_steps=[NextStep("Pull the hypertension registry", "Sam Ortiz", date(2026, 2, 1))],
-                  notes="Reviewed the hypertension registry and planned outreach calls for uncontrolled patients.")
+                  practice_notes="Registry pulled; outreach calls planned for uncontrolled patients.",
+                  private_notes="Reviewed the hypertension registry and planned outreach calls for "
+                                "uncontrolled patients.")
     record = to_record(visit)
     return {k: v for k, v in record.items() if k != "id"} | {"deleted": False}
 
 
+def _step_template() -> dict:
+    """A next step agreed at a visit, as a laptop sends it."""
+    record = to_record(NextStep(practice_id="p", visit_id="v", action="Pull the hypertension registry",
+                                owner="Sam Ortiz", due=date(2026, 2, 1)))
+    return {k: v for k, v in record.items() if k != "id"} | {"deleted": False}
+
+
 VISIT_FIELDS = _visit_template()
+STEP_FIELDS = _step_template()
 
 
 @dataclass
@@ -311,13 +320,20 @@ class Laptop:
         return out + [self._new_visit() for _ in range(MUTATIONS - 1)]
 
     def next_sync(self) -> list[dict]:
-        """Half new visits, half edits of the notes and minutes of visits sent before."""
-        edited = self.rng.sample(self.visits, min(len(self.visits), MUTATIONS - NEW_VISITS_PER_SYNC))
-        out = [self._new_visit() for _ in range(MUTATIONS - len(edited))]
+        """Half new records (visits, each with its next step), half edits of the private notes and
+        minutes of visits sent before."""
+        edited = self.rng.sample(self.visits, min(len(self.visits), MUTATIONS - NEW_RECORDS_PER_SYNC))
+        out: list[dict] = []
+        while len(out) < MUTATIONS - len(edited):
+            out.append(self._new_visit())
+            if len(out) < MUTATIONS - len(edited):
+                out.append(self._put("next_step", new_id(), STEP_FIELDS | {"practice_id": self.practice_id,
+                                                                           "visit_id": self.visits[-1][0]}, {}))
         for visit in edited:
-            m = self._put("visit", visit[0], {"notes": f"Follow-up call {self.next_mutation}: registry reviewed.",
+            m = self._put("visit", visit[0], {"private_notes": f"Follow-up call {self.next_mutation}: registry "
+                                                               "reviewed.",
                                               "minutes": self.rng.choice((30, 45, 60, 90))},
-                          {"notes": visit[1], "minutes": visit[1]})
+                          {"private_notes": visit[1], "minutes": visit[1]})
             visit[1] = m["hlc"]
             out.append(m)
         return out

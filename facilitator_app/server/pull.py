@@ -21,6 +21,7 @@ from .clock import server_hlc
 from .db import read_tx
 from .deps import token_user
 from .errors import ApiError
+from .fastsql import Fast
 from .records import published_version
 from .scope import readable_practice_ids
 from .versions import COUNTER, Versions
@@ -123,11 +124,12 @@ def pull_json(engine: Engine, user: User | str, req: PullRequest, *, versions: V
     return f'{json.dumps(envelope)[:-1]},"changes":[{changes}]}}'
 
 
-_CLIENT = select(t.clients.c.user_id, t.clients.c.last_mutation_id).where(t.clients.c.client_id == bindparam("c"))
+_CLIENT = Fast(select(t.clients.c.user_id, t.clients.c.last_mutation_id)
+               .where(t.clients.c.client_id == bindparam("c")))
 
 
 def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
-    row = conn.execute(_CLIENT, {"c": client_id}).first()
+    row = _CLIENT.first(conn, {"c": client_id})
     if row is None:
         return 0
     if row.user_id != user.id:

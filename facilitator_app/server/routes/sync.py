@@ -47,12 +47,13 @@ def _check_protocol(protocol: int) -> None:
 # still documents the shape).
 
 @router.post("/push", response_model=PushResponse, responses=_ERRORS)
-def push(body: PushRequest, user: CurrentUser, engine: EngineDep) -> Response:
+def push(body: PushRequest, token: BearerToken, engine: EngineDep) -> Response:
+    """The token is checked in the push's own transaction (see apply_push)."""
     _check_protocol(body.protocol)
     if len(body.mutations) > MAX_MUTATIONS_PER_PUSH:
         raise ApiError(413, "too_large", f"A push may carry at most {MAX_MUTATIONS_PER_PUSH} changes "
                        f"(this one has {len(body.mutations)}); send the rest in the next push.")
-    return Response(apply_push(engine, user, body).model_dump_json(), media_type="application/json")
+    return Response(apply_push(engine, token, body).model_dump_json(), media_type="application/json")
 
 
 @router.post("/pull", response_model=PullResponse, responses=_ERRORS)
