@@ -138,6 +138,27 @@ def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
     return int(row.last_mutation_id)
 
 
+_PAGE_STATEMENTS: dict[tuple[str, int, int | None], tuple[Fast, Fast, Fast]] = {}
+
+
+def _page_statements(user: User) -> tuple[Fast, Fast, Fast]:
+    """The page's three statements for this user's scope, built once per user and process (see
+    fastsql): the versions above a cursor, the rows of a version range, any version after it."""
+    key = (user.role, user.id, user.cooperative_id)  # all that readable_practice_ids reads
+    found = _PAGE_STATEMENTS.get(key)
+    if found is None:
+        in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
+        above = t.rows.c.sv > bindparam("cursor")
+        found = (Fast(select(t.rows.c.sv).where(and_(in_scope, above)).order_by(t.rows.c.sv).limit(bindparam("n"))),
+                 Fast(select(*_COLUMNS).where(and_(in_scope, above, t.rows.c.sv <= bindparam("last")))
+                      .order_by(t.rows.c.sv, t.rows.c.entity, t.rows.c.id)),
+                 Fast(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > bindparam("last"))).limit(1)))
+        if len(_PAGE_STATEMENTS) >= 4096:  # a bound, not an expected case
+            _PAGE_STATEMENTS.clear()
+        _PAGE_STATEMENTS[key] = found
+    return found
+
+
 def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, bool]:
     """The rows of the next versions above `cursor`: at least `limit` rows unless fewer are left,
     and always whole versions.
@@ -146,15 +167,13 @@ def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, 
     remaining row of the user's scope for every page. The page's version range is chosen from the
     (practice_id, sv) index alone, then only that range's rows are read.
     """
-    in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
-    versions = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > cursor))
-                            .order_by(t.rows.c.sv).limit(limit + 1)).scalars().all()
+    first_versions, page_rows, any_after = _page_statements(user)
+    versions = [r[0] for r in first_versions.all(conn, {"cursor": cursor, "n": limit + 1})]
     if not versions:
         return [], False
     last_sv = versions[min(limit, len(versions)) - 1]
-    rows = conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv > cursor, t.rows.c.sv <= last_sv))
-                        .order_by(t.rows.c.sv, t.rows.c.entity, t.rows.c.id)).all()
+    rows = page_rows.all(conn, {"cursor": cursor, "last": last_sv})
     if len(versions) <= limit:
         return rows, False
-    has_more = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > last_sv)).limit(1)).first() is not None
+    has_more = any_after.first(conn, {"last": last_sv}) is not None
     return rows, has_more
