@@ -110,9 +110,12 @@ def apply_push(engine: Engine, user: User | str, req: PushRequest, *, versions: 
     if problem:
         raise ApiError(422, "invalid", f"Invalid request: {problem}.")
     prepared = [_prepare(m, skew_limit_ms) for m in req.mutations]
-    with write_tx(engine, serial=queue_in_process) as conn:
-        if isinstance(user, str):
-            user = token_user(conn, user)
+    checked: list[User] = []
+    token = user if isinstance(user, str) else None
+    first = (lambda conn: checked.append(token_user(conn, token))) if token is not None else None
+    with write_tx(engine, serial=queue_in_process, first=first) as conn:
+        user = checked[0] if checked else user
+        assert isinstance(user, User)
         version = versions.begin_push(conn)
         last = _bind_client(conn, user, req.client_id)
         ctx = _Ctx(conn, user, req.client_id, version, versions, [], today_utc())
