@@ -16,6 +16,7 @@ from ..core.errors import FieldKitError
 from . import tables as t
 from .clock import now_ms
 from .db import inserted_id
+from .fastsql import Fast
 from .security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash
 from .text import text_problem
 
@@ -242,14 +243,17 @@ def issue_token(conn: Connection, user: User, *, days: int) -> tuple[str, int]:
     return token, expires
 
 
+# Every request runs this (see fastsql for why it is run directly).
+_TOKEN_USER = Fast(_user_query().add_columns(t.tokens.c.expires_ms, t.tokens.c.revoked,
+                                             t.tokens.c.credential_generation.label("token_generation"))
+                   .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
+                   .where(t.tokens.c.token_hash == bindparam("h")))
+
+
 def user_for_token(conn: Connection, token: str) -> tuple[User | None, str]:
     """(the token's user, "") if the token is known, unexpired, unrevoked, of the user's current
     credential generation and the user is enabled; else (None, why, for the person)."""
-    row = conn.execute(
-        _user_query().add_columns(t.tokens.c.expires_ms, t.tokens.c.revoked,
-                                  t.tokens.c.credential_generation.label("token_generation"))
-        .join(t.tokens, t.tokens.c.user_id == t.users.c.id)
-        .where(t.tokens.c.token_hash == token_hash(token))).first()
+    row = _TOKEN_USER.first(conn, {"h": token_hash(token)})
     if row is None or row.revoked:
         return None, INVALID_TOKEN
     if row.token_generation != row.credential_generation or row.disabled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
@@ -50,6 +51,16 @@ def _build(settings: Settings, engine: Engine | None) -> FastAPI:
     return app
 
 
+# How long a thread may keep Python's interpreter lock while another waits (Python's default is
+# 5 ms). Why shorter: pushes run one at a time, and the push that holds the queue gives up the
+# lock at every database call; with the default, getting it back meant waiting behind the other
+# request threads' 5 ms turns at each of its 15 round trips to PostgreSQL, so the queue, not the
+# CPU, limited a worker (measured with bench/server_bench.py --rate: PostgreSQL held twice the
+# rate with 0.5 ms). Only `serve` sets it: it is a setting of the whole process.
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory`: each worker process builds its own engine from the environment."""
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     return create_app(Settings.from_env())

@@ -55,7 +55,7 @@ def _safe_url(url: str) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .http import NoDelayH11Protocol
+    from .http import uvicorn_options
 
     url = _url(args)
     engine = make_engine(Settings(database_url=url))
@@ -73,7 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"Facilitator server listening on http://{args.host}:{args.port}", flush=True)
     uvicorn.run("facilitator_app.server.app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers if args.workers > 1 else None, log_level=args.log_level,
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips, http=NoDelayH11Protocol)
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips, **uvicorn_options())
     return 0
 
 

@@ -12,7 +12,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -88,17 +88,36 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
-def write_tx(engine: Engine, *, serial: bool = False) -> Iterator[Connection]:
+def write_tx(engine: Engine, *, serial: bool = False,
+             first: Callable[[Connection], None] | None = None) -> Iterator[Connection]:
     """A write transaction that holds the write lock from its first statement on SQLite.
 
     `serial` is for transactions that bump the version counter (pushes, imports): they run one
-    after another anyway, so this process lets one in at a time (see _WriteGate)."""
-    with _gate(engine).hold(serial or is_sqlite(engine)):
-        with engine.connect() as conn:
-            if is_sqlite(engine):
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+    after another anyway, so this process lets one in at a time (see _WriteGate).
+
+    `first` runs first in the transaction (a push checks its token there). On PostgreSQL it runs,
+    like the pool's check that the connection is alive, before the transaction queues behind
+    the others: every round trip inside the queue lengthens every push waiting in it. On SQLite
+    it runs after BEGIN IMMEDIATE, which must come first."""
+    if is_sqlite(engine):
+        with _gate(engine).hold(True), engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
+                if first is not None:
+                    first(conn)
                 yield conn
+        return
+    with engine.connect() as conn:
+        tx = conn.begin()
+        try:
+            if first is not None:
+                first(conn)
+            with _gate(engine).hold(serial):
+                yield conn
+                tx.commit()  # inside the queue: the next push waits for this one's commit anyway
+        finally:
+            if tx.is_active:
+                tx.rollback()
 
 
 class _WriteGate:

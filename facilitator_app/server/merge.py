@@ -70,6 +70,7 @@ LEGACY_FIELDS = {"visit": frozenset({"notes", "next_steps"})}
 MAX_DEPTH = 8  # the deepest record (a visit's attendee) is 3 levels down
 
 
+@cache  # every pushed mutation asks
 def allowed_fields(entity: str) -> frozenset[str]:
     return frozenset(entity_fields(entity)) | {DELETED} | LEGACY_FIELDS.get(entity, frozenset())
 
@@ -167,8 +168,7 @@ def canonical_record(entity: str, data: dict[str, Any], *, sent: dict[str, Any],
     2026-11-05, non-finite numbers are refused); fields already stored are read leniently, so
     a row saved before these rules is repaired by its next change instead of refusing it."""
     cls = ENTITY_TYPES[entity]
-    missing = [f.name for f in dataclasses.fields(cls)
-               if f.name not in data and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in _required(cls) if name not in data]
     if missing:
         raise Rejected(f"A new {entity.replace('_', ' ')} needs: {', '.join(missing)}.")
     try:
@@ -195,6 +195,13 @@ def canonical_record(entity: str, data: dict[str, Any], *, sent: dict[str, Any],
     record = to_record(obj)
     record[DELETED] = bool(data.get(DELETED, False))
     return record
+
+
+@cache
+def _required(cls: type) -> tuple[str, ...]:
+    """The fields a record of this type must have (no default); asked for every pushed row."""
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
 
 
 @cache

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, case, cast, literal, select
+from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, bindparam, case, cast, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -19,7 +19,9 @@ from . import tables as t
 from .accounts import User, user_by_id
 from .clock import server_hlc
 from .db import read_tx
+from .deps import token_user
 from .errors import ApiError
+from .fastsql import Fast
 from .records import published_version
 from .scope import readable_practice_ids
 from .versions import COUNTER, Versions
@@ -78,9 +80,10 @@ class _Page:
         return server_hlc(max(_CLOCK_VALUE.findall("".join([r.clocks for r in self.rows])), default=""))
 
 
-def _read(engine: Engine, user: User, req: PullRequest, versions: Versions) -> _Page:
+def _read(engine: Engine, user: User | str, req: PullRequest, versions: Versions) -> _Page:
     with read_tx(engine) as conn:
-        user = user_by_id(conn, user.id)  # this snapshot's scope epoch
+        # This snapshot's scope epoch; a bearer token is checked here, in the same query.
+        user = token_user(conn, user) if isinstance(user, str) else user_by_id(conn, user.id)
         if req.scope_epoch is not None and req.scope_epoch != user.scope_epoch:
             raise ApiError(409, "reset", "Your practice assignments changed: the app must download your "
                            "practices again (unsent changes are kept).", {"scope_epoch": user.scope_epoch})
@@ -102,8 +105,10 @@ def pull(engine: Engine, user: User, req: PullRequest, *, versions: Versions = C
     return PullResponse.model_validate_json(pull_json(engine, user, req, versions=versions))
 
 
-def pull_json(engine: Engine, user: User, req: PullRequest, *, versions: Versions = COUNTER) -> str:
-    """The next page as the JSON text of a PullResponse.
+def pull_json(engine: Engine, user: User | str, req: PullRequest, *, versions: Versions = COUNTER) -> str:
+    """The next page as the JSON text of a PullResponse. `user` may be the request's bearer token:
+    it is then checked in the page's own snapshot (401 if it is no longer valid), which spares the
+    API a transaction of its own for it.
 
     Why text: rows are stored as JSON text already, and the database joins each row's text
     (see _CHANGE_JSON). Splicing those texts into the body, instead of decoding them, building
@@ -119,15 +124,39 @@ def pull_json(engine: Engine, user: User, req: PullRequest, *, versions: Version
     return f'{json.dumps(envelope)[:-1]},"changes":[{changes}]}}'
 
 
+_CLIENT = Fast(select(t.clients.c.user_id, t.clients.c.last_mutation_id)
+               .where(t.clients.c.client_id == bindparam("c")))
+
+
 def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
-    row = conn.execute(select(t.clients.c.user_id, t.clients.c.last_mutation_id)
-                       .where(t.clients.c.client_id == client_id)).first()
+    row = _CLIENT.first(conn, {"c": client_id})
     if row is None:
         return 0
     if row.user_id != user.id:
         raise ApiError(403, "forbidden", "This installation is registered to another user. Sign out and sign in "
                        "again so the app starts a separate database for you.")
     return int(row.last_mutation_id)
+
+
+_PAGE_STATEMENTS: dict[tuple[str, int, int | None], tuple[Fast, Fast, Fast]] = {}
+
+
+def _page_statements(user: User) -> tuple[Fast, Fast, Fast]:
+    """The page's three statements for this user's scope, built once per user and process (see
+    fastsql): the versions above a cursor, the rows of a version range, any version after it."""
+    key = (user.role, user.id, user.cooperative_id)  # all that readable_practice_ids reads
+    found = _PAGE_STATEMENTS.get(key)
+    if found is None:
+        in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
+        above = t.rows.c.sv > bindparam("cursor")
+        found = (Fast(select(t.rows.c.sv).where(and_(in_scope, above)).order_by(t.rows.c.sv).limit(bindparam("n"))),
+                 Fast(select(*_COLUMNS).where(and_(in_scope, above, t.rows.c.sv <= bindparam("last")))
+                      .order_by(t.rows.c.sv, t.rows.c.entity, t.rows.c.id)),
+                 Fast(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > bindparam("last"))).limit(1)))
+        if len(_PAGE_STATEMENTS) >= 4096:  # a bound, not an expected case
+            _PAGE_STATEMENTS.clear()
+        _PAGE_STATEMENTS[key] = found
+    return found
 
 
 def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, bool]:
@@ -138,15 +167,13 @@ def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, 
     remaining row of the user's scope for every page. The page's version range is chosen from the
     (practice_id, sv) index alone, then only that range's rows are read.
     """
-    in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
-    versions = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > cursor))
-                            .order_by(t.rows.c.sv).limit(limit + 1)).scalars().all()
+    first_versions, page_rows, any_after = _page_statements(user)
+    versions = [r[0] for r in first_versions.all(conn, {"cursor": cursor, "n": limit + 1})]
     if not versions:
         return [], False
     last_sv = versions[min(limit, len(versions)) - 1]
-    rows = conn.execute(select(*_COLUMNS).where(and_(in_scope, t.rows.c.sv > cursor, t.rows.c.sv <= last_sv))
-                        .order_by(t.rows.c.sv, t.rows.c.entity, t.rows.c.id)).all()
+    rows = page_rows.all(conn, {"cursor": cursor, "last": last_sv})
     if len(versions) <= limit:
         return rows, False
-    has_more = conn.execute(select(t.rows.c.sv).where(and_(in_scope, t.rows.c.sv > last_sv)).limit(1)).first() is not None
+    has_more = any_after.first(conn, {"last": last_sv}) is not None
     return rows, has_more

@@ -19,9 +19,16 @@ def text_problem(value: Any, where: str = "", *, nul: bool = True) -> str | None
 def _plainly_fine(tree: dict[str, Any] | list[Any], nul: bool) -> bool:
     """One pass in C over the whole tree for the usual case (nothing wrong), so the walk below,
     which names the exact place, runs only when something may be."""
+    if _orjson is not None:  # refuses a lone surrogate itself; several times faster
+        try:
+            data = _orjson.dumps(tree)
+        except (TypeError, ValueError):  # anything it cannot write: let the walk decide
+            return False
+        return not (nul and b"\\u0000" in data)  # a NUL is written as \u0000
     try:
         text = _dumps(tree)
-        text.encode("utf-8")  # a lone surrogate cannot be encoded
+        if not text.isascii():  # (plain ASCII holds no surrogate; the check is free)
+            text.encode("utf-8")  # a lone surrogate cannot be encoded
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
         return False
     return not (nul and "\\u0000" in text)  # json writes a NUL as \u0000
@@ -29,11 +36,18 @@ def _plainly_fine(tree: dict[str, Any] | list[Any], nul: bool) -> bool:
 
 _dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
+try:
+    import orjson as _orjson
+except ImportError:  # the `server` extra installs it
+    _orjson = None  # type: ignore[assignment]
+
 
 def _find(value: Any, where: str, nul: bool) -> str | None:
     if isinstance(value, str):
         if nul and "\x00" in value:
             return f"{where or 'a value'} contains a NUL character"
+        if value.isascii():
+            return None
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
