@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 from datetime import date, time
-from typing import Any
+from typing import Any, Callable
 
 from ..core.codec import to_record
 from ..core.dates import SHORTCUTS_HELP, DateTextError, parse_day
@@ -30,6 +30,7 @@ from ..core.model import (
 )
 from ..core.vocab import (
     Activity,
+    Labeled,
     Cadence,
     ContactRole,
     Disruption,
@@ -64,7 +65,7 @@ def number(label: str):
     return parse
 
 
-def choice(kind: type, label: str):
+def choice(kind: type[Labeled], label: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         try:
             return kind.parse(text, what=label).value

@@ -173,7 +173,7 @@ def canonical_record(entity: str, data: dict[str, Any], *, sent: dict[str, Any],
         raise Rejected(f"A new {entity.replace('_', ' ')} needs: {', '.join(missing)}.")
     try:
         check_fields(cls, {k: v for k, v in sent.items() if k != DELETED})
-        obj = from_record(cls, data)
+        obj: object = from_record(cls, data)
     except (ValueError, TypeError, AttributeError) as exc:
         raise Rejected(f"Invalid value: {exc}") from None
     problems = list(_type_problems(cls, obj, ""))

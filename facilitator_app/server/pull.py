@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, bindparam, case, cast, literal, select
 from sqlalchemy.ext.compiler import compiles
@@ -26,7 +27,7 @@ from .records import published_version
 from .scope import readable_practice_ids
 from .versions import COUNTER, Versions
 
-class _json_string(FunctionElement):
+class _json_string(FunctionElement[str]):
     """A text column as a JSON string literal, quoted by the database itself."""
 
     type = Text()
@@ -73,7 +74,7 @@ class _Page:
     last_mutation_id: int
     scope_epoch: int
     toolkit_version: str | None
-    rows: list
+    rows: list[Any]  # DB-API rows of _COLUMNS: (sv, clocks, the change as JSON text)
 
     @property
     def server_hlc(self) -> str:
@@ -159,7 +160,7 @@ def _page_statements(user: User) -> tuple[Fast, Fast, Fast]:
     return found
 
 
-def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list, bool]:
+def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list[Any], bool]:
     """The rows of the next versions above `cursor`: at least `limit` rows unless fewer are left,
     and always whole versions.
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any, Callable, get_args
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..core.hlc import Timestamp, clock_of
 from ..core.model import legacy_step_id, legacy_step_record
 from ..core.toolkit import Toolkit
-from ..sync.protocol import Mutation, MutationResult, PushRequest, PushResponse
+from ..sync.protocol import Mutation, MutationResult, Outcome, PushRequest, PushResponse
 from . import tables as t
 from .accounts import User, practice_cooperative
 from .clock import now_ms, server_hlc, today_utc
@@ -43,6 +43,8 @@ from .settings import CLOCK_SKEW_LIMIT_MS
 from .text import storable, text_problem
 from .versions import COUNTER, Versions
 
+# Outcomes read back from the mutation log, as the protocol's type (this server wrote them).
+_OUTCOMES: dict[str, Outcome] = {o: o for o in get_args(Outcome)}
 
 @dataclass
 class _Ctx:
@@ -59,7 +61,7 @@ class _Ctx:
     rows: dict[tuple[str, str], StoredRow] = field(default_factory=dict)
     in_db: set[tuple[str, str]] = field(default_factory=set)
     dirty: dict[tuple[str, str], None] = field(default_factory=dict)
-    logs: list[dict] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
 
     def coop_of(self, practice_id: str) -> int | None:
         if practice_id not in self.coops:
@@ -82,7 +84,8 @@ class _Ctx:
 
     def flush(self) -> None:
         """Write every row this push changed, then the batched log entries."""
-        new, changed = [], []
+        new: list[tuple[str, str, StoredRow, int]] = []
+        changed: list[tuple[str, str, StoredRow, int]] = []
         for key in self.dirty:
             sv = self.versions.for_row(self.conn, self.version)
             (changed if key in self.in_db else new).append((key[0], key[1], self.rows[key], sv))
@@ -132,13 +135,13 @@ def apply_push(engine: Engine, user: User | str, req: PushRequest, *, versions: 
                                    "contents: this database looks like a copy of another installation. "
                                    "The app must register again as a new installation.",
                                    {"mutation_id": m.id})
-                outcome, reason = (logged[1], logged[2]) if logged else ("superseded", "Already received.")
-                results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))  # type: ignore[arg-type]
+                outcome, reason = (_OUTCOMES[logged[1]], logged[2]) if logged else ("superseded", "Already received.")
+                results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))
                 continue
             if m.id != last + 1:
                 break  # a gap: the missing mutation must arrive first
             outcome, reason = _apply_one(ctx, m, ready)
-            results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))  # type: ignore[arg-type]
+            results.append(MutationResult(id=m.id, outcome=outcome, reason=reason))
             last = m.id
         ctx.flush()
         _CLIENT_DONE.execute(conn, {"c": req.client_id, "last": last, "now": now_ms()})
@@ -186,7 +189,7 @@ class _Prepared:
     """What can be worked out about a mutation without the database, before the transaction:
     pushes run one at a time, so everything done here keeps the others from waiting."""
 
-    args: dict  # as the mutation log keeps them
+    args: dict[str, Any]  # as the mutation log keeps them
     hlc: str  # clamped to server time plus the skew limit
     clamped_from: str | None
     refused: str | None  # why it can never be applied, if that shows already
@@ -213,7 +216,7 @@ def _prepare(m: Mutation, skew_limit_ms: int) -> _Prepared:
     return _Prepared(args, hlc, clamped_from, None)
 
 
-def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | None]:
+def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[Outcome, str | None]:
     conn, user, a = ctx.conn, ctx.user, m.args
     args, hlc, clamped_from = prepared.args, prepared.hlc, prepared.clamped_from
     fields, base, legacy_steps = a.fields, a.base, None
@@ -276,7 +279,8 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
             ctx.refusals[(a.id, kind)] = None
     won = any(r.won for _, _, r, _ in writes)
     conflicts = [(e, i, c) for e, i, r, _ in writes for c in r.conflicts]
-    outcome = "applied_conflict" if conflicts and won else ("applied" if won or not writes else "superseded")
+    outcome: Outcome = ("applied_conflict" if conflicts and won
+                        else "applied" if won or not writes else "superseded")
     if all(r.unchanged for _, _, r, _ in writes) and writes:
         outcome = "applied"  # the very value with the very clock the server has: nothing to do
     reason = None
@@ -293,7 +297,7 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[str, str | 
     if won:
         ctx.clocks_seen.append(hlc)
     if conflicts:
-        log_id = _log(ctx, m, args, hlc, clamped_from, outcome, reason, now=True)
+        log_id = _log_now(ctx, m, args, hlc, clamped_from, outcome, reason)
         for entity, row_id, result, _ in writes:
             record_conflicts(conn, result.conflicts, sv=ctx.version, log_id=log_id, entity=entity, row_id=row_id,
                              practice_id=a.practice_id)
@@ -411,12 +415,19 @@ def _merge_step(ctx: _Ctx, step_id: str, practice_id: str, current: StoredRow | 
     return "next_step", step_id, result, read_here
 
 
-def _log(ctx: _Ctx, m: Mutation, args: dict, hlc: str, clamped_from: str | None, outcome: str,
-         reason: str | None, *, now: bool = False) -> int | None:
-    """Queue a log entry for the batched insert, or insert it at once when its id is needed."""
-    entry = log_entry(client_id=ctx.client_id, mutation_id=m.id, uuid=m.uuid, user_id=ctx.user.id, sv=ctx.version,
-                      hlc=hlc[:120], clamped_from=clamped_from, args=args, outcome=outcome, reason=reason)
-    if now:
-        return log_mutation(ctx.conn, entry)
-    ctx.logs.append(entry)
-    return None
+def _entry(ctx: _Ctx, m: Mutation, args: dict[str, Any], hlc: str, clamped_from: str | None, outcome: Outcome,
+           reason: str | None) -> dict[str, Any]:
+    return log_entry(client_id=ctx.client_id, mutation_id=m.id, uuid=m.uuid, user_id=ctx.user.id, sv=ctx.version,
+                     hlc=hlc[:120], clamped_from=clamped_from, args=args, outcome=outcome, reason=reason)
+
+
+def _log(ctx: _Ctx, m: Mutation, args: dict[str, Any], hlc: str, clamped_from: str | None, outcome: Outcome,
+         reason: str | None) -> None:
+    """Queue a log entry for the batched insert at the end of the push."""
+    ctx.logs.append(_entry(ctx, m, args, hlc, clamped_from, outcome, reason))
+
+
+def _log_now(ctx: _Ctx, m: Mutation, args: dict[str, Any], hlc: str, clamped_from: str | None, outcome: Outcome,
+             reason: str | None) -> int:
+    """Insert a log entry at once, for its id (conflict records point at it)."""
+    return log_mutation(ctx.conn, _entry(ctx, m, args, hlc, clamped_from, outcome, reason))

@@ -10,7 +10,7 @@ from . import tables as t
 from .accounts import User
 
 
-def readable_practice_ids(user: User) -> Select:
+def readable_practice_ids(user: User) -> Select[tuple[str]]:
     """A subquery of the practice ids the user may read.
 
     Facilitators: their assigned practices. Supervisors: every practice of their cooperative.
