@@ -1,0 +1,591 @@
+"""The dashboard's numbers, computed by the database (SQLAlchemy Core on SQLite and PostgreSQL).
+
+Everything that grows with the visit log (visit counts, hours, log delays and their
+percentiles, completeness, next steps, strategy moves) is aggregated in SQL, grouped by the
+account that logged the visit; Python only walks the practices of the scope (a few hundred)
+to pro-rate each practice's plan over the period and find the practices without contact.
+
+Definitions (also shown on the page, see templates/overview.html):
+- a visit is credited to the account that logged it on the server (the row's author), never
+  to the free-text facilitator name, as in the API's intensity report;
+- "log delay" is the number of days from the visit date to the day (UTC) the server first
+  received the visit; median and 90th percentile are interpolated like PostgreSQL's
+  percentile_cont;
+- a visit's log is complete when it has notes (the written minutes: notes for the practice or
+  private notes), at least one strategy worked on and at least one next step;
+- a next step is open at the end of the period if it is still open, or was closed after that
+  day; overdue if it is open and its due date is before that day;
+- a strategy moved forward when a visit in the period took it to a later stage
+  (not selected < selected < in progress < implemented < sustained); each practice's strategy
+  counts once per facilitator;
+- a practice has had no contact for 45+ days when it is active and its last visit (by anyone),
+  or its enrolment if it never had one, is 45 or more days before the period's end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, Float, Select, and_, case, cast, func, literal, or_, select, true
+
+from ...core.vocab import StrategyStatus
+from .. import tables as t
+from ..accounts import User
+from ..reports import display_names
+from ..scope import readable_practice_ids
+from .period import Period
+from .sqlx import Sql
+
+STALLED_DAYS = 45
+LATE_DAYS = 7  # a visit logged more than a week after it happened is listed as late
+DEFAULT_PLAN_DAYS = 365  # a plan without an end date covers 12 months from enrolment
+DAY_MS = 86_400_000
+_RANK = {StrategyStatus.NOT_SELECTED.value: 0, StrategyStatus.SELECTED.value: 1, StrategyStatus.IN_PROGRESS.value: 2,
+         StrategyStatus.IMPLEMENTED.value: 3, StrategyStatus.SUSTAINED.value: 4}
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What every query needs: the connection, the dialect's spelling, the practices in scope
+    and the period."""
+
+    conn: Connection
+    sql: Sql
+    scope: Select  # practice ids the viewer may read (narrowed to one cooperative for an admin)
+    period: Period
+
+    @property
+    def end_iso(self) -> str:
+        return self.period.end.isoformat()
+
+    @property
+    def start_iso(self) -> str | None:
+        return self.period.start.isoformat() if self.period.start else None
+
+
+def make_ctx(conn: Connection, user: User, period: Period, *, cooperative_id: int | None = None) -> Ctx:
+    scope = readable_practice_ids(user)
+    if cooperative_id is not None:
+        scope = select(t.practices.c.id).where(and_(t.practices.c.cooperative_id == cooperative_id,
+                                                    t.practices.c.id.in_(scope)))
+    return Ctx(conn, Sql(conn.dialect.name), scope, period)
+
+
+# -- the building blocks ---------------------------------------------------------------------
+
+def _visits(ctx: Ctx, *, in_period: bool = True) -> Select:
+    """Live visits in scope dated up to the period's end (and from its start when `in_period`)."""
+    r, sq = t.rows, ctx.sql
+    vdate = sq.text(r.c.data, "date")
+    has_notes = or_(func.length(func.trim(func.coalesce(sq.text(r.c.data, "practice_notes"), ""))) > 0,
+                    func.length(func.trim(func.coalesce(sq.text(r.c.data, "private_notes"), ""))) > 0)
+    q = (select(r.c.id, r.c.practice_id, r.c.author, vdate.label("vdate"), sq.int(r.c.data, "minutes").label("minutes"),
+                sq.text(r.c.data, "mode").label("mode"),
+                case((has_notes, 1), else_=0).label("has_notes"),
+                sq.array_len(r.c.data, "strategies").label("nstrat"))
+         .where(and_(r.c.entity == "visit", r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope),
+                     vdate <= ctx.end_iso)))
+    if in_period and ctx.start_iso:
+        q = q.where(vdate >= ctx.start_iso)
+    return q
+
+
+def _steps_per_visit(ctx: Ctx) -> Any:
+    s = t.rows.alias("s")
+    visit_id = ctx.sql.text(s.c.data, "visit_id")
+    return (select(visit_id.label("visit_id"), func.count().label("n"))
+            .where(and_(s.c.entity == "next_step", s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope)))
+            .group_by(visit_id).subquery("spv"))
+
+
+def _facts(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> Any:
+    """One row per visit in the period: its fields, next-step count and log delay in days."""
+    v = _visits(ctx)
+    if author is not None:
+        v = v.where(t.rows.c.author == author)
+    if practice_id is not None:
+        v = v.where(t.rows.c.practice_id == practice_id)
+    v = v.subquery("v")
+    spv = _steps_per_visit(ctx)
+    m = t.mutation_log
+    first_ms = (select(func.min(m.c.received_ms))
+                .where(and_(m.c.entity == "visit", m.c.row_id == v.c.id, m.c.outcome != "rejected"))
+                .scalar_subquery())
+    lag = (first_ms // DAY_MS) - ctx.sql.day(v.c.vdate)
+    return (select(v, func.coalesce(spv.c.n, 0).label("nsteps"), lag.label("lag"))
+            .select_from(v.outerjoin(spv, spv.c.visit_id == v.c.id))).subquery("f")
+
+
+def _complete(f: Any) -> Any:
+    return and_(f.c.has_notes == 1, f.c.nstrat > 0, f.c.nsteps > 0)
+
+
+def _percentile(w: Any, a: int, b: int) -> Any:
+    """The a/b-th percentile, interpolated between neighbours (PostgreSQL's percentile_cont), of
+    `w.c.lag` ranked by `w.c.rn` among `w.c.n` values: the value at 0-based position h=(n-1)a/b is
+    x[lo] + (x[lo+1]-x[lo]) * frac, with lo and frac from whole-number arithmetic."""
+    h = (w.c.n - 1) * a
+    lo = h // b + 1
+    frac = h % b
+    return cast(func.sum(case((w.c.rn == lo, w.c.lag * (b - frac)), (w.c.rn == lo + 1, w.c.lag * frac), else_=0)),
+                Float) / b
+
+
+def _lag_percentiles(ctx: Ctx, f: Any, *, by_author: bool) -> dict[str | None, tuple[float, float, int]]:
+    part = [f.c.author] if by_author else []
+    w = (select(f.c.author if by_author else literal(None).label("author"), f.c.lag,
+                func.row_number().over(partition_by=part, order_by=f.c.lag).label("rn"),
+                func.count().over(partition_by=part).label("n"))
+         .where(f.c.lag.is_not(None))).subquery("w")
+    q = select(w.c.author, _percentile(w, 1, 2), _percentile(w, 9, 10), func.max(w.c.n))
+    if by_author:
+        q = q.group_by(w.c.author)
+    return {r[0]: (float(r[1]), float(r[2]), int(r[3])) for r in ctx.conn.execute(q) if r[3]}
+
+
+def _step_columns(ctx: Ctx) -> tuple[Any, Any, dict[str, Any]]:
+    """(step alias, visit alias, named expressions) for next steps joined to the visit that made them."""
+    s, v, sq = t.rows.alias("s"), t.rows.alias("sv"), ctx.sql
+    status, closed_on, due = sq.text(s.c.data, "status"), sq.text(s.c.data, "closed_on"), sq.text(s.c.data, "due")
+    owner = func.trim(func.coalesce(sq.text(s.c.data, "owner"), ""))
+    vdate = sq.text(v.c.data, "date")
+    is_open = or_(status == "open", and_(status != "open", closed_on.is_not(None), closed_on > ctx.end_iso))
+    in_period = vdate >= ctx.start_iso if ctx.start_iso else true()
+    return s, v, {
+        "status": status, "closed_on": closed_on, "due": due, "owner": owner, "vdate": vdate,
+        "is_open": is_open, "is_overdue": and_(is_open, due.is_not(None), due < ctx.end_iso),
+        "in_period": in_period, "has_detail": and_(func.length(owner) > 0, due.is_not(None)),
+    }
+
+
+def _steps_from(ctx: Ctx, s: Any, v: Any, e: dict[str, Any]) -> Any:
+    return (select().select_from(s.join(v, and_(v.c.entity == "visit", v.c.id == ctx.sql.text(s.c.data, "visit_id"),
+                                                 v.c.deleted.is_(False))))
+            .where(and_(s.c.entity == "next_step", s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope),
+                        e["vdate"] <= ctx.end_iso)))
+
+
+def _step_counts(ctx: Ctx, *, by: str) -> dict[str, dict[str, int]]:
+    """Open, overdue, made-in-period and with-owner-and-due counts per visit author or per practice."""
+    s, v, e = _step_columns(ctx)
+    key = v.c.author if by == "author" else s.c.practice_id
+    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    q = (_steps_from(ctx, s, v, e)
+         .add_columns(key.label("k"), one(e["is_open"]).label("open"), one(e["is_overdue"]).label("overdue"),
+                      one(e["in_period"]).label("made"), one(and_(e["in_period"], e["has_detail"])).label("detailed"))
+         .group_by(key))
+    return {r.k: {"open": int(r.open or 0), "overdue": int(r.overdue or 0), "made": int(r.made or 0),
+                  "detailed": int(r.detailed or 0)} for r in ctx.conn.execute(q)}
+
+
+def _strategy_elements(ctx: Ctx, v: Any) -> tuple[Any, Any, Any, Any]:
+    """A lateral table of a visit's strategies: (table, strategy_id, status_before, status_after)."""
+    if ctx.sql.is_pg:
+        from sqlalchemy.dialects.postgresql import JSONB
+        j = func.jsonb_array_elements(cast(v.c.data, JSONB).op("->")("strategies")).table_valued("value").lateral("j")
+        get = lambda k: j.c.value.op("->>")(k)  # noqa: E731
+    else:
+        j = func.json_each(v.c.data, "$.strategies").table_valued("value").alias("j")
+        get = lambda k: func.json_extract(j.c.value, f"$.{k}")  # noqa: E731
+    return j, get("strategy_id"), get("status_before"), get("status_after")
+
+
+def _moves(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> tuple[Select, Any]:
+    """Visits in the period with each strategy they moved forward (select, and the visit alias)."""
+    v, sq = t.rows.alias("mv"), ctx.sql
+    j, sid, before, after = _strategy_elements(ctx, v)
+    rank = lambda x: case(*((x == k, n) for k, n in _RANK.items()), else_=-1)  # noqa: E731
+    vdate = sq.text(v.c.data, "date")
+    q = (select(v.c.author, v.c.practice_id, v.c.id.label("visit_id"), vdate.label("vdate"), sid.label("strategy_id"),
+                before.label("before"), after.label("after"))
+         .select_from(v.join(j, true()))
+         .where(and_(v.c.entity == "visit", v.c.deleted.is_(False), v.c.practice_id.in_(ctx.scope),
+                     vdate <= ctx.end_iso, rank(after) > rank(before))))
+    if ctx.start_iso:
+        q = q.where(vdate >= ctx.start_iso)
+    if author is not None:
+        q = q.where(v.c.author == author)
+    if practice_id is not None:
+        q = q.where(v.c.practice_id == practice_id)
+    return q, v
+
+
+# -- practices -------------------------------------------------------------------------------
+
+@dataclass
+class PracticeRow:
+    id: str
+    name: str
+    status: str
+    enrolled_on: date | None
+    end_on: date | None
+    planned_visits: int | None
+    planned_hours: float | None
+    facilitators: list[str] = field(default_factory=list)  # assigned user names
+    visits: int = 0  # in the period, by anyone
+    minutes: int = 0
+    last_contact: date | None = None  # up to the period's end, any period
+    open_steps: int = 0
+    overdue_steps: int = 0
+    expected_visits: float | None = None
+    expected_hours: float | None = None
+    stalled: bool = False
+    days_since_contact: int | None = None
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 2)
+
+    @property
+    def pct_of_plan(self) -> float | None:
+        return _pct(self.visits, self.expected_visits)
+
+
+def _pct(actual: float, expected: float | None) -> float | None:
+    return round(100 * actual / expected, 0) if expected else None
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) and text else None
+    except ValueError:
+        return None
+
+
+def plan_window(row: PracticeRow) -> tuple[date, date] | None:
+    """The days a practice's plan covers: enrolment to end date (12 months when no end is set)."""
+    if row.enrolled_on is None:
+        return None
+    end = row.end_on or row.enrolled_on + timedelta(days=DEFAULT_PLAN_DAYS - 1)
+    return (row.enrolled_on, end) if end >= row.enrolled_on else None
+
+
+def expected_share(row: PracticeRow, period: Period) -> float | None:
+    """The share of the practice's plan that falls in the period (0..1), or None without dates.
+    Only active practices are expected to be visited."""
+    window = plan_window(row)
+    if window is None or row.status != "active":
+        return None
+    first, last = window
+    lo, hi = max(first, period.start or first), min(last, period.end)
+    days = (hi - lo).days + 1
+    return max(0, days) / ((last - first).days + 1)
+
+
+def practices(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, PracticeRow]:
+    """Every live practice in scope with its plan, assigned facilitators and period figures."""
+    p, pl, sq = t.rows.alias("p"), t.rows.alias("pl"), ctx.sql
+    q = (select(p.c.id, sq.text(p.c.data, "name").label("name"), sq.text(p.c.data, "status").label("status"),
+                sq.text(p.c.data, "enrolled_on").label("enrolled_on"), sq.text(p.c.data, "end_on").label("end_on"),
+                sq.int(pl.c.data, "planned_visits").label("planned_visits"),
+                sq.real(pl.c.data, "planned_hours").label("planned_hours"))
+         .select_from(p.outerjoin(pl, and_(pl.c.entity == "plan", pl.c.id == p.c.id, pl.c.deleted.is_(False))))
+         .where(and_(p.c.entity == "practice", p.c.deleted.is_(False), p.c.practice_id.in_(ctx.scope))))
+    if ids is not None:
+        q = q.where(p.c.id.in_(list(ids)))
+    out = {r.id: PracticeRow(r.id, r.name or r.id, r.status or "active", _day(r.enrolled_on), _day(r.end_on),
+                             r.planned_visits, r.planned_hours) for r in ctx.conn.execute(q)}
+    if not out:
+        return out
+    for name, pid in ctx.conn.execute(
+            select(t.users.c.name, t.assignments.c.practice_id).join(t.assignments, t.assignments.c.user_id == t.users.c.id)
+            .where(t.assignments.c.practice_id.in_(ctx.scope)).order_by(t.users.c.name)):
+        if pid in out:
+            out[pid].facilitators.append(name)
+    v = _visits(ctx, in_period=False).subquery("va")
+    in_period = v.c.vdate >= ctx.start_iso if ctx.start_iso else true()
+    for r in ctx.conn.execute(select(v.c.practice_id, func.max(v.c.vdate), func.sum(case((in_period, 1), else_=0)),
+                                     func.sum(case((in_period, v.c.minutes), else_=0))).group_by(v.c.practice_id)):
+        if r[0] in out:
+            row = out[r[0]]
+            row.last_contact, row.visits, row.minutes = _day(r[1]), int(r[2] or 0), int(r[3] or 0)
+    for pid, counts in _step_counts(ctx, by="practice").items():
+        if pid in out:
+            out[pid].open_steps, out[pid].overdue_steps = counts["open"], counts["overdue"]
+    end = ctx.period.end
+    for row in out.values():
+        share = expected_share(row, ctx.period)
+        if share is not None and row.planned_visits is not None:
+            row.expected_visits = round(row.planned_visits * share, 1)
+            row.expected_hours = round((row.planned_hours or 0.0) * share, 1)
+        since = row.last_contact or row.enrolled_on
+        row.days_since_contact = (end - row.last_contact).days if row.last_contact else None
+        row.stalled = row.status == "active" and (since is None or (end - since).days >= STALLED_DAYS)
+    return out
+
+
+# -- the overview ----------------------------------------------------------------------------
+
+@dataclass
+class FacilitatorRow:
+    name: str  # the account (user name); "" for the totals row
+    label: str  # how the person is shown (full name, as in the API's report)
+    practices: int = 0
+    visits: int = 0
+    minutes: int = 0
+    expected_visits: float | None = None
+    expected_hours: float | None = None
+    stalled: int = 0
+    lag_median: float | None = None
+    lag_p90: float | None = None
+    lag_known: int = 0
+    with_notes: int = 0
+    with_strategy: int = 0
+    with_step: int = 0
+    complete: int = 0
+    steps_made: int = 0
+    steps_detailed: int = 0
+    open_steps: int = 0
+    overdue_steps: int = 0
+    moved_forward: int = 0
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 2)
+
+    @property
+    def pct_of_plan(self) -> float | None:
+        return _pct(self.visits, self.expected_visits)
+
+    @property
+    def complete_pct(self) -> float | None:
+        return _pct(self.complete, self.visits) if self.visits else None
+
+    @property
+    def steps_detail_pct(self) -> float | None:
+        return _pct(self.steps_detailed, self.steps_made) if self.steps_made else None
+
+
+@dataclass
+class Overview:
+    rows: list[FacilitatorRow]
+    totals: FacilitatorRow
+    practices: dict[str, PracticeRow]
+
+
+def overview(ctx: Ctx) -> Overview:
+    """One row per facilitator (everyone with practices assigned in scope or visits in the
+    period, as in the API's intensity report) and the totals of the scope."""
+    from .flags import flags_for
+
+    prs = practices(ctx)
+    f = _facts(ctx)
+    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    agg = [func.count().label("visits"), func.coalesce(func.sum(f.c.minutes), 0).label("minutes"),
+           one(f.c.has_notes == 1).label("with_notes"), one(f.c.nstrat > 0).label("with_strategy"),
+           one(f.c.nsteps > 0).label("with_step"), one(_complete(f)).label("complete"),
+           func.count(func.distinct(f.c.practice_id)).label("visited")]
+    by_author = {r.author: r for r in ctx.conn.execute(select(f.c.author, *agg).group_by(f.c.author))}
+    assigned: dict[str, list[str]] = {}
+    for row in prs.values():
+        for name in row.facilitators:
+            assigned.setdefault(name, []).append(row.id)
+    names = set(by_author) | set(assigned)
+    shown = display_names(ctx.conn, names)
+    lags = _lag_percentiles(ctx, f, by_author=True)
+    steps = _step_counts(ctx, by="author")
+    moves_q, _ = _moves(ctx)
+    mq = moves_q.subquery("m")
+    moved = {r[0]: int(r[1]) for r in ctx.conn.execute(
+        select(mq.c.author, func.count(func.distinct(mq.c.practice_id + ":" + mq.c.strategy_id))).group_by(mq.c.author))}
+    rows = []
+    for name in names:
+        a, mine = by_author.get(name), [prs[p] for p in assigned.get(name, [])]
+        row = FacilitatorRow(name=name, label=shown[name])
+        _fill_visits(row, a)
+        row.practices = len(mine) if mine else (int(a.visited) if a else 0)
+        _fill_plan(row, mine)
+        if name in lags:
+            row.lag_median, row.lag_p90, row.lag_known = lags[name]
+        _fill_steps(row, steps.get(name))
+        row.moved_forward = moved.get(name, 0)
+        row.flags = flags_for(row)
+        rows.append(row)
+    rows.sort(key=lambda r: (-len(r.flags), r.label.lower()))
+    totals = FacilitatorRow(name="", label="All facilitators")
+    total = ctx.conn.execute(select(*agg)).first()
+    _fill_visits(totals, total)
+    totals.practices = len(prs)
+    _fill_plan(totals, list(prs.values()))
+    all_lags = _lag_percentiles(ctx, f, by_author=False)
+    if all_lags:
+        totals.lag_median, totals.lag_p90, totals.lag_known = next(iter(all_lags.values()))
+    _fill_steps(totals, {k: sum(c[k] for c in steps.values()) for k in ("open", "overdue", "made", "detailed")})
+    totals.moved_forward = int(ctx.conn.execute(
+        select(func.count(func.distinct(mq.c.practice_id + ":" + mq.c.strategy_id)))).scalar() or 0)
+    return Overview(rows, totals, prs)
+
+
+def _fill_visits(row: FacilitatorRow, a: Any) -> None:
+    if a is None or not a.visits:
+        return
+    row.visits, row.minutes = int(a.visits), int(a.minutes or 0)
+    row.with_notes, row.with_strategy, row.with_step = int(a.with_notes), int(a.with_strategy), int(a.with_step)
+    row.complete = int(a.complete)
+
+
+def _fill_plan(row: FacilitatorRow, mine: list[PracticeRow]) -> None:
+    expected = [p for p in mine if p.expected_visits is not None]
+    if expected:
+        row.expected_visits = round(sum(p.expected_visits or 0 for p in expected), 1)
+        row.expected_hours = round(sum(p.expected_hours or 0 for p in expected), 1)
+    row.stalled = sum(1 for p in mine if p.stalled)
+
+
+def _fill_steps(row: FacilitatorRow, counts: dict[str, int] | None) -> None:
+    if counts:
+        row.open_steps, row.overdue_steps = counts["open"], counts["overdue"]
+        row.steps_made, row.steps_detailed = counts["made"], counts["detailed"]
+
+
+# -- the rows behind each number -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitRow:
+    id: str
+    practice_id: str
+    practice: str
+    author: str
+    date: str
+    mode: str
+    minutes: int
+    lag: int | None
+    has_notes: bool
+    strategies: int
+    steps: int
+
+    @property
+    def complete(self) -> bool:
+        return self.has_notes and self.strategies > 0 and self.steps > 0
+
+    @property
+    def missing(self) -> list[str]:
+        return [what for what, ok in (("notes", self.has_notes), ("strategy", self.strategies > 0),
+                                      ("next step", self.steps > 0)) if not ok]
+
+
+def visit_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None,
+               kind: str = "all") -> list[VisitRow]:
+    """Visits in the period, newest first; `kind` "late" (logged more than LATE_DAYS after the
+    visit), "incomplete" (missing notes, a strategy or a next step) or "all"."""
+    f = _facts(ctx, author=author, practice_id=practice_id)
+    p = t.rows.alias("pn")
+    q = (select(f, ctx.sql.text(p.c.data, "name").label("practice"))
+         .select_from(f.outerjoin(p, and_(p.c.entity == "practice", p.c.id == f.c.practice_id)))
+         .order_by(f.c.vdate.desc(), f.c.id))
+    if kind == "late":
+        q = q.where(f.c.lag > LATE_DAYS)
+    elif kind == "incomplete":
+        q = q.where(~_complete(f))
+    return [VisitRow(r.id, r.practice_id, r.practice or r.practice_id, r.author, r.vdate, r.mode or "",
+                     int(r.minutes or 0), None if r.lag is None else int(r.lag), bool(r.has_notes), int(r.nstrat),
+                     int(r.nsteps)) for r in ctx.conn.execute(q)]
+
+
+@dataclass(frozen=True)
+class StepRow:
+    id: str
+    practice_id: str
+    practice: str
+    author: str  # who logged the visit that made the step
+    visit_date: str
+    action: str
+    owner: str
+    due: str | None
+    status: str
+    closed_on: str | None
+    is_open: bool
+    is_overdue: bool
+
+
+def step_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None,
+              state: str = "open") -> list[StepRow]:
+    """Next steps: "open" or "overdue" at the period's end, "undetailed" (made in the period
+    without an owner or a due date), "made" (made in the period) or "all" up to the end."""
+    s, v, e = _step_columns(ctx)
+    p = t.rows.alias("pn")
+    sq = ctx.sql
+    q = (_steps_from(ctx, s, v, e)
+         .add_columns(s.c.id, s.c.practice_id, sq.text(p.c.data, "name").label("practice"), v.c.author,
+                      e["vdate"].label("vdate"), sq.text(s.c.data, "action").label("action"), e["owner"].label("owner"),
+                      e["due"].label("due"), e["status"].label("status"), e["closed_on"].label("closed_on"),
+                      case((e["is_open"], 1), else_=0).label("is_open"), case((e["is_overdue"], 1), else_=0).label("is_overdue"))
+         .outerjoin(p, and_(p.c.entity == "practice", p.c.id == s.c.practice_id))
+         .order_by(e["due"].is_(None), e["due"], e["vdate"], s.c.id))
+    if author is not None:
+        q = q.where(v.c.author == author)
+    if practice_id is not None:
+        q = q.where(s.c.practice_id == practice_id)
+    if state == "open":
+        q = q.where(e["is_open"])
+    elif state == "overdue":
+        q = q.where(e["is_overdue"])
+    elif state == "undetailed":
+        q = q.where(and_(e["in_period"], ~e["has_detail"]))
+    elif state == "made":
+        q = q.where(e["in_period"])
+    return [StepRow(r.id, r.practice_id, r.practice or r.practice_id, r.author, r.vdate, r.action or "", r.owner or "",
+                    r.due, r.status or "", r.closed_on, bool(r.is_open), bool(r.is_overdue)) for r in ctx.conn.execute(q)]
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    practice_id: str
+    practice: str
+    author: str
+    visit_id: str
+    date: str
+    strategy_id: str
+    before: str
+    after: str
+
+
+def move_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> list[MoveRow]:
+    """Each strategy a visit in the period moved to a later stage, newest first."""
+    q, _ = _moves(ctx, author=author, practice_id=practice_id)
+    m = q.subquery("m")
+    p = t.rows.alias("pn")
+    rows = ctx.conn.execute(select(m, ctx.sql.text(p.c.data, "name").label("practice"))
+                            .select_from(m.outerjoin(p, and_(p.c.entity == "practice", p.c.id == m.c.practice_id)))
+                            .order_by(m.c.vdate.desc(), m.c.practice_id, m.c.strategy_id))
+    return [MoveRow(r.practice_id, r.practice or r.practice_id, r.author, r.visit_id, r.vdate, r.strategy_id,
+                    r.before, r.after) for r in rows]
+
+
+def monthly_visits(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None,
+                   months: int = 12) -> list[tuple[str, int, float]]:
+    """(YYYY-MM, visits, hours) for the `months` calendar months up to the period's end."""
+    end = ctx.period.end
+    y, mth = end.year, end.month
+    keys = []
+    for _ in range(months):
+        keys.append(f"{y:04d}-{mth:02d}")
+        y, mth = (y, mth - 1) if mth > 1 else (y - 1, 12)
+    keys.reverse()
+    r = t.rows
+    vdate = ctx.sql.text(r.c.data, "date")
+    month = func.substr(vdate, 1, 7)
+    q = (select(month, func.count(), func.coalesce(func.sum(ctx.sql.int(r.c.data, "minutes")), 0))
+         .where(and_(r.c.entity == "visit", r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope),
+                     vdate <= ctx.end_iso, vdate >= f"{keys[0]}-01"))
+         .group_by(month))
+    if author is not None:
+        q = q.where(r.c.author == author)
+    if practice_id is not None:
+        q = q.where(r.c.practice_id == practice_id)
+    found = {k: (int(n), round(int(mins) / 60, 2)) for k, n, mins in ctx.conn.execute(q)}
+    return [(k, *found.get(k, (0, 0.0))) for k in keys]
+
+
+def facilitator_names(ctx: Ctx) -> dict[str, str]:
+    """Accounts that have practices in scope or logged visits in scope -> how they are shown."""
+    r = t.rows
+    names = {n for (n,) in ctx.conn.execute(
+        select(t.users.c.name).join(t.assignments, t.assignments.c.user_id == t.users.c.id)
+        .where(t.assignments.c.practice_id.in_(ctx.scope)).distinct())}
+    names |= {n for (n,) in ctx.conn.execute(select(r.c.author).where(and_(
+        r.c.entity == "visit", r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope))).distinct())}
+    return display_names(ctx.conn, names)
