@@ -14,6 +14,7 @@ from .db import make_engine
 from .errors import install_handlers
 from .limits import BodyLimit
 from .migrate import require_current
+from . import dashboard
 from .routes import auth, reports, status, sync
 from .settings import Settings
 
@@ -46,6 +47,7 @@ def _build(settings: Settings, engine: Engine | None) -> FastAPI:
     install_handlers(app)
     for module in (auth, sync, reports, status):
         app.include_router(module.router)
+    dashboard.install(app)
     app.add_middleware(BodyLimit)
     return app
 

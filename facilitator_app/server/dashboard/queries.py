@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Float, Select, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import Connection, Float, Integer, Select, String, and_, case, cast, func, literal, or_, select, text, true, union_all
 
 from ...core.vocab import StrategyStatus
 from .. import tables as t
@@ -36,7 +36,7 @@ from ..accounts import User
 from ..reports import display_names
 from ..scope import readable_practice_ids
 from .period import Period
-from .sqlx import Sql
+from .sqlx import Sql, entity_is
 
 STALLED_DAYS = 45
 LATE_DAYS = 7  # a visit logged more than a week after it happened is listed as late
@@ -75,47 +75,62 @@ def make_ctx(conn: Connection, user: User, period: Period, *, cooperative_id: in
 
 # -- the building blocks ---------------------------------------------------------------------
 
-def _visits(ctx: Ctx, *, in_period: bool = True) -> Select:
-    """Live visits in scope dated up to the period's end (and from its start when `in_period`)."""
-    r, sq = t.rows, ctx.sql
+def _visit_dates(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> Any:
+    """Live visits in scope dated up to the period's end: id, practice, author and date, read
+    once (materialized) so the rest of a visit's record is decoded only for the visits that need it."""
+    r, sq = t.rows.alias("vd"), ctx.sql
     vdate = sq.text(r.c.data, "date")
+    q = (select(r.c.id, r.c.practice_id, r.c.author, vdate.label("vdate"))
+         .where(and_(entity_is(r.c.entity, "visit"), r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope))))
+    if author is not None:
+        q = q.where(r.c.author == author)
+    if practice_id is not None:
+        q = q.where(r.c.practice_id == practice_id)
+    inner = q.subquery("vd0")
+    return (select(inner).where(inner.c.vdate <= ctx.end_iso)).cte("vr").prefix_with("MATERIALIZED")
+
+
+def _visits(ctx: Ctx, *, in_period: bool = True, author: str | None = None,
+            practice_id: str | None = None, dates: Any = None) -> Select:
+    """Visits dated up to the period's end (only those from its start when `in_period`): for
+    each, whether it falls in the period and, for those that do, its minutes, mode, notes,
+    strategies, next-step count and log delay in days (days from the visit to the server)."""
+    vr = dates if dates is not None else _visit_dates(ctx, author=author, practice_id=practice_id)
+    r, s, m, sq = t.rows.alias("v"), t.rows.alias("s"), t.mutation_log, ctx.sql
+    period = vr.c.vdate >= ctx.start_iso if ctx.start_iso else true()
     has_notes = or_(func.length(func.trim(func.coalesce(sq.text(r.c.data, "practice_notes"), ""))) > 0,
                     func.length(func.trim(func.coalesce(sq.text(r.c.data, "private_notes"), ""))) > 0)
-    q = (select(r.c.id, r.c.practice_id, r.c.author, vdate.label("vdate"), sq.int(r.c.data, "minutes").label("minutes"),
-                sq.text(r.c.data, "mode").label("mode"),
-                case((has_notes, 1), else_=0).label("has_notes"),
-                sq.array_len(r.c.data, "strategies").label("nstrat"))
-         .where(and_(r.c.entity == "visit", r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope),
-                     vdate <= ctx.end_iso)))
+    if sq.is_pg:
+        nsteps = (select(func.count()).select_from(s)
+                  .where(and_(entity_is(s.c.entity, "next_step"), sq.text(s.c.data, "visit_id") == vr.c.id,
+                              s.c.deleted.is_(False))).scalar_subquery())
+    else:
+        # SQLite without ANALYZE statistics takes the (entity, practice_id) index here and reads
+        # every step of the scope for each visit; INDEXED BY names the expression index made
+        # for this (migration 0004), which SQLAlchemy cannot spell for SQLite. `+vr.id` has no
+        # type affinity, like json_extract's result: with TEXT affinity the index cannot be searched.
+        nsteps = (select(func.count()).select_from(text("rows AS s INDEXED BY ix_rows_step_visit"))
+                  .where(text("s.entity = 'next_step' AND json_extract(s.data, '$.visit_id') = +vr.id "
+                              "AND s.deleted = 0")).scalar_subquery())
+    first_ms = (select(func.min(m.c.received_ms))
+                .where(and_(m.c.entity == "visit", m.c.row_id == vr.c.id, m.c.outcome != "rejected"))
+                .scalar_subquery())
+    only = lambda x: case((period, x), else_=None)  # noqa: E731
+    joined = and_(r.c.entity == "visit", r.c.id == vr.c.id, period)
+    q = (select(vr.c.id, vr.c.practice_id, vr.c.author, vr.c.vdate, sq.int(r.c.data, "minutes").label("minutes"),
+                sq.text(r.c.data, "mode").label("mode"), only(case((has_notes, 1), else_=0)).label("has_notes"),
+                sq.array_len(r.c.data, "strategies").label("nstrat"), only(nsteps).label("nsteps"),
+                case((period, 1), else_=0).label("in_period"),
+                only((first_ms // DAY_MS) - sq.day(vr.c.vdate)).label("lag"))
+         .select_from(vr.join(r, joined) if in_period else vr.outerjoin(r, joined)))
     if in_period and ctx.start_iso:
-        q = q.where(vdate >= ctx.start_iso)
+        q = q.where(period)
     return q
 
 
-def _steps_per_visit(ctx: Ctx) -> Any:
-    s = t.rows.alias("s")
-    visit_id = ctx.sql.text(s.c.data, "visit_id")
-    return (select(visit_id.label("visit_id"), func.count().label("n"))
-            .where(and_(s.c.entity == "next_step", s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope)))
-            .group_by(visit_id).subquery("spv"))
-
-
 def _facts(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> Any:
-    """One row per visit in the period: its fields, next-step count and log delay in days."""
-    v = _visits(ctx)
-    if author is not None:
-        v = v.where(t.rows.c.author == author)
-    if practice_id is not None:
-        v = v.where(t.rows.c.practice_id == practice_id)
-    v = v.subquery("v")
-    spv = _steps_per_visit(ctx)
-    m = t.mutation_log
-    first_ms = (select(func.min(m.c.received_ms))
-                .where(and_(m.c.entity == "visit", m.c.row_id == v.c.id, m.c.outcome != "rejected"))
-                .scalar_subquery())
-    lag = (first_ms // DAY_MS) - ctx.sql.day(v.c.vdate)
-    return (select(v, func.coalesce(spv.c.n, 0).label("nsteps"), lag.label("lag"))
-            .select_from(v.outerjoin(spv, spv.c.visit_id == v.c.id))).subquery("f")
+    """One row per visit in the period (see _visits)."""
+    return _visits(ctx, author=author, practice_id=practice_id).subquery("f")
 
 
 def _complete(f: Any) -> Any:
@@ -131,18 +146,6 @@ def _percentile(w: Any, a: int, b: int) -> Any:
     frac = h % b
     return cast(func.sum(case((w.c.rn == lo, w.c.lag * (b - frac)), (w.c.rn == lo + 1, w.c.lag * frac), else_=0)),
                 Float) / b
-
-
-def _lag_percentiles(ctx: Ctx, f: Any, *, by_author: bool) -> dict[str | None, tuple[float, float, int]]:
-    part = [f.c.author] if by_author else []
-    w = (select(f.c.author if by_author else literal(None).label("author"), f.c.lag,
-                func.row_number().over(partition_by=part, order_by=f.c.lag).label("rn"),
-                func.count().over(partition_by=part).label("n"))
-         .where(f.c.lag.is_not(None))).subquery("w")
-    q = select(w.c.author, _percentile(w, 1, 2), _percentile(w, 9, 10), func.max(w.c.n))
-    if by_author:
-        q = q.group_by(w.c.author)
-    return {r[0]: (float(r[1]), float(r[2]), int(r[3])) for r in ctx.conn.execute(q) if r[3]}
 
 
 def _step_columns(ctx: Ctx) -> tuple[Any, Any, dict[str, Any]]:
@@ -163,21 +166,8 @@ def _step_columns(ctx: Ctx) -> tuple[Any, Any, dict[str, Any]]:
 def _steps_from(ctx: Ctx, s: Any, v: Any, e: dict[str, Any]) -> Any:
     return (select().select_from(s.join(v, and_(v.c.entity == "visit", v.c.id == ctx.sql.text(s.c.data, "visit_id"),
                                                  v.c.deleted.is_(False))))
-            .where(and_(s.c.entity == "next_step", s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope),
+            .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope),
                         e["vdate"] <= ctx.end_iso)))
-
-
-def _step_counts(ctx: Ctx, *, by: str) -> dict[str, dict[str, int]]:
-    """Open, overdue, made-in-period and with-owner-and-due counts per visit author or per practice."""
-    s, v, e = _step_columns(ctx)
-    key = v.c.author if by == "author" else s.c.practice_id
-    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    q = (_steps_from(ctx, s, v, e)
-         .add_columns(key.label("k"), one(e["is_open"]).label("open"), one(e["is_overdue"]).label("overdue"),
-                      one(e["in_period"]).label("made"), one(and_(e["in_period"], e["has_detail"])).label("detailed"))
-         .group_by(key))
-    return {r.k: {"open": int(r.open or 0), "overdue": int(r.overdue or 0), "made": int(r.made or 0),
-                  "detailed": int(r.detailed or 0)} for r in ctx.conn.execute(q)}
 
 
 def _strategy_elements(ctx: Ctx, v: Any) -> tuple[Any, Any, Any, Any]:
@@ -192,23 +182,19 @@ def _strategy_elements(ctx: Ctx, v: Any) -> tuple[Any, Any, Any, Any]:
     return j, get("strategy_id"), get("status_before"), get("status_after")
 
 
-def _moves(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> tuple[Select, Any]:
+def _moves(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None,
+           dates: Any = None) -> tuple[Select, Any]:
     """Visits in the period with each strategy they moved forward (select, and the visit alias)."""
-    v, sq = t.rows.alias("mv"), ctx.sql
+    vr = dates if dates is not None else _visit_dates(ctx, author=author, practice_id=practice_id)
+    v = t.rows.alias("mv")
     j, sid, before, after = _strategy_elements(ctx, v)
     rank = lambda x: case(*((x == k, n) for k, n in _RANK.items()), else_=-1)  # noqa: E731
-    vdate = sq.text(v.c.data, "date")
-    q = (select(v.c.author, v.c.practice_id, v.c.id.label("visit_id"), vdate.label("vdate"), sid.label("strategy_id"),
+    q = (select(vr.c.author, vr.c.practice_id, vr.c.id.label("visit_id"), vr.c.vdate, sid.label("strategy_id"),
                 before.label("before"), after.label("after"))
-         .select_from(v.join(j, true()))
-         .where(and_(v.c.entity == "visit", v.c.deleted.is_(False), v.c.practice_id.in_(ctx.scope),
-                     vdate <= ctx.end_iso, rank(after) > rank(before))))
+         .select_from(vr.join(v, and_(v.c.entity == "visit", v.c.id == vr.c.id)).join(j, true()))
+         .where(rank(after) > rank(before)))
     if ctx.start_iso:
-        q = q.where(vdate >= ctx.start_iso)
-    if author is not None:
-        q = q.where(v.c.author == author)
-    if practice_id is not None:
-        q = q.where(v.c.practice_id == practice_id)
+        q = q.where(vr.c.vdate >= ctx.start_iso)
     return q, v
 
 
@@ -276,6 +262,14 @@ def expected_share(row: PracticeRow, period: Period) -> float | None:
 
 def practices(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, PracticeRow]:
     """Every live practice in scope with its plan, assigned facilitators and period figures."""
+    out = _practice_base(ctx, ids=ids)
+    if out:
+        _apply_practice_figures(ctx, out, _rollup(ctx))
+    return out
+
+
+def _practice_base(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, PracticeRow]:
+    """Practices in scope with their plan and assigned facilitators (a few hundred rows)."""
     p, pl, sq = t.rows.alias("p"), t.rows.alias("pl"), ctx.sql
     q = (select(p.c.id, sq.text(p.c.data, "name").label("name"), sq.text(p.c.data, "status").label("status"),
                 sq.text(p.c.data, "enrolled_on").label("enrolled_on"), sq.text(p.c.data, "end_on").label("end_on"),
@@ -287,21 +281,21 @@ def practices(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, Practi
         q = q.where(p.c.id.in_(list(ids)))
     out = {r.id: PracticeRow(r.id, r.name or r.id, r.status or "active", _day(r.enrolled_on), _day(r.end_on),
                              r.planned_visits, r.planned_hours) for r in ctx.conn.execute(q)}
-    if not out:
-        return out
-    for name, pid in ctx.conn.execute(
-            select(t.users.c.name, t.assignments.c.practice_id).join(t.assignments, t.assignments.c.user_id == t.users.c.id)
-            .where(t.assignments.c.practice_id.in_(ctx.scope)).order_by(t.users.c.name)):
+    if out:
+        for name, pid in ctx.conn.execute(
+                select(t.users.c.name, t.assignments.c.practice_id)
+                .join(t.assignments, t.assignments.c.user_id == t.users.c.id)
+                .where(t.assignments.c.practice_id.in_(ctx.scope)).order_by(t.users.c.name)):
+            if pid in out:
+                out[pid].facilitators.append(name)
+    return out
+
+
+def _apply_practice_figures(ctx: Ctx, out: dict[str, PracticeRow], roll: "Rollup") -> None:
+    for pid, (last, visits, minutes) in roll.practice_visits.items():
         if pid in out:
-            out[pid].facilitators.append(name)
-    v = _visits(ctx, in_period=False).subquery("va")
-    in_period = v.c.vdate >= ctx.start_iso if ctx.start_iso else true()
-    for r in ctx.conn.execute(select(v.c.practice_id, func.max(v.c.vdate), func.sum(case((in_period, 1), else_=0)),
-                                     func.sum(case((in_period, v.c.minutes), else_=0))).group_by(v.c.practice_id)):
-        if r[0] in out:
-            row = out[r[0]]
-            row.last_contact, row.visits, row.minutes = _day(r[1]), int(r[2] or 0), int(r[3] or 0)
-    for pid, counts in _step_counts(ctx, by="practice").items():
+            out[pid].last_contact, out[pid].visits, out[pid].minutes = _day(last), visits, minutes
+    for pid, counts in roll.practice_steps.items():
         if pid in out:
             out[pid].open_steps, out[pid].overdue_steps = counts["open"], counts["overdue"]
     end = ctx.period.end
@@ -313,6 +307,110 @@ def practices(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, Practi
         since = row.last_contact or row.enrolled_on
         row.days_since_contact = (end - row.last_contact).days if row.last_contact else None
         row.stalled = row.status == "active" and (since is None or (end - since).days >= STALLED_DAYS)
+
+
+# -- one statement for every figure that grows with the visit log ----------------------------
+
+_INTS = 8
+_VISIT_AGG = ("visits", "minutes", "with_notes", "with_strategy", "with_step", "complete", "visited")
+_STEP_AGG = ("open", "overdue", "made", "detailed")
+
+
+@dataclass
+class Rollup:
+    practice_visits: dict[str, tuple[str | None, int, int]] = field(default_factory=dict)  # last, visits, minutes
+    authors: dict[str, list[int]] = field(default_factory=dict)  # _VISIT_AGG in order
+    total: list[int] = field(default_factory=lambda: [0] * _INTS)
+    lags: dict[str, tuple[float, float, int]] = field(default_factory=dict)  # median, p90, visits counted
+    total_lags: tuple[float, float, int] | None = None
+    author_steps: dict[str, dict[str, int]] = field(default_factory=dict)  # _STEP_AGG
+    practice_steps: dict[str, dict[str, int]] = field(default_factory=dict)
+    moved: dict[str, int] = field(default_factory=dict)
+    total_moved: int = 0
+
+
+def _part(kind: str, key: Any, *, last: Any = None, ints: list[Any] | None = None,
+          reals: list[Any] | None = None, key2: Any = None) -> list[Any]:
+    """One branch of the UNION: kind, two keys, a date, _INTS whole numbers and two reals (typed
+    NULLs pad the rest, which PostgreSQL needs to unite the branches)."""
+    null = cast(None, String)
+    cols = [literal(kind, String).label("kind"), (key if key is not None else null).label("k"),
+            (key2 if key2 is not None else null).label("k2"), (last if last is not None else null).label("last")]
+    ints = list(ints or []) + [None] * (_INTS - len(ints or []))
+    reals = list(reals or []) + [None] * (2 - len(reals or []))
+    cols += [cast(x, Integer).label(f"c{i}") for i, x in enumerate(ints)]
+    cols += [cast(x, Float).label(f"x{i}") for i, x in enumerate(reals)]
+    return cols
+
+
+def _rollup(ctx: Ctx) -> Rollup:
+    """Visits, log delays, completeness, next steps and strategy moves, per facilitator, per
+    practice and in total, in one statement: the visits are read once into a materialized CTE
+    that every branch of a UNION ALL aggregates."""
+    dates = _visit_dates(ctx)
+    va = _visits(ctx, in_period=False, dates=dates).cte("va").prefix_with("MATERIALIZED")
+    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    per = va.c.in_period == 1
+    # Per (facilitator, practice) pair: a few hundred rows that Python adds up per facilitator,
+    # per practice and in total (one pass over the visits instead of three).
+    visit_aggs = [one(per), func.sum(case((per, va.c.minutes), else_=0)), one(and_(per, va.c.has_notes == 1)),
+                  one(and_(per, va.c.nstrat > 0)), one(and_(per, va.c.nsteps > 0)), one(and_(per, _complete(va)))]
+    parts = [select(*_part("v", va.c.author, last=func.max(va.c.vdate), ints=[*visit_aggs, literal(0)],
+                           key2=va.c.practice_id)).group_by(va.c.author, va.c.practice_id)]
+    for by_author in (True, False):
+        part_by = [va.c.author] if by_author else []
+        w = (select(va.c.author, va.c.lag, func.row_number().over(partition_by=part_by, order_by=va.c.lag).label("rn"),
+                    func.count().over(partition_by=part_by).label("n"))
+             .where(and_(per, va.c.lag.is_not(None)))).cte("wa" if by_author else "wt")
+        q = select(*_part("la" if by_author else "lt", w.c.author if by_author else None, ints=[func.max(w.c.n)],
+                          reals=[_percentile(w, 1, 2), _percentile(w, 9, 10)]))
+        parts.append(q.group_by(w.c.author) if by_author else q)
+    s, sq = t.rows.alias("s"), ctx.sql
+    status, closed_on, due = sq.text(s.c.data, "status"), sq.text(s.c.data, "closed_on"), sq.text(s.c.data, "due")
+    owner = func.trim(func.coalesce(sq.text(s.c.data, "owner"), ""))
+    st = (select(s.c.practice_id, va.c.author, va.c.in_period,
+                 case((or_(status == "open", and_(closed_on.is_not(None), closed_on > ctx.end_iso)), 1), else_=0)
+                 .label("is_open"), due.label("due"),
+                 case((and_(func.length(owner) > 0, due.is_not(None)), 1), else_=0).label("has_detail"))
+          .select_from(s.join(va, va.c.id == sq.text(s.c.data, "visit_id")))
+          .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope)))
+          ).cte("st").prefix_with("MATERIALIZED")
+    step_aggs = [one(st.c.is_open == 1), one(and_(st.c.is_open == 1, st.c.due.is_not(None), st.c.due < ctx.end_iso)),
+                 one(st.c.in_period == 1), one(and_(st.c.in_period == 1, st.c.has_detail == 1))]
+    parts.append(select(*_part("s", st.c.author, ints=step_aggs, key2=st.c.practice_id))
+                 .group_by(st.c.author, st.c.practice_id))
+    moves, _ = _moves(ctx, dates=dates)
+    mq = moves.cte("mq")
+    pair = mq.c.practice_id + ":" + mq.c.strategy_id
+    parts += [select(*_part("m", mq.c.author, ints=[func.count(func.distinct(pair))])).group_by(mq.c.author),
+              select(*_part("mt", None, ints=[func.count(func.distinct(pair))]))]
+    out = Rollup()
+    for r in ctx.conn.execute(union_all(*parts)):
+        c = [int(x) if x is not None else 0 for x in (r.c0, r.c1, r.c2, r.c3, r.c4, r.c5, r.c6, r.c7)]
+        if r.kind == "v":
+            last, visits, minutes = out.practice_visits.get(r.k2, (None, 0, 0))
+            out.practice_visits[r.k2] = (max(filter(None, (last, r.last)), default=None), visits + c[0], minutes + c[1])
+            if c[0]:
+                mine = out.authors.setdefault(r.k, [0] * _INTS)
+                for i in range(6):
+                    mine[i] += c[i]
+                    out.total[i] += c[i]
+                mine[6] += 1  # practices visited in the period
+        elif r.kind in ("la", "lt") and c[0]:
+            value = (float(r.x0), float(r.x1), c[0])
+            if r.kind == "la":
+                out.lags[r.k] = value
+            else:
+                out.total_lags = value
+        elif r.kind == "s":
+            for target, key in ((out.author_steps, r.k), (out.practice_steps, r.k2)):
+                counts = target.setdefault(key, dict.fromkeys(_STEP_AGG, 0))
+                for name, n in zip(_STEP_AGG, c):
+                    counts[name] += n
+        elif r.kind == "m":
+            out.moved[r.k] = c[0]
+        elif r.kind == "mt":
+            out.total_moved = c[0]
     return out
 
 
@@ -371,60 +469,43 @@ def overview(ctx: Ctx) -> Overview:
     period, as in the API's intensity report) and the totals of the scope."""
     from .flags import flags_for
 
-    prs = practices(ctx)
-    f = _facts(ctx)
-    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    agg = [func.count().label("visits"), func.coalesce(func.sum(f.c.minutes), 0).label("minutes"),
-           one(f.c.has_notes == 1).label("with_notes"), one(f.c.nstrat > 0).label("with_strategy"),
-           one(f.c.nsteps > 0).label("with_step"), one(_complete(f)).label("complete"),
-           func.count(func.distinct(f.c.practice_id)).label("visited")]
-    by_author = {r.author: r for r in ctx.conn.execute(select(f.c.author, *agg).group_by(f.c.author))}
+    prs = _practice_base(ctx)
+    roll = _rollup(ctx)
+    _apply_practice_figures(ctx, prs, roll)
     assigned: dict[str, list[str]] = {}
     for row in prs.values():
         for name in row.facilitators:
             assigned.setdefault(name, []).append(row.id)
-    names = set(by_author) | set(assigned)
+    names = set(roll.authors) | set(assigned)
     shown = display_names(ctx.conn, names)
-    lags = _lag_percentiles(ctx, f, by_author=True)
-    steps = _step_counts(ctx, by="author")
-    moves_q, _ = _moves(ctx)
-    mq = moves_q.subquery("m")
-    moved = {r[0]: int(r[1]) for r in ctx.conn.execute(
-        select(mq.c.author, func.count(func.distinct(mq.c.practice_id + ":" + mq.c.strategy_id))).group_by(mq.c.author))}
     rows = []
     for name in names:
-        a, mine = by_author.get(name), [prs[p] for p in assigned.get(name, [])]
+        a, mine = roll.authors.get(name), [prs[p] for p in assigned.get(name, [])]
         row = FacilitatorRow(name=name, label=shown[name])
         _fill_visits(row, a)
-        row.practices = len(mine) if mine else (int(a.visited) if a else 0)
+        row.practices = len(mine) if mine else (a[6] if a else 0)
         _fill_plan(row, mine)
-        if name in lags:
-            row.lag_median, row.lag_p90, row.lag_known = lags[name]
-        _fill_steps(row, steps.get(name))
-        row.moved_forward = moved.get(name, 0)
+        if name in roll.lags:
+            row.lag_median, row.lag_p90, row.lag_known = roll.lags[name]
+        _fill_steps(row, roll.author_steps.get(name))
+        row.moved_forward = roll.moved.get(name, 0)
         row.flags = flags_for(row)
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.flags), r.label.lower()))
     totals = FacilitatorRow(name="", label="All facilitators")
-    total = ctx.conn.execute(select(*agg)).first()
-    _fill_visits(totals, total)
+    _fill_visits(totals, roll.total)
     totals.practices = len(prs)
     _fill_plan(totals, list(prs.values()))
-    all_lags = _lag_percentiles(ctx, f, by_author=False)
-    if all_lags:
-        totals.lag_median, totals.lag_p90, totals.lag_known = next(iter(all_lags.values()))
-    _fill_steps(totals, {k: sum(c[k] for c in steps.values()) for k in ("open", "overdue", "made", "detailed")})
-    totals.moved_forward = int(ctx.conn.execute(
-        select(func.count(func.distinct(mq.c.practice_id + ":" + mq.c.strategy_id)))).scalar() or 0)
+    if roll.total_lags:
+        totals.lag_median, totals.lag_p90, totals.lag_known = roll.total_lags
+    _fill_steps(totals, {k: sum(c[k] for c in roll.author_steps.values()) for k in _STEP_AGG})
+    totals.moved_forward = roll.total_moved
     return Overview(rows, totals, prs)
 
 
-def _fill_visits(row: FacilitatorRow, a: Any) -> None:
-    if a is None or not a.visits:
-        return
-    row.visits, row.minutes = int(a.visits), int(a.minutes or 0)
-    row.with_notes, row.with_strategy, row.with_step = int(a.with_notes), int(a.with_strategy), int(a.with_step)
-    row.complete = int(a.complete)
+def _fill_visits(row: FacilitatorRow, a: list[int] | None) -> None:
+    if a:
+        row.visits, row.minutes, row.with_notes, row.with_strategy, row.with_step, row.complete = a[:6]
 
 
 def _fill_plan(row: FacilitatorRow, mine: list[PracticeRow]) -> None:
