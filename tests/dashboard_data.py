@@ -48,16 +48,23 @@ def load_cooperative(engine: Engine, *, cooperative: str, facilitators: int, pra
     for i in range(facilitators):
         name = f"{cooperative.lower().replace(' ', '-')}-f{i + 1:02d}"
         names.append(name)
-        # Some facilitators log late, some leave things out: the flags have something to find.
-        late = rng.random() < 0.25
+        # Most facilitators log promptly and completely; some log late, some leave things out:
+        # the flags have something to find, and most rows have none.
+        profile = rng.choices(["good", "late", "sloppy"], weights=[70, 15, 15])[0]
+        late = profile == "late"
         objs = generate(practices=per[i], months=months, seed=seed * 1000 + i, today=today, facilitator=name,
-                        visits_per_month=rng.choice([0.8, 1.0, 1.2, 1.5]))
+                        visits_per_month=1.6 if profile == "good" else rng.choice([0.8, 1.0, 1.2]))
+        if profile == "good":
+            objs += _steps_for_bare_visits(objs, today=today)
+            for step in objs:  # and follows up: steps get closed soon after they fall due
+                if isinstance(step, NextStep) and step.status == "open" and step.due and step.due < today - timedelta(days=3):
+                    step.status, step.closed_on, step.closed_by = "done", step.due, name
         rows, log, practice_ids = [], [], []
         for obj in objs:
             if isinstance(obj, Visit):
                 obj.facilitator = name
-                if late and rng.random() < 0.3:
-                    obj.private_notes = ""
+                if profile == "sloppy" and rng.random() < 0.4:
+                    obj.private_notes = obj.practice_notes = ""
             if isinstance(obj, NextStep) and obj.closed_by:
                 obj.closed_by = name
             record = to_record(obj)
@@ -94,3 +101,18 @@ def load_cooperative(engine: Engine, *, cooperative: str, facilitators: int, pra
     with write_tx(engine) as conn:
         conn.execute(update(t.counter).where(t.counter.c.id == 1).values(value=sv))
     return names
+
+
+def _steps_for_bare_visits(objs: list[object], *, today: date) -> list[NextStep]:
+    """A next step (owner and due date set) for each generated visit that made none: a careful
+    facilitator's log."""
+    made = {o.visit_id for o in objs if isinstance(o, NextStep)}
+    out = []
+    for v in objs:
+        if isinstance(v, Visit) and v.id not in made:
+            due = v.date + timedelta(days=21)
+            closed = due + timedelta(days=5) < today
+            out.append(NextStep(v.practice_id, v.id, "Review the registry list with the QI team", owner="Practice leader",
+                                due=due, status="done" if closed else "open", closed_on=due if closed else None,
+                                closed_by=""))
+    return out

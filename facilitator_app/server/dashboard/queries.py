@@ -438,7 +438,15 @@ class FacilitatorRow:
     open_steps: int = 0
     overdue_steps: int = 0
     moved_forward: int = 0
-    flags: list[str] = field(default_factory=list)
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # (tag, reason), see flags.py
+
+    @property
+    def flags(self) -> list[str]:
+        return [reason for _, reason in self.flagged]
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag for tag, _ in self.flagged]
 
     @property
     def hours(self) -> float:
@@ -489,7 +497,7 @@ def overview(ctx: Ctx) -> Overview:
             row.lag_median, row.lag_p90, row.lag_known = roll.lags[name]
         _fill_steps(row, roll.author_steps.get(name))
         row.moved_forward = roll.moved.get(name, 0)
-        row.flags = flags_for(row)
+        row.flagged = flags_for(row)
         rows.append(row)
     rows.sort(key=lambda r: (-len(r.flags), r.label.lower()))
     totals = FacilitatorRow(name="", label="All facilitators")

@@ -41,14 +41,14 @@ SORTS: dict[str, tuple[str, Callable[[queries.FacilitatorRow], Any]]] = {
     "visits": ("Visits", lambda r: r.visits),
     "plan": ("% of plan", lambda r: -1 if r.pct_of_plan is None else r.pct_of_plan),
     "hours": ("Hours", lambda r: r.hours),
-    "stalled": ("No contact 45+ days", lambda r: r.stalled),
-    "median": ("Log delay, median", lambda r: -1 if r.lag_median is None else r.lag_median),
-    "p90": ("Log delay, 90th pct", lambda r: -1 if r.lag_p90 is None else r.lag_p90),
+    "stalled": ("No contact 45+ d", lambda r: r.stalled),
+    "median": ("Log delay median (d)", lambda r: -1 if r.lag_median is None else r.lag_median),
+    "p90": ("Log delay 90th pct (d)", lambda r: -1 if r.lag_p90 is None else r.lag_p90),
     "complete": ("Complete logs", lambda r: -1 if r.complete_pct is None else r.complete_pct),
     "detail": ("Steps with owner & due", lambda r: -1 if r.steps_detail_pct is None else r.steps_detail_pct),
     "open": ("Open steps", lambda r: r.open_steps),
     "overdue": ("Overdue steps", lambda r: r.overdue_steps),
-    "moved": ("Strategies moved forward", lambda r: r.moved_forward),
+    "moved": ("Strategies moved fwd", lambda r: r.moved_forward),
     "flags": ("Needs attention", lambda r: len(r.flags)),
 }
 
@@ -292,7 +292,8 @@ def facilitator(request: Request, name: str) -> Response:
         incomplete = queries.visit_list(ctx, author=name, kind="incomplete")
         undetailed = queries.step_list(ctx, author=name, state="undetailed")
     chart = charts.visits_bar_chart(months, title=f"Visits logged by {names[name]} per month")
-    return view.render("facilitator.html", row=row, label=names[name], name=name, practices=mine, months=months,
+    return view.render("facilitator.html", row=row, label=names[name], name=name, names=names, practices=mine,
+                       months=months,
                        chart=chart, late=late, incomplete=incomplete, undetailed=undetailed,
                        late_days=queries.LATE_DAYS)
 
@@ -308,11 +309,13 @@ def practice(request: Request, practice_id: str) -> Response:
         row = queries.practices(ctx, ids=[practice_id]).get(practice_id)
         steps = queries.step_list(ctx, practice_id=practice_id, state="all")
         months = queries.monthly_visits(ctx, practice_id=practice_id)
+        names = queries.facilitator_names(ctx)
     runs = [(Measure(code), charts.run_chart(points, title=f"{Measure(code).label} ({Measure(code).cms_id}): share of "
                                                                "patients meeting the measure, by quarter"), points)
             for code, points in sorted(detail.measures.items()) if code in Measure.choices()]
     chart = charts.visits_bar_chart(months, title=f"Visits to {detail.practice.name} per month")
-    return view.render("practice.html", d=detail, row=row, steps=steps, runs=runs, chart=chart, months=months)
+    return view.render("practice.html", d=detail, row=row, steps=steps, runs=runs, chart=chart, months=months,
+                       names=names)
 
 
 LISTS = {
