@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Float, Integer, Select, String, and_, case, cast, func, literal, or_, select, text, true, union_all
+from sqlalchemy import Connection, Float, Integer, Select, String, and_, case, cast, func, literal, or_, select, text, true, union_all, literal_column
 
 from ...core.vocab import StrategyStatus
 from .. import tables as t
@@ -66,6 +66,11 @@ class Ctx:
 
 
 def make_ctx(conn: Connection, user: User, period: Period, *, cooperative_id: int | None = None) -> Ctx:
+    """Call inside a transaction (read_tx). On PostgreSQL, JIT compilation is switched off for it:
+    the roll-up's estimated cost passes jit_above_cost, and compiling its expressions took longer
+    (300+ ms) than running the whole statement without it."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
     scope = readable_practice_ids(user)
     if cooperative_id is not None:
         scope = select(t.practices.c.id).where(and_(t.practices.c.cooperative_id == cooperative_id,
@@ -77,17 +82,34 @@ def make_ctx(conn: Connection, user: User, period: Period, *, cooperative_id: in
 
 def _visit_dates(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None) -> Any:
     """Live visits in scope dated up to the period's end: id, practice, author and date, read
-    once (materialized) so the rest of a visit's record is decoded only for the visits that need it."""
+    once (materialized) so the rest of a visit's record is decoded only for the visits that need
+    it. On PostgreSQL the record is parsed once here (column `j`) and every field is read from that."""
     r, sq = t.rows.alias("vd"), ctx.sql
-    vdate = sq.text(r.c.data, "date")
-    q = (select(r.c.id, r.c.practice_id, r.c.author, vdate.label("vdate"))
-         .where(and_(entity_is(r.c.entity, "visit"), r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope))))
+    cols = [r.c.id, r.c.practice_id, r.c.author]
+    q = select(*cols, (sq.doc(r.c.data) if sq.is_pg else sq.text(r.c.data, "date")).label("j" if sq.is_pg else "vdate"))
+    q = q.where(and_(entity_is(r.c.entity, "visit"), r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope)))
     if author is not None:
         q = q.where(r.c.author == author)
     if practice_id is not None:
         q = q.where(r.c.practice_id == practice_id)
+    if sq.is_pg:
+        vj = q.cte("vj").prefix_with("MATERIALIZED")
+        vdate = sq.get(vj.c.j, "date")
+        return (select(vj.c.id, vj.c.practice_id, vj.c.author, vj.c.j, vdate.label("vdate"))
+                .where(vdate <= ctx.end_iso)).cte("vr").prefix_with("MATERIALIZED")
     inner = q.subquery("vd0")
     return (select(inner).where(inner.c.vdate <= ctx.end_iso)).cte("vr").prefix_with("MATERIALIZED")
+
+
+def _visit_doc(ctx: Ctx, vr: Any, alias: str, *, in_period: bool) -> tuple[Any, Any]:
+    """(FROM clause, record) for reading a visit's fields: the parsed `j` of `vr` on PostgreSQL;
+    on SQLite the row itself, joined by primary key, only for the visits of the period."""
+    if ctx.sql.is_pg:
+        return vr, vr.c.j
+    r = t.rows.alias(alias)
+    period = vr.c.vdate >= ctx.start_iso if ctx.start_iso else true()
+    joined = and_(r.c.entity == "visit", r.c.id == vr.c.id, period)
+    return (vr.join(r, joined) if in_period else vr.outerjoin(r, joined)), r.c.data
 
 
 def _visits(ctx: Ctx, *, in_period: bool = True, author: str | None = None,
@@ -96,10 +118,11 @@ def _visits(ctx: Ctx, *, in_period: bool = True, author: str | None = None,
     each, whether it falls in the period and, for those that do, its minutes, mode, notes,
     strategies, next-step count and log delay in days (days from the visit to the server)."""
     vr = dates if dates is not None else _visit_dates(ctx, author=author, practice_id=practice_id)
-    r, s, m, sq = t.rows.alias("v"), t.rows.alias("s"), t.mutation_log, ctx.sql
+    s, m, sq = t.rows.alias("s"), t.mutation_log, ctx.sql
     period = vr.c.vdate >= ctx.start_iso if ctx.start_iso else true()
-    has_notes = or_(func.length(func.trim(func.coalesce(sq.text(r.c.data, "practice_notes"), ""))) > 0,
-                    func.length(func.trim(func.coalesce(sq.text(r.c.data, "private_notes"), ""))) > 0)
+    source, doc = _visit_doc(ctx, vr, "v", in_period=in_period)
+    has_notes = or_(func.length(func.trim(func.coalesce(sq.get(doc, "practice_notes"), ""))) > 0,
+                    func.length(func.trim(func.coalesce(sq.get(doc, "private_notes"), ""))) > 0)
     if sq.is_pg:
         nsteps = (select(func.count()).select_from(s)
                   .where(and_(entity_is(s.c.entity, "next_step"), sq.text(s.c.data, "visit_id") == vr.c.id,
@@ -116,13 +139,12 @@ def _visits(ctx: Ctx, *, in_period: bool = True, author: str | None = None,
                 .where(and_(m.c.entity == "visit", m.c.row_id == vr.c.id, m.c.outcome != "rejected"))
                 .scalar_subquery())
     only = lambda x: case((period, x), else_=None)  # noqa: E731
-    joined = and_(r.c.entity == "visit", r.c.id == vr.c.id, period)
-    q = (select(vr.c.id, vr.c.practice_id, vr.c.author, vr.c.vdate, sq.int(r.c.data, "minutes").label("minutes"),
-                sq.text(r.c.data, "mode").label("mode"), only(case((has_notes, 1), else_=0)).label("has_notes"),
-                sq.array_len(r.c.data, "strategies").label("nstrat"), only(nsteps).label("nsteps"),
+    q = (select(vr.c.id, vr.c.practice_id, vr.c.author, vr.c.vdate, only(sq.get_int(doc, "minutes")).label("minutes"),
+                only(sq.get(doc, "mode")).label("mode"), only(case((has_notes, 1), else_=0)).label("has_notes"),
+                only(sq.get_len(doc, "strategies")).label("nstrat"), only(nsteps).label("nsteps"),
                 case((period, 1), else_=0).label("in_period"),
                 only((first_ms // DAY_MS) - sq.day(vr.c.vdate)).label("lag"))
-         .select_from(vr.join(r, joined) if in_period else vr.outerjoin(r, joined)))
+         .select_from(source))
     if in_period and ctx.start_iso:
         q = q.where(period)
     return q
@@ -149,53 +171,54 @@ def _percentile(w: Any, a: int, b: int) -> Any:
 
 
 def _step_columns(ctx: Ctx) -> tuple[Any, Any, dict[str, Any]]:
-    """(step alias, visit alias, named expressions) for next steps joined to the visit that made them."""
-    s, v, sq = t.rows.alias("s"), t.rows.alias("sv"), ctx.sql
-    status, closed_on, due = sq.text(s.c.data, "status"), sq.text(s.c.data, "closed_on"), sq.text(s.c.data, "due")
-    owner = func.trim(func.coalesce(sq.text(s.c.data, "owner"), ""))
-    vdate = sq.text(v.c.data, "date")
+    """(steps, visit dates, named expressions) for next steps in scope joined to the visit that
+    made them (each record parsed once, see Sql.doc)."""
+    s, sq = t.rows.alias("s"), ctx.sql
+    sd = (select(s.c.id, s.c.practice_id, sq.doc(s.c.data).label("j"))
+          .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope))))
+    sd = sd.cte("sd").prefix_with("MATERIALIZED") if sq.is_pg else sd.subquery("sd")
+    v = _visit_dates(ctx)
+    status, closed_on, due = sq.get(sd.c.j, "status"), sq.get(sd.c.j, "closed_on"), sq.get(sd.c.j, "due")
+    owner = func.trim(func.coalesce(sq.get(sd.c.j, "owner"), ""))
     is_open = or_(status == "open", and_(status != "open", closed_on.is_not(None), closed_on > ctx.end_iso))
-    in_period = vdate >= ctx.start_iso if ctx.start_iso else true()
-    return s, v, {
-        "status": status, "closed_on": closed_on, "due": due, "owner": owner, "vdate": vdate,
+    in_period = v.c.vdate >= ctx.start_iso if ctx.start_iso else true()
+    return sd, v, {
+        "status": status, "closed_on": closed_on, "due": due, "owner": owner, "vdate": v.c.vdate,
+        "action": sq.get(sd.c.j, "action"), "visit_id": sq.get(sd.c.j, "visit_id"),
         "is_open": is_open, "is_overdue": and_(is_open, due.is_not(None), due < ctx.end_iso),
         "in_period": in_period, "has_detail": and_(func.length(owner) > 0, due.is_not(None)),
     }
 
 
 def _steps_from(ctx: Ctx, s: Any, v: Any, e: dict[str, Any]) -> Any:
-    return (select().select_from(s.join(v, and_(v.c.entity == "visit", v.c.id == ctx.sql.text(s.c.data, "visit_id"),
-                                                 v.c.deleted.is_(False))))
-            .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope),
-                        e["vdate"] <= ctx.end_iso)))
+    return select().select_from(s.join(v, v.c.id == e["visit_id"]))
 
 
-def _strategy_elements(ctx: Ctx, v: Any) -> tuple[Any, Any, Any, Any]:
+def _strategy_elements(ctx: Ctx, doc: Any) -> tuple[Any, Any, Any, Any]:
     """A lateral table of a visit's strategies: (table, strategy_id, status_before, status_after)."""
     if ctx.sql.is_pg:
-        from sqlalchemy.dialects.postgresql import JSONB
-        j = func.jsonb_array_elements(cast(v.c.data, JSONB).op("->")("strategies")).table_valued("value").lateral("j")
-        get = lambda k: j.c.value.op("->>")(k)  # noqa: E731
+        j = func.jsonb_array_elements(doc.op("->")(literal_column("'strategies'"))).table_valued("value").lateral("j")
+        get = lambda k: j.c.value.op("->>")(literal_column(f"'{k}'"))  # noqa: E731
     else:
-        j = func.json_each(v.c.data, "$.strategies").table_valued("value").alias("j")
-        get = lambda k: func.json_extract(j.c.value, f"$.{k}")  # noqa: E731
+        j = func.json_each(doc, literal_column("'$.strategies'")).table_valued("value").alias("j")
+        get = lambda k: func.json_extract(j.c.value, literal_column(f"'$.{k}'"))  # noqa: E731
     return j, get("strategy_id"), get("status_before"), get("status_after")
 
 
 def _moves(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None,
            dates: Any = None) -> tuple[Select, Any]:
-    """Visits in the period with each strategy they moved forward (select, and the visit alias)."""
+    """Visits in the period with each strategy they moved forward (select, and the date CTE)."""
     vr = dates if dates is not None else _visit_dates(ctx, author=author, practice_id=practice_id)
-    v = t.rows.alias("mv")
-    j, sid, before, after = _strategy_elements(ctx, v)
+    source, doc = _visit_doc(ctx, vr, "mv", in_period=True)
+    j, sid, before, after = _strategy_elements(ctx, doc)
     rank = lambda x: case(*((x == k, n) for k, n in _RANK.items()), else_=-1)  # noqa: E731
     q = (select(vr.c.author, vr.c.practice_id, vr.c.id.label("visit_id"), vr.c.vdate, sid.label("strategy_id"),
                 before.label("before"), after.label("after"))
-         .select_from(vr.join(v, and_(v.c.entity == "visit", v.c.id == vr.c.id)).join(j, true()))
+         .select_from(source.join(j, true()))
          .where(rank(after) > rank(before)))
     if ctx.start_iso:
         q = q.where(vr.c.vdate >= ctx.start_iso)
-    return q, v
+    return q, vr
 
 
 # -- practices -------------------------------------------------------------------------------
@@ -270,15 +293,19 @@ def practices(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, Practi
 
 def _practice_base(ctx: Ctx, *, ids: Iterable[str] | None = None) -> dict[str, PracticeRow]:
     """Practices in scope with their plan and assigned facilitators (a few hundred rows)."""
-    p, pl, sq = t.rows.alias("p"), t.rows.alias("pl"), ctx.sql
-    q = (select(p.c.id, sq.text(p.c.data, "name").label("name"), sq.text(p.c.data, "status").label("status"),
-                sq.text(p.c.data, "enrolled_on").label("enrolled_on"), sq.text(p.c.data, "end_on").label("end_on"),
-                sq.int(pl.c.data, "planned_visits").label("planned_visits"),
-                sq.real(pl.c.data, "planned_hours").label("planned_hours"))
-         .select_from(p.outerjoin(pl, and_(pl.c.entity == "plan", pl.c.id == p.c.id, pl.c.deleted.is_(False))))
-         .where(and_(p.c.entity == "practice", p.c.deleted.is_(False), p.c.practice_id.in_(ctx.scope))))
+    r, sq = t.rows.alias("pr"), ctx.sql
+    docs = (select(r.c.entity, r.c.id, sq.doc(r.c.data).label("j"))
+            .where(and_(r.c.entity.in_(["practice", "plan"]), r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope))))
     if ids is not None:
-        q = q.where(p.c.id.in_(list(ids)))
+        docs = docs.where(r.c.practice_id.in_(list(ids)))
+    pd = docs.cte("pd").prefix_with("MATERIALIZED")
+    p, pl = pd.alias("p"), pd.alias("pl")
+    q = (select(p.c.id, sq.get(p.c.j, "name").label("name"), sq.get(p.c.j, "status").label("status"),
+                sq.get(p.c.j, "enrolled_on").label("enrolled_on"), sq.get(p.c.j, "end_on").label("end_on"),
+                sq.get_int(pl.c.j, "planned_visits").label("planned_visits"),
+                sq.get_real(pl.c.j, "planned_hours").label("planned_hours"))
+         .select_from(p.outerjoin(pl, and_(pl.c.entity == "plan", pl.c.id == p.c.id)))
+         .where(p.c.entity == "practice"))
     out = {r.id: PracticeRow(r.id, r.name or r.id, r.status or "active", _day(r.enrolled_on), _day(r.end_on),
                              r.planned_visits, r.planned_hours) for r in ctx.conn.execute(q)}
     if out:
@@ -366,14 +393,16 @@ def _rollup(ctx: Ctx) -> Rollup:
                           reals=[_percentile(w, 1, 2), _percentile(w, 9, 10)]))
         parts.append(q.group_by(w.c.author) if by_author else q)
     s, sq = t.rows.alias("s"), ctx.sql
-    status, closed_on, due = sq.text(s.c.data, "status"), sq.text(s.c.data, "closed_on"), sq.text(s.c.data, "due")
-    owner = func.trim(func.coalesce(sq.text(s.c.data, "owner"), ""))
-    st = (select(s.c.practice_id, va.c.author, va.c.in_period,
+    sd = (select(s.c.practice_id, sq.doc(s.c.data).label("j"))
+          .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope))))
+    sd = sd.cte("sd").prefix_with("MATERIALIZED") if sq.is_pg else sd.subquery("sd")
+    status, closed_on, due = sq.get(sd.c.j, "status"), sq.get(sd.c.j, "closed_on"), sq.get(sd.c.j, "due")
+    owner = func.trim(func.coalesce(sq.get(sd.c.j, "owner"), ""))
+    st = (select(sd.c.practice_id, va.c.author, va.c.in_period,
                  case((or_(status == "open", and_(closed_on.is_not(None), closed_on > ctx.end_iso)), 1), else_=0)
                  .label("is_open"), due.label("due"),
                  case((and_(func.length(owner) > 0, due.is_not(None)), 1), else_=0).label("has_detail"))
-          .select_from(s.join(va, va.c.id == sq.text(s.c.data, "visit_id")))
-          .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope)))
+          .select_from(sd.join(va, va.c.id == sq.get(sd.c.j, "visit_id")))
           ).cte("st").prefix_with("MATERIALIZED")
     step_aggs = [one(st.c.is_open == 1), one(and_(st.c.is_open == 1, st.c.due.is_not(None), st.c.due < ctx.end_iso)),
                  one(st.c.in_period == 1), one(and_(st.c.in_period == 1, st.c.has_detail == 1))]
@@ -596,10 +625,9 @@ def step_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = 
     without an owner or a due date), "made" (made in the period) or "all" up to the end."""
     s, v, e = _step_columns(ctx)
     p = t.rows.alias("pn")
-    sq = ctx.sql
     q = (_steps_from(ctx, s, v, e)
-         .add_columns(s.c.id, s.c.practice_id, sq.text(p.c.data, "name").label("practice"), v.c.author,
-                      e["vdate"].label("vdate"), sq.text(s.c.data, "action").label("action"), e["owner"].label("owner"),
+         .add_columns(s.c.id, s.c.practice_id, ctx.sql.text(p.c.data, "name").label("practice"), v.c.author,
+                      e["vdate"].label("vdate"), e["action"].label("action"), e["owner"].label("owner"),
                       e["due"].label("due"), e["status"].label("status"), e["closed_on"].label("closed_on"),
                       case((e["is_open"], 1), else_=0).label("is_open"), case((e["is_overdue"], 1), else_=0).label("is_overdue"))
          .outerjoin(p, and_(p.c.entity == "practice", p.c.id == s.c.practice_id))

@@ -22,6 +22,30 @@ class Sql:
     def is_pg(self) -> bool:
         return self.dialect == "postgresql"
 
+    def doc(self, data: ColumnElement) -> ColumnElement:
+        """A row's record, ready for `get`: parsed once into jsonb on PostgreSQL (each `->>` on
+        text would parse the whole record again; select this into a MATERIALIZED CTE and read
+        every field from it), the JSON text itself on SQLite (json_extract reads text)."""
+        return cast(data, JSONB) if self.is_pg else data
+
+    def get(self, doc: ColumnElement, key: str) -> ColumnElement:
+        """A field of a `doc` as text."""
+        if self.is_pg:
+            return doc.op("->>")(_key(key, "'{}'"))
+        return func.json_extract(doc, _key(key, "'$.{}'"), type_=String)
+
+    def get_int(self, doc: ColumnElement, key: str) -> ColumnElement:
+        return cast(self.get(doc, key), Integer) if self.is_pg else func.json_extract(doc, _key(key, "'$.{}'"), type_=Integer)
+
+    def get_real(self, doc: ColumnElement, key: str) -> ColumnElement:
+        return cast(self.get(doc, key), Float) if self.is_pg else func.json_extract(doc, _key(key, "'$.{}'"), type_=Float)
+
+    def get_len(self, doc: ColumnElement, key: str) -> ColumnElement:
+        """Entries in a list field of a `doc` (0 when missing)."""
+        if self.is_pg:
+            return func.coalesce(func.jsonb_array_length(doc.op("->")(_key(key, "'{}'"))), 0)
+        return func.coalesce(func.json_array_length(doc, _key(key, "'$.{}'")), 0)
+
     def text(self, data: ColumnElement, key: str) -> ColumnElement:
         """The field as text (NULL when missing or null). The key is written into the SQL, not
         bound: an expression index (see migration 0004) only serves the very same expression."""
