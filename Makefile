@@ -18,13 +18,20 @@ $(VENV)/.installed-all: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[server,dev]"
 	touch $@ $(VENV)/.installed-app
 
-## Install the app and open it on the local database in your user data folder.
+## Install the app and open it on the local database in your user data folder. On Linux, first
+## name the Debian packages of any system library Qt's X11 plugin cannot load (silent otherwise).
 run: $(VENV)/.installed-app
+	@$(BIN)/python installers/linux/check_desktop_libs.py
 	$(BIN)/facilitator-app
 
-## Install with the server and test extras, then run the whole test suite.
+## Install with the server and test extras, then: ruff, mypy, and the whole pytest suite on a
+## throwaway PostgreSQL cluster that .ci/postgres.sh starts and removes (unless
+## FFK_TEST_POSTGRES_URL names one). FFK_REQUIRE_POSTGRES=1 makes a missing database a test
+## failure, never a skip. Stops at the first of the three that fails.
 test: $(VENV)/.installed-all
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	FFK_REQUIRE_POSTGRES=1 QT_QPA_PLATFORM=offscreen bash .ci/postgres.sh -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Print the speed figures (store, server, sync, reports, UI).
 bench: $(VENV)/.installed-all

@@ -29,14 +29,13 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from tests.dashboard_data import PASSWORD, load_cooperative  # noqa: E402
-from tests.serverproc import new_postgres_url, postgres_available  # noqa: E402
-
 from facilitator_app.server import tables as t  # noqa: E402
 from facilitator_app.server.app import create_app  # noqa: E402
 from facilitator_app.server.db import make_engine  # noqa: E402
 from facilitator_app.server.migrate import upgrade  # noqa: E402
 from facilitator_app.server.settings import Settings  # noqa: E402
+from tests.dashboard_data import PASSWORD, load_cooperative  # noqa: E402
+from tests.serverproc import new_postgres_url, postgres_available  # noqa: E402
 
 TODAY = date(2026, 11, 30)
 TARGET_MS = 300

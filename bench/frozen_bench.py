@@ -31,7 +31,8 @@ def tree_bytes(root: Path) -> int:
 
 
 def biggest(root: Path, count: int = 8) -> list[tuple[int, str]]:
-    files = [(p.lstat().st_size, str(p.relative_to(root))) for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    files = [(p.lstat().st_size, str(p.relative_to(root))) for p in root.rglob("*")
+             if p.is_file() and not p.is_symlink()]
     return sorted(files, reverse=True)[:count]
 
 

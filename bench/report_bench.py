@@ -15,7 +15,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, time as clock, timedelta
+from datetime import date, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,8 +38,12 @@ from facilitator_app.core.model import (  # noqa: E402
     Visit,
 )
 from facilitator_app.core.toolkit import load_toolkit  # noqa: E402
-from facilitator_app.reports import gather_progress, gather_visit_summary, render_progress, \
-    render_visit_summary  # noqa: E402
+from facilitator_app.reports import (
+    gather_progress,
+    gather_visit_summary,
+    render_progress,
+    render_visit_summary,  # noqa: E402
+)
 from facilitator_app.reports.fonts import REGULAR, register_fonts  # noqa: E402
 from facilitator_app.store import Store  # noqa: E402
 
@@ -72,23 +77,27 @@ def build_store(folder: Path):
         day = start + timedelta(days=round(i * 730 / VISITS))
         work = [StrategyWork(sid, "selected", "in_progress", "Reviewed workflow & owner") for sid in
                 rng.sample(chosen, 2)]
-        objs.append(Visit(pid, day, facilitator="Renée Haddad", start_time=clock(9, 30),
-                          mode=rng.choice(["on_site", "on_site", "phone", "video", "email"]),
-                          minutes=rng.choice([30, 45, 60, 60, 90, 120]),
-                          attendees=[Attendee("Nguyễn Thị Ánh", "practice_leader")], activities=["coaching"],
-                          strategies=work, notes=" ".join(["Discussed the registry and huddles."] * 12),
-                          pdsa=Pdsa(aim="Repeat BP", change="MA repeats", prediction="+3 points"),
-                          next_steps=[NextStep(f"Step {i}", owner="Dr. Elena Muñoz", due=day + timedelta(days=21),
-                                               done=i < VISITS - 6)],
-                          next_contact=day + timedelta(days=7)))
+        visit = Visit(pid, day, facilitator="Renée Haddad", start_time=clock(9, 30),
+                      mode=rng.choice(["on_site", "on_site", "phone", "video", "email"]),
+                      minutes=rng.choice([30, 45, 60, 60, 90, 120]),
+                      attendees=[Attendee("Nguyễn Thị Ánh", "practice_leader")], activities=["coaching"],
+                      strategies=work, practice_notes=" ".join(["Discussed the registry and huddles."] * 12),
+                      private_notes="Kept off the leave-behind.",
+                      pdsa=Pdsa(aim="Repeat BP", change="MA repeats", prediction="+3 points"),
+                      next_contact=day + timedelta(days=7))
+        done = i < VISITS - 6  # the last visits' steps are still open, so the newest summary carries some
+        objs += [visit, NextStep(pid, visit.id, f"Step {i}", owner="Dr. Elena Muñoz", due=day + timedelta(days=21),
+                                 status="done" if done else "open",
+                                 closed_on=day + timedelta(days=14) if done else None,
+                                 closing_note="Done at the huddle" if done else "")]
     visit_with_smoking = Visit(pid, TODAY, facilitator="Renée Haddad", minutes=60,
                                attendees=[Attendee("Nguyễn Thị Ánh", "practice_leader")],
                                strategies=[StrategyWork("S4", "selected", "implemented"),
                                            StrategyWork("B2", "selected", "in_progress")],
-                               notes="Quitline fax form in every room.",
-                               next_steps=[NextStep("Print forms", "Nguyễn Thị Ánh", TODAY + timedelta(days=10))],
+                               practice_notes="Quitline fax form in every room.",
                                next_contact=TODAY + timedelta(days=28))
-    objs.append(visit_with_smoking)
+    objs += [visit_with_smoking, NextStep(pid, visit_with_smoking.id, "Print forms", owner="Nguyễn Thị Ánh",
+                                          due=TODAY + timedelta(days=10))]
     quarter_ends = [date(2024, 12, 31), date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30),
                     date(2025, 12, 31), date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30)]
     for m in "ABCS":
@@ -105,6 +114,16 @@ def timed(fn, repeat: int) -> tuple[float, list[float]]:
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
     return statistics.median(samples), samples
+
+
+def cpu_timed(fn, repeat: int) -> float:
+    """Median CPU time of this process: on a busy machine the wall clock also counts waiting for a core."""
+    samples = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        samples.append((time.process_time() - t0) * 1000)
+    return statistics.median(samples)
 
 
 def minimal_doc(font: str | None = None) -> bytes:
@@ -143,6 +162,7 @@ def main() -> int:
             floor_ms, _ = timed(minimal_doc, args.repeat)
             ttf_floor_ms, _ = timed(lambda: minimal_doc(REGULAR), args.repeat)
             visit_ms, _ = timed(visit, args.repeat)
+            visit_cpu_ms = cpu_timed(visit, args.repeat)
             progress_ms, _ = timed(progress, args.repeat)
             n_visits = len(store.visits(pid))
         finally:
@@ -154,6 +174,7 @@ def main() -> int:
     print(f"  same with the embedded DejaVu font   {ttf_floor_ms:8.1f} ms  ({ttf_floor_ms / floor_ms:.1f}x floor)")
     print(f"  visit summary (gather + render)      {visit_ms:8.1f} ms  ratio {visit_ms / floor_ms:5.1f}x floor"
           f"  target <= 250 ms: {'OK' if visit_ms <= 250 else 'MISSED'}")
+    print(f"  visit summary, CPU time only         {visit_cpu_ms:8.1f} ms  (the same work without waiting for a core)")
     print(f"  progress report gather only          {gather_ms:8.1f} ms")
     print(f"  progress report (gather + render)    {progress_ms:8.1f} ms  ratio {progress_ms / floor_ms:5.1f}x floor"
           f"  target <= 1000 ms: {'OK' if progress_ms <= 1000 else 'MISSED'}  ({pages[-1]} pages)")

@@ -28,8 +28,6 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.serverproc import new_postgres_url, postgres_available, start_server  # noqa: E402
-
 from facilitator_app.core.codec import to_record  # noqa: E402
 from facilitator_app.core.hlc import HybridClock  # noqa: E402
 from facilitator_app.core.model import Practice, Visit  # noqa: E402
@@ -37,6 +35,7 @@ from facilitator_app.server import accounts  # noqa: E402
 from facilitator_app.server.db import make_engine, write_tx  # noqa: E402
 from facilitator_app.server.settings import Settings  # noqa: E402
 from facilitator_app.sync.protocol import PROTOCOL_VERSION  # noqa: E402
+from tests.serverproc import new_postgres_url, postgres_available, start_server  # noqa: E402
 
 COOPERATIVES = 7
 FACILITATORS_PER_COOP = 35
@@ -181,7 +180,8 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
-async def run_load(url: str, tokens: list[str], *, floor: bool = False) -> tuple[float, float, dict[str, list[float]], list[str]]:
+async def run_load(url: str, tokens: list[str], *,
+                   floor: bool = False) -> tuple[float, float, dict[str, list[float]], list[str]]:
     """Every facilitator at once, each on its own connection; returns wall time and generator CPU."""
     parts = urlsplit(url)
     timings: dict[str, list[float]] = {"push": [], "pull": []}

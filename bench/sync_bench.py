@@ -2,8 +2,8 @@
 
 Prints: initial sync of 10,000 visits + 35,000 checklist rows (1,000 practices x 35
 strategies; median of three fresh laptops), the floor (the rows a laptop stored, inserted
-straight into SQLite) and the ratio, a no-op sync (median of 20), and a push of 100 edits. Targets: initial <= 2 s and <= 10x the floor;
-no-op <= 15 ms median; 100-edit push <= 250 ms.
+straight into SQLite) and the ratio, a no-op sync (median of 20), and a push of 100 edits.
+Targets: initial <= 2 s and <= 10x the floor; no-op <= 15 ms median; 100-edit push <= 250 ms.
 
     .venv/bin/python bench/sync_bench.py [--practices 1000] [--visits 10000]
 """
@@ -52,7 +52,7 @@ def main() -> int:
             rows: list = list(practices)
             rows += [ChecklistItem(p.id, s, status="selected") for p in practices for s in strategies]
             rows += [Visit(practices[i % len(practices)].id, dt.date(2026, 1, 1) + dt.timedelta(days=i % 300),
-                           minutes=30 + i % 90, notes="Reviewed the registry; next: standing orders.")
+                           minutes=30 + i % 90, private_notes="Reviewed the registry; next: standing orders.")
                      for i in range(args.visits)]
             seeder = SyncService(tmp / "seeder")
             seeder.sign_in(server.url, "bench", PASSWORD)
@@ -62,13 +62,14 @@ def main() -> int:
             seed_s = time.perf_counter() - t0
             print(f"seed push of {len(rows):,} mutations: {seed_s:.1f} s ({len(rows) / seed_s:,.0f}/s)")
 
-            initial = []
+            initial, initial_cpu = [], []
             for n in range(3):  # three fresh laptops: the median of three first syncs
                 laptop = SyncService(tmp / f"laptop{n}")
                 laptop.sign_in(server.url, "bench", PASSWORD)
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 report = laptop.sync_once()
                 initial.append(time.perf_counter() - t0)
+                initial_cpu.append(time.process_time() - c0)
                 pulled = report.pulled
                 if n < 2:
                     laptop.close()
@@ -110,8 +111,12 @@ def main() -> int:
             server.stop()
     print(f"initial sync: {pulled:,} rows in {initial_s * 1000:,.0f} ms, median of "
           f"{', '.join(f'{x * 1000:,.0f}' for x in initial)} ms (target <= 2000 ms)")
-    print(f"floor (same rows straight into SQLite): {floor_s * 1000:,.0f} ms; ratio {initial_s / floor_s:.1f}x (target <= 10x)")
-    print(f"no-op sync: median {statistics.median(noop) * 1000:.1f} ms, max {max(noop) * 1000:.1f} ms (target <= 15 ms)")
+    print(f"  of which this computer's CPU (parse, check, store; the server runs apart): median "
+          f"{statistics.median(initial_cpu) * 1000:,.0f} ms (a shared machine inflates the wall time, not this)")
+    print(f"floor (same rows straight into SQLite): {floor_s * 1000:,.0f} ms; "
+          f"ratio {initial_s / floor_s:.1f}x (target <= 10x)")
+    print(f"no-op sync: median {statistics.median(noop) * 1000:.1f} ms, "
+          f"max {max(noop) * 1000:.1f} ms (target <= 15 ms)")
     print(f"push of 100 edits (+ the pull that follows): {push_s * 1000:.0f} ms (target <= 250 ms)")
     return 0
 

@@ -104,12 +104,12 @@ def bench_start() -> None:
 
 
 def bench_filter() -> None:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QTableView
+
     from facilitator_app.store.queries import PracticeSummary
-    from facilitator_app.ui.views.practices_view import PracticesView  # noqa: F401 (same model/proxy)
     from facilitator_app.ui.models.practices_model import PracticesModel, search_text
     from facilitator_app.ui.models.row_table_model import SortProxy
-    from PySide6.QtWidgets import QTableView
+    from facilitator_app.ui.views.practices_view import PracticesView  # noqa: F401 (same model/proxy)
     app = QApplication.instance() or QApplication(sys.argv)
     import random
     rng = random.Random(1)

@@ -190,6 +190,8 @@ def _queue_of(job_id: str | None) -> str | None:
 
 def _windows_printers() -> Printers:  # pragma: no cover - Windows only
     """EnumPrintersW (local and connected printers) and GetDefaultPrinterW, through ctypes."""
+    if sys.platform != "win32":  # also tells type checkers on other systems to skip the rest
+        raise OSError("Windows printers can only be listed on Windows.")
     import ctypes
     from ctypes import wintypes
 

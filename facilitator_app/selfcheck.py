@@ -5,7 +5,7 @@ keyring backend only shows up when that code path runs). The self-check walks ev
 in a throwaway data folder so the user's records are never touched, and says which step failed
 and how long each took. The installer test and IT staff run it; it works frozen or from source.
 
-Everything here is Qt-free except `build_main_window_offscreen`, which imports the GUI lazily.
+Everything here is Qt-free: the window step lives in ui/window_check.py, imported only to run it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, time as clock_time
+from datetime import date
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -66,7 +67,8 @@ class SelfCheckReport:
         width = max(len(s.name) for s in self.steps) if self.steps else 0
         lines = [head, f"Resources: {self.resources}"]
         for s in self.steps:
-            lines.append(f"  {'ok  ' if s.ok else 'FAIL'}  {s.name.ljust(width)}  {s.seconds * 1000:7.0f} ms  {s.detail}")
+            lines.append(f"  {'ok  ' if s.ok else 'FAIL'}  {s.name.ljust(width)}  "
+                         f"{s.seconds * 1000:7.0f} ms  {s.detail}")
         failed = [s.name for s in self.steps if not s.ok]
         verdict = "all checks passed" if not failed else f"FAILED: {', '.join(failed)}"
         lines.append(f"Total {self.seconds:.2f} s: {verdict}.")
@@ -101,16 +103,15 @@ def check_database(data_dir: Path) -> tuple[Any, str]:
     """Create the database through the same path the app uses, which runs every migration."""
     from .store import Store
     from .store.accounts import active_database
+    from .store.db import database_health
 
     path = active_database(data_dir)
     store = Store.open(path)
-    version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-    journal = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
-    integrity = store.conn.execute("PRAGMA integrity_check").fetchone()[0]
-    if integrity != "ok":
+    health = database_health(store.conn)
+    if health.integrity != "ok":
         store.close()
-        raise CheckFailed(f"integrity check says {integrity!r}")
-    return store, f"schema version {version}, journal {journal}, {path.name}"
+        raise CheckFailed(f"integrity check says {health.integrity!r}")
+    return store, f"schema version {health.schema_version}, journal {health.journal_mode}, {path.name}"
 
 
 def check_toolkit() -> tuple[Any, str]:
@@ -217,66 +218,6 @@ def check_keyring() -> str:
     return keyring_backend()
 
 
-# -- the GUI check (the only part that touches Qt) -----------------------------------------
-
-
-def build_main_window_offscreen(data_dir: Path) -> str:
-    """Build the real main window the way `facilitator-app` does, show it, and close it.
-
-    Qt draws offscreen unless QT_QPA_PLATFORM names another platform (so the installer test
-    can also try `xcb` under Xvfb). The GUI is imported here, lazily, so the Qt-free checks and
-    the headless commands never load Qt.
-    """
-    if not os.environ.get("QT_QPA_PLATFORM"):
-        offscreen_environment()
-    from PySide6.QtCore import qInstallMessageHandler
-
-    # Qt's own warnings (e.g. the offscreen platform's "does not support propagateSizeHints")
-    # would clutter the report; keep them, and show them only if the check fails.
-    qt_messages: list[str] = []
-    previous = qInstallMessageHandler(lambda _kind, _context, message: qt_messages.append(message))
-    try:
-        return _show_main_window(Path(data_dir))
-    except Exception as exc:
-        if qt_messages:
-            raise CheckFailed(f"{exc} (Qt said: {'; '.join(qt_messages[-3:])})") from exc
-        raise
-    finally:
-        qInstallMessageHandler(previous)
-
-
-def _show_main_window(data_dir: Path) -> str:
-    from PySide6.QtCore import QSize
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    from .ui import app as gui
-    from .ui.icons import app_icon, icon_dir
-
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "facilitator-app"])
-    data_dir.mkdir(parents=True, exist_ok=True)
-    ctx, window = gui.build(data_dir, app=app, start_sync=False)
-    try:
-        window.show()
-        app.processEvents()
-        if not window.isVisible():
-            raise CheckFailed("the main window did not show")
-        title = window.windowTitle()
-        if app_icon().isNull():
-            raise CheckFailed(f"no app icon found in {icon_dir()}")
-        # SVG icons need Qt's svg icon engine plugin; a trimmed bundle can lose it.
-        svg = icon_dir() / "app.svg"
-        if svg.exists() and QIcon(str(svg)).pixmap(QSize(32, 32)).isNull():
-            raise CheckFailed("SVG icons cannot be drawn (Qt's svg icon engine plugin is missing)")
-        widgets = len(window.findChildren(QWidget))
-    finally:
-        window.close()
-        gui.shutdown(ctx)
-        window.deleteLater()
-        app.processEvents()
-    return f"{title!r} built and shown on Qt platform {app.platformName()}, {widgets} widgets"
-
-
 def run_self_check(*, window: bool = True, keep: bool = False, data_dir: Path | None = None) -> SelfCheckReport:
     """Run every check in a fresh temporary data folder and return the report.
 
@@ -285,7 +226,7 @@ def run_self_check(*, window: bool = True, keep: bool = False, data_dir: Path | 
     """
     started = time.perf_counter()
     made_here = data_dir is None
-    folder = Path(tempfile.mkdtemp(prefix="ffk-selfcheck-")) if made_here else Path(data_dir)
+    folder = Path(tempfile.mkdtemp(prefix="ffk-selfcheck-")) if data_dir is None else Path(data_dir)
     report = SelfCheckReport(version=__version__, frozen=bool(getattr(sys, "frozen", False)),
                              python=platform.python_version(), platform=f"{platform.system()} {platform.machine()}",
                              resources=str(resources_dir()), data_dir=str(folder))
@@ -331,7 +272,7 @@ def run_self_check(*, window: bool = True, keep: bool = False, data_dir: Path | 
             state.pop("store").close()
         if window:
             if ok_folder:
-                _timed(report, "window", lambda: build_main_window_offscreen(folder / "gui"))
+                _timed(report, "window", lambda: _window_check(folder / "gui"))
             else:
                 _skip(report, "window", "no data folder")
         _timed(report, "keyring", check_keyring)
@@ -342,6 +283,12 @@ def run_self_check(*, window: bool = True, keep: bool = False, data_dir: Path | 
             shutil.rmtree(folder, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _window_check(data_dir: Path) -> str:
+    from .ui.window_check import build_main_window_offscreen  # loads Qt, so only when this step runs
+
+    return build_main_window_offscreen(data_dir)
 
 
 def offscreen_environment() -> None:

@@ -201,7 +201,7 @@ def start_cupsd(home: Path) -> CupsServer:
         (root / sub).mkdir(parents=True)
     (root / "spool" / "tmp").chmod(0o1777)
     (root / "cache" / "job.cache").write_text(f"NextJobId {random.randint(100_000, 900_000)}\n")
-    for attempt in range(3):
+    for _attempt in range(3):
         port = _free_port()
         cupsd_conf, files_conf = _config(root, port)
         log = open(root / "log" / "cupsd.out", "ab")

@@ -1,7 +1,8 @@
 """A real `facilitator-server` process on 127.0.0.1 for tests (server and client-sync suites).
 
-Also creates throwaway PostgreSQL databases on the cluster named by FFK_TEST_POSTGRES_URL
-(start one with `eval "$(bash .ci/postgres.sh)"`).
+Also creates throwaway PostgreSQL databases on the cluster named by FFK_TEST_POSTGRES_URL.
+`make test` starts such a cluster itself (.ci/postgres.sh) and sets FFK_REQUIRE_POSTGRES=1, so a
+PostgreSQL test can never be skipped there; a bare `pytest` without the variable skips them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ENV = "FFK_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "FFK_REQUIRE_POSTGRES"
 STARTUP_TIMEOUT_SECS = 60
 
 
@@ -72,8 +74,8 @@ class ServerProcess:
             self.process.wait(timeout=15)
 
     def log(self) -> str:
-        return "".join(p.read_text(errors="replace") for p in (self.data_dir / "server.out", self.data_dir / "server.err")
-                       if p.exists())
+        logs = (self.data_dir / "server.out", self.data_dir / "server.err")
+        return "".join(p.read_text(errors="replace") for p in logs if p.exists())
 
 
 def free_port() -> int:
@@ -84,6 +86,25 @@ def free_port() -> int:
 
 def postgres_available() -> bool:
     return bool(os.environ.get(POSTGRES_ENV))
+
+
+def postgres_required() -> bool:
+    """`make test` and CI must test on PostgreSQL: a missing database is then an error, not a skip."""
+    return bool(os.environ.get(REQUIRE_POSTGRES_ENV) or os.environ.get("CI"))
+
+
+def require_postgres() -> None:
+    """Return if the PostgreSQL cluster is configured; otherwise fail (make test, CI) or skip."""
+    import pytest
+
+    if postgres_available():
+        return
+    if postgres_required():
+        pytest.fail(f"These tests must run on PostgreSQL too, but {POSTGRES_ENV} is not set. Run them with "
+                    f"`make test` (it starts a throwaway PostgreSQL), or start one yourself with "
+                    f"`eval \"$(bash .ci/postgres.sh)\"`.", pytrace=False)
+    pytest.skip(f"PostgreSQL half skipped: {POSTGRES_ENV} is not set (`make test` sets it up, or "
+                f"`eval \"$(bash .ci/postgres.sh)\"`).")
 
 
 def new_postgres_url() -> str:

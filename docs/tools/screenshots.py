@@ -94,6 +94,8 @@ def main(argv: list[str]) -> int:
     ctx.store.set_facilitator_profile(FacilitatorProfile("Renée Haddad", "renee.haddad@example.org", "(312) 555-0147"))
     window.show_view(window.TODAY)
     window.today.refresh()
+    settle(app, ctx)
+    window.today.next_steps.table.setFocus(Qt.FocusReason.TabFocusReason)  # the list the day is closed from
     shot(window, "today")
     window.show_view(window.PRACTICES)
     window.practices.refresh()
@@ -105,12 +107,16 @@ def main(argv: list[str]) -> int:
     summaries = sorted(ctx.store.practice_summaries(today=TODAY), key=lambda s: (s.status != "active", -s.visits))
     window.open_practice(summaries[0].id)
     settle(app, ctx)
-    for index, name in enumerate(("practice-profile", "practice-plan", "practice-checklist", "practice-visits",
-                                  "practice-measures")):
-        window.practice.tabs.setCurrentIndex(index)
-        window.practice.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+    page = window.practice
+    for tab, name in ((page.profile, "practice-profile"), (page.plan, "practice-plan"),
+                      (page.checklist, "practice-checklist"), (page.visits, "practice-visits"),
+                      (page.measures, "practice-measures")):
+        page.tabs.setCurrentWidget(tab)
+        page.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
         window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
+    if wanted("practice-next-steps"):
+        next_steps_shot(window, app, ctx, shot)
     if wanted("visit-form") or wanted("visit-form-bottom"):
         visit_form_shot(window, app, ctx, summaries[0].id, shot)
     window.show_view(window.TOOLKIT)
@@ -128,6 +134,22 @@ def main(argv: list[str]) -> int:
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+def next_steps_shot(window, app, ctx, shot) -> None:
+    """The Next steps tab of the practice with the most open steps, every status shown, the
+    cursor on its first open step (as Enter on Today's list leaves it)."""
+    open_steps = ctx.store.open_next_steps()
+    busiest = max(sorted({s.practice_id for s in open_steps}),
+                  key=lambda pid: sum(s.practice_id == pid for s in open_steps))
+    mine = [s for s in open_steps if s.practice_id == busiest]
+    window.open_step(busiest, mine[0].id)
+    settle(app, ctx)
+    window.practice.steps.set_filter("All")
+    window.practice.steps.table.select_step(mine[0].id)
+    window.practice.steps.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "practice-next-steps")
 
 
 def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
@@ -180,15 +202,21 @@ def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
 def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
+    from collections import Counter
 
+    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
     from facilitator_app.store import Store
     from facilitator_app.store.toolkit_source import active_toolkit
-    from facilitator_app.reports import write_progress_pdf, write_visit_pdf
 
     with Store.open_in(data_dir) as store:
         toolkit = active_toolkit(store, data_dir)
+        # The visit whose leave-behind shows the most: a smoking strategy (the quitline), notes for the
+        # practice, steps it closed and made, then the most strategies, the latest.
         visits = [v for v in store.visits() if any(w.strategy_id.startswith("S") for w in v.strategies)]
-        visit = max(visits, key=lambda v: (len(v.strategies), v.date))
+        closed = Counter(s.closed_in_visit for s in store.next_steps(statuses=("done", "dropped")))
+        made = Counter(s.visit_id for s in store.next_steps())
+        visit = max(visits, key=lambda v: (bool(v.practice_notes.strip()), min(closed[v.id], 2), min(made[v.id], 2),
+                                           len(v.strategies), v.date))
         busiest = max(store.practice_summaries(today=TODAY), key=lambda p: p.visits)
         pdfs = {"report-visit": write_visit_pdf, "report-progress": write_progress_pdf}
         keys = {"report-visit": visit.id, "report-progress": busiest.id}
@@ -235,7 +263,8 @@ def sync_issues_shot(app: QApplication) -> Path:
         other.sync_once()
         other.close()
         server.admin("unassign", "renee", maple.id)
-        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45, practice_notes="Walked through the quitline fax form."))
+        mine.store().save_visit(Visit(maple.id, TODAY, minutes=45,
+                                      practice_notes="Walked through the quitline fax form."))
         mine.sync_once()
         mine.close()
         ctx, window = build(tmp / "laptop", app=app, today=lambda: TODAY, start_sync=False)

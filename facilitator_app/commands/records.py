@@ -298,10 +298,10 @@ def practice_show(ctx: Context, args: argparse.Namespace) -> int:
                                                   for v in visits[:10]]
         if steps:
             lines += ["", f"Open next steps: {len(steps)}"] + [
-                f"  due {s.due or '-':10}  {s.action} ({s.owner or '-'})  {s.id[:8]}" for s in steps]
+                f"  due {str(s.due or '-'):10}  {s.action} ({s.owner or '-'})  {s.id[:8]}" for s in steps]
         if measures:
             lines += ["", "Measures:"] + [f"  {m.measure} {m.cms_id} {m.period_end}  {m.numerator}/{m.denominator}"
-                                          f" = {m.rate:.0%}" for m in measures]
+                                          f" = {'-' if m.rate is None else format(m.rate, '.0%')}" for m in measures]
         return "\n".join(lines)
     ctx.emit(data, text)
     return 0

@@ -6,10 +6,9 @@ Calls the same `reports` functions the GUI's "Save and print leave-behind" calls
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import Context
 
@@ -46,10 +45,22 @@ def _done(ctx: Context, rendered: "Rendered", path: Path, what: str) -> int:
     return 0
 
 
+NO_NAME_WARNING = ("warning: your name is not set, so the {what} has no \"Your facilitator\" contact. "
+                   "Set your name, phone and email in the app (Settings > You), then print it again.")
+
+
+def _warn_without_name(ctx: Context, what: str) -> None:
+    """The reports print no facilitator at all without a name (never a login name or a user id):
+    say so, and where to set it, on stderr so --json output stays clean."""
+    if not ctx.store().facilitator_profile().name.strip():
+        print(NO_NAME_WARNING.format(what=what), file=sys.stderr)
+
+
 def report_visit(ctx: Context, args: argparse.Namespace) -> int:
     from ..reports import write_visit_pdf
 
     rendered = write_visit_pdf(ctx.store(), ctx.toolkit, args.visit_id, args.output, size=args.page_size)
+    _warn_without_name(ctx, "visit summary")
     return _done(ctx, rendered, args.output, "visit summary")
 
 
@@ -57,4 +68,5 @@ def report_practice(ctx: Context, args: argparse.Namespace) -> int:
     from ..reports import write_progress_pdf
 
     rendered = write_progress_pdf(ctx.store(), ctx.toolkit, args.practice_id, args.output, size=args.page_size)
+    _warn_without_name(ctx, "progress report")
     return _done(ctx, rendered, args.output, "progress report")

@@ -1,4 +1,4 @@
-"""`login`, `logout`, `sync`, `status` and `conflicts`: the same SyncService the GUI uses."""
+"""`login`, `logout`, `sync`, `status`, `sync-issues` and `conflicts`: the same SyncService the GUI uses."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def sync(ctx: Context, args: Any) -> int:
     ctx.emit({"ok": True, **report.as_dict()}, lambda: "\n".join(
         [f"Sent {report.pushed} change(s), received {report.pulled} record(s)."]
         + ([f"{report.conflicts} conflict(s): see 'facilitator-app conflicts list'."] if report.conflicts else [])
-        + ([f"{report.rejected} change(s) refused by the server: see 'facilitator-app status'."] if report.rejected else [])
+        + ([f"{report.rejected} change(s) refused by the server: see 'facilitator-app status'."]
+           if report.rejected else [])
         + report.messages))
     return 0
 
@@ -99,10 +100,11 @@ def status(ctx: Context, args: Any) -> int:
         st = service.status()
         account = service.account()
         quarantined = service.quarantined()
+        set_aside = _set_aside_entries(service)
     finally:
         service.close()
     data = {**as_jsonable(st), "token_place": account.token_place if account else None,
-            "quarantined_changes": as_jsonable(quarantined)}
+            "quarantined_changes": as_jsonable(quarantined), "set_aside_records": set_aside}
 
     def text() -> str:
         lines = [f"Server: {st.server_url} as {st.user} ({'signed in' if st.signed_in else 'signed out'})"
@@ -113,8 +115,65 @@ def status(ctx: Context, args: Any) -> int:
                   f"Conflicts to review: {st.conflicts}", f"Changes refused by the server: {st.quarantined}"]
         for q in quarantined:
             lines.append(f"  #{q.mutation_id} {q.entity} {q.row_id}: {q.reason}")
+        lines.append(f"Records from the server this computer could not use: {st.set_aside}")
+        lines += [f"  #{e['number']} {e['record']}: {e['reason']}" for e in set_aside]
         return "\n".join(lines)
     ctx.emit(data, text)
+    return 0
+
+
+def _set_aside_entries(service: "SyncService", *, include_dismissed: bool = False) -> list[dict[str, Any]]:
+    """Rows from the server set aside, as the CLI shows them (the server's row as received is
+    given as JSON text: it may hold what JSON cannot, such as Infinity, which is why it is here)."""
+    from ..store.sync_state import SyncState
+
+    state = SyncState(service.store())
+    return [{"number": r.id, "record": state.record_label(r.entity, r.row_id, r.practice_id, r.fields),
+             "entity": r.entity, "id": r.row_id, "practice_id": r.practice_id, "version": r.version,
+             "reason": r.reason, "received_at": r.received_at, "dismissed_at": r.dismissed_at,
+             "found": "when this computer's data was upgraded" if r.source == "upgrade" else "in a sync",
+             "received_fields": r.fields_json}
+            for r in service.rejected_rows(include_dismissed=include_dismissed)]
+
+
+def sync_issues(ctx: Context, args: Any) -> int:
+    """Everything the Sync issues screen lists: conflicts, changes the server refused, and
+    records from the server this computer could not use."""
+    service = _service(ctx, args)
+    try:
+        conflicts = service.conflicts(include_resolved=args.all)
+        refused = service.quarantined()
+        set_aside = _set_aside_entries(service, include_dismissed=args.all)
+    finally:
+        service.close()
+    data = {"conflicts": as_jsonable(conflicts), "refused_changes": as_jsonable(refused),
+            "set_aside_records": set_aside}
+
+    def text() -> str:
+        if not (conflicts or refused or set_aside):
+            return "No sync issues."
+        lines = [f"Conflicts to review: {len(conflicts)} (see 'facilitator-app conflicts list')",
+                 f"Changes the server did not accept: {len(refused)}"]
+        lines += [f"  #{q.mutation_id} {q.entity} {q.row_id}: {q.reason}" for q in refused]
+        lines.append(f"Records from the server this computer could not use: {len(set_aside)}")
+        for e in set_aside:
+            state = f" (dismissed {e['dismissed_at'][:16].replace('T', ' ')})" if e["dismissed_at"] else ""
+            lines.append(f"  #{e['number']} {e['record']}{state}: {e['reason']}")
+        if set_aside:
+            lines.append("The version of each record this computer had is kept; a corrected version from the "
+                         "server replaces the entry. Hide one with 'facilitator-app sync-issues dismiss NUMBER'.")
+        return "\n".join(lines)
+    ctx.emit(data, text)
+    return 0
+
+
+def sync_issues_dismiss(ctx: Context, args: Any) -> int:
+    service = _service(ctx, args)
+    try:
+        service.dismiss_rejected_row(args.number)
+    finally:
+        service.close()
+    ctx.emit({"number": args.number, "dismissed": True}, f"Record #{args.number} dismissed from Sync issues.")
     return 0
 
 
@@ -147,7 +206,8 @@ def conflicts_resolve(ctx: Context, args: Any) -> int:
     finally:
         service.close()
     ctx.emit({"id": args.id, "choice": args.choice, "new_edit": wrote},
-             f"Conflict #{args.id} resolved ({'your values will be sent at the next sync' if wrote else 'nothing to send'}).")
+             f"Conflict #{args.id} resolved "
+             f"({'your values will be sent at the next sync' if wrote else 'nothing to send'}).")
     return 0
 
 
@@ -165,6 +225,13 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     command("logout", "Sign out (your records stay on this computer)", logout)
     command("sync", "Send unsent changes and receive updates (one cycle)", sync)
     command("status", "Unsent changes, last sync, conflicts and refused changes", status)
+    p = command("sync-issues", "Conflicts, changes the server refused, and records from the server this "
+                "computer could not use", sync_issues)
+    p.add_argument("--all", action="store_true", help="include resolved conflicts and dismissed records")
+    actions = p.add_subparsers(dest="sync_issues_command", metavar="ACTION")
+    p = command("dismiss", "Hide a record from the server that this computer could not use", sync_issues_dismiss,
+                actions)
+    p.add_argument("number", type=int, help="the record's number in 'facilitator-app sync-issues'")
     group = sub.add_parser("conflicts", help="Review and resolve sync conflicts", parents=[common])
     group.set_defaults(handler=lambda ctx, args, p=group: (p.print_help(), 2)[1])
     actions = group.add_subparsers(dest="conflicts_command", metavar="ACTION")

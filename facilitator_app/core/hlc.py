@@ -8,8 +8,8 @@ goes backwards on laptops with wrong clocks; the counter keeps a client's clock 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 WALL_DIGITS = 15

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Mapping
 
-Credits = Mapping[str, str]  # visit id -> who is credited with it
-
 from .model import ChecklistItem, FacilitationPlan, Practice, Visit
 from .vocab import CHOSEN_STATUSES, DONE_STATUSES, StrategyStatus, VisitMode
+
+Credits = Mapping[str, str]  # visit id -> who is credited with it
 
 DAYS_PER_MONTH = 30.44
 IN_PERSON_MODES = frozenset({VisitMode.ON_SITE, VisitMode.GROUP})

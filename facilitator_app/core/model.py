@@ -29,6 +29,8 @@ from .vocab import (
     VisitMode,
 )
 
+Day = date  # for annotations inside a class with a field named `date`, which hides the type there
+
 MAX_VISIT_MINUTES = 720
 MAX_TRAVEL_MINUTES = 600
 MAX_TEXT = 100_000  # long free text: notes, barriers, data reviewed
@@ -308,10 +310,10 @@ class Visit:
     engagement: int | None = None
     practice_notes: str = ""
     private_notes: str = ""
-    next_contact: date | None = None
+    next_contact: Day | None = None
     resources_left: list[str] = field(default_factory=list)
 
-    def validate(self, *, today: date, strategy_ids: frozenset[str] | None = None) -> None:
+    def validate(self, *, today: Day, strategy_ids: frozenset[str] | None = None) -> None:
         c = _Checker(today)
         c.day("date", self.date, "Visit date", latest=add_years(today, 1), required=True)
         c.text("facilitator", self.facilitator, "Facilitator")

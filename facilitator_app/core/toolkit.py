@@ -213,14 +213,14 @@ def parse_toolkit(data: Any, *, source: Path | None = None) -> Toolkit:
                    published=_date(data.get("published")), source=source)
 
 
-def _text(item: dict, key: str, *, required: bool = True) -> str:
+def _text(item: dict[str, Any], key: str, *, required: bool = True) -> str:
     value = item.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
         raise ValueError(f"'{key}' must be non-empty text")
     return value.strip()
 
 
-def _texts(item: dict, key: str) -> tuple[str, ...]:
+def _texts(item: dict[str, Any], key: str) -> tuple[str, ...]:
     value = item.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"'{key}' must be a list of non-empty texts")

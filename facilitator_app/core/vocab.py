@@ -6,21 +6,30 @@ Values are stable identifiers stored in the database and sent over sync; labels 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
 class Labeled(StrEnum):
     """A StrEnum whose members carry a human label (the second tuple item)."""
 
-    def __new__(cls, value: str, label: str):
+    _value_: str
+    label: str
+
+    # `label` has a default only so that type checkers accept the lookup `Kind(value)`, which the
+    # enum machinery routes past this method; a member defined without its label still fails here.
+    def __new__(cls, value: str, label: str = "") -> Self:
+        if not label:
+            raise TypeError(f"{cls.__name__} member {value!r} needs a label")
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label  # type: ignore[attr-defined]
+        member.label = label
         return member
 
     @classmethod
-    def parse(cls, text: str, *, what: str) -> "Labeled":
+    def parse(cls, text: str, *, what: str) -> Self:
         """Accept a value or a label, any case; raise ValueError naming the choices."""
-        norm = lambda t: t.strip().lower().replace("-", "_").replace(" ", "_")  # noqa: E731
+        def norm(t: str) -> str:
+            return t.strip().lower().replace("-", "_").replace(" ", "_")
         key = norm(text or "")
         for member in cls:
             if key in (norm(member.value), norm(member.label)):
@@ -36,8 +45,9 @@ class Labeled(StrEnum):
     def label_of(cls, value: object, default: str = "-") -> str:
         """The label of a stored value, or the value itself when it is not one of ours (a
         record from another version must still display, never crash a list or a report)."""
-        if value in cls._value2member_map_:
-            return cls._value2member_map_[value].label  # type: ignore[attr-defined, index]
+        member = cls._value2member_map_.get(value)
+        if isinstance(member, Labeled):
+            return member.label
         return default if value in (None, "") else str(value)
 
 
@@ -141,7 +151,7 @@ class Measure(Labeled):
         return MEASURE_CMS[self]
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # shadows str.title(), on purpose: the eCQM title
         return MEASURE_TITLES[self]
 
 

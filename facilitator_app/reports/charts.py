@@ -83,7 +83,8 @@ def _segment_bar(drawing: Drawing, *, x: float, y: float, height: float, scale: 
 def engagement_chart(e: Engagement, width: float) -> Drawing:
     """Visits and hours so far, stacked by mode, each against its planned total (dashed marker)."""
     label_w, right_w, bar_h, row_gap = 52, 74, 20, 20
-    rows = [("Visits", [(m.visits, m.label) for m in e.by_mode], e.visits, e.planned_visits),
+    rows: list[tuple[str, list[tuple[float, str]], float, float | None]] = [
+            ("Visits", [(m.visits, m.label) for m in e.by_mode], e.visits, e.planned_visits),
             ("Hours", [(m.hours, m.label) for m in e.by_mode], e.hours, e.planned_hours)]
     legend_items = [(m.label, MODE_COLORS.get(m.label, OTHER_COLOR)) for m in e.by_mode]
     height = 14 + len(rows) * (bar_h + row_gap) + 18
@@ -172,4 +173,19 @@ def run_chart(series: MeasureSeries, width: float, height: float, target: float)
                strokeDashArray=[4, 3]))
     d.add(String(width, height - 11, f"- - {round(target * 100)}% target", fontName=REGULAR, fontSize=7.5,
                  fillColor=TARGET, textAnchor="end"))
+    return d
+
+
+def target_bar(rate: float | None, target: float, width: float, height: float = 12) -> Drawing:
+    """A small horizontal bar, 0-100%, filled to `rate`, with a tick at the target: green once the
+    target is met, blue below it (the rate itself is printed beside it, so colour is never the only cue)."""
+    d = _drawing(width, height)
+    track_h = height * 0.62
+    y = (height - track_h) / 2
+    d.add(Rect(0, y, width, track_h, fillColor=colors.HexColor("#E6EAEF"), strokeColor=None))
+    if rate is not None and rate > 0:
+        fill = STATUS_COLORS[StrategyStatus.IMPLEMENTED.value] if rate >= target else ACCENT
+        d.add(Rect(0, y, width * min(rate, 1.0), track_h, fillColor=fill, strokeColor=None))
+    x = width * target
+    d.add(Line(x, 0, x, height, strokeColor=INK, strokeWidth=1.4))
     return d

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any, Sequence
 
 from ..core.model import Practice, Visit
@@ -22,9 +22,11 @@ from ..core.vocab import (
     Activity,
     Cadence,
     ContactRole,
+    Labeled,
     Measure,
     PdsaDecision,
     PracticeStatus,
+    StepStatus,
     StrategyStatus,
     VisitMode,
 )
@@ -34,12 +36,11 @@ SMOKING_DOMAIN = "S"
 MAX_QUARTERS = 12  # a run chart wider than three years is unreadable on a page
 
 
-def _label(kind: type, value: str) -> str:
+def _label(kind: type[Labeled], value: str) -> str:
     """The label of a vocabulary value; an unknown value (from a newer app) prints as typed."""
-    try:
-        return kind(value).label
-    except ValueError:
-        return (value or "").replace("_", " ").capitalize()
+    if value in kind.choices():
+        return kind.label_of(value)
+    return str(value or "").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,56 @@ class StepLine:
     due: date | None = None
     status: str = "open"
     closing_note: str = ""
+    closed_on: date | None = None
+    made_on: date | None = None  # set when an earlier visit made the step (it is carried over)
+
+    @property
+    def status_label(self) -> str:
+        return _label(StepStatus, self.status)
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    """One ABCS measure on the leave-behind: its latest quarter as of the visit and the change
+    from the quarter before it (the most recent earlier value, named, so a gap is never hidden)."""
+
+    code: str
+    label: str
+    cms_id: str
+    title: str
+    quarter: str = ""  # empty: no data yet
+    period_end: date | None = None
+    numerator: int = 0
+    denominator: int = 0
+    version: str = ""
+    previous_quarter: str = ""
+    previous_numerator: int = 0
+    previous_denominator: int = 0
+    previous_version: str = ""
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.quarter and self.denominator)
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.has_data else None
+
+    @property
+    def previous_rate(self) -> float | None:
+        return self.previous_numerator / self.previous_denominator if self.previous_denominator else None
+
+    @property
+    def change_points(self) -> float | None:
+        """Percentage points since the previous value, rates compared (never raw counts: the
+        denominator moves from quarter to quarter); None without a previous value."""
+        if self.rate is None or self.previous_rate is None:
+            return None
+        return round((self.rate - self.previous_rate) * 100, 1)
+
+    @property
+    def version_changed(self) -> bool:
+        return bool(self.version and self.previous_version and self.version != self.previous_version)
 
 
 @dataclass(frozen=True)
@@ -135,8 +186,12 @@ class VisitSummaryData:
     notes: str = ""  # the notes for the practice only: private notes are never printed
     data_reviewed: str = ""
     pdsa: PdsaLines | None = None
+    # What is open after this visit, soonest due first: the steps it made, and earlier ones still open.
     next_steps: tuple[StepLine, ...] = ()
-    closed_steps: tuple[StepLine, ...] = ()  # earlier steps closed since the last visit
+    closed_steps: tuple[StepLine, ...] = ()  # earlier steps closed since the last visit, or at this one
+    previous_visit: date | None = None
+    measures: tuple[MeasureResult, ...] = ()  # all four ABCS measures, in A, B, C, S order
+    target: float = MEASURE_TARGET
     help: tuple[StrategyHelp, ...] = ()
     quitlines: tuple[Quitline, ...] = ()  # the practice's state line first, then the national ones
     resources_left: tuple[str, ...] = ()
@@ -154,11 +209,16 @@ def practice_info(practice: Practice) -> PracticeInfo:
                         enrolled_on=practice.enrolled_on, end_on=practice.end_on)
 
 
-def facilitator_contact(store: Store, fallback_name: str = "") -> FacilitatorContact:
-    """The facilitator's name and contact from the store's settings; only what is present."""
-    return FacilitatorContact(name=(store.get_meta("facilitator") or fallback_name or "").strip(),
-                              email=(store.get_meta("facilitator_email") or "").strip(),
-                              phone=(store.get_meta("facilitator_phone") or "").strip())
+def facilitator_contact(store: Store) -> FacilitatorContact:
+    """The facilitator's details from their profile (Settings), only what is present.
+
+    Without a name nothing is printed at all: a phone number alone does not say whom to call,
+    and no stand-in (the account's user id, the computer's login name) is ever used."""
+    profile = store.facilitator_profile()
+    name = (profile.name or "").strip()
+    if not name:
+        return FacilitatorContact()
+    return FacilitatorContact(name=name, email=(profile.email or "").strip(), phone=(profile.phone or "").strip())
 
 
 def _strategy_title(toolkit: Toolkit, strategy_id: str) -> str:
@@ -172,24 +232,93 @@ def _strategy_title(toolkit: Toolkit, strategy_id: str) -> str:
 
 def gather_visit_summary(store: Store, toolkit: Toolkit, visit_key: str, *,
                          today: date | None = None) -> VisitSummaryData:
-    """Everything the one-page leave-behind prints for a visit (by id or 8+ character prefix)."""
+    """Everything the leave-behind prints for a visit (by id or 8+ character prefix)."""
     visit = store.find_visit(visit_key.strip())
     practice = store.practice(visit.practice_id)
-    made = store.next_steps(visit.practice_id, visit_id=visit.id)
-    closed = [s for s in store.next_steps(visit.practice_id, statuses=("done", "dropped"))
-              if s.closed_in_visit == visit.id and s.visit_id != visit.id]
-    return visit_summary_data(visit, practice, toolkit, facilitator_contact(store), steps=made, closed=closed,
-                              today=today)
+    return visit_summary_data(visit, practice, toolkit, facilitator_contact(store),
+                              steps=store.next_steps(visit.practice_id),
+                              previous_visit=previous_visit_date(store, visit),
+                              measures=store.measures(visit.practice_id), today=today)
 
 
-def _step_line(step: Any) -> StepLine:
-    return StepLine(step.action, step.owner, step.due, step.status, step.closing_note)
+def previous_visit_date(store: Store, visit: Visit) -> date | None:
+    """The date of the practice's last visit before this one's day, if any.
+
+    Looks in the 120 days before first (practices are seen about monthly), and only then at the
+    whole history, so a practice with years of visits does not load them all for one date."""
+    for since in (visit.date - timedelta(days=120), None):
+        earlier = [v.date for v in store.visits(visit.practice_id, since=since, until=visit.date - timedelta(days=1))]
+        if earlier:
+            return max(earlier)
+    return None
+
+
+def split_steps(visit: Visit, steps: Sequence[Any], previous_visit: date | None) -> tuple[list[Any], list[Any]]:
+    """The practice's steps as they stood when this visit ended: (still to do, closed since the last visit).
+
+    Still to do: the steps this visit made, and earlier visits' steps open at its end (open now,
+    or closed after its date). Closed since the last visit: closed at this visit, or closed after
+    the previous visit's date up to this visit's date. `steps` are rows carrying the date of the
+    visit that made them (`visit_date`): a step made after this visit belongs to neither list,
+    and a step closed on an unknown date (an old done flag) only to the visit that closed it."""
+    todo, closed = [], []
+    for s in steps:
+        if s.practice_id != visit.practice_id:
+            continue
+        if s.visit_id == visit.id:
+            todo.append(s)
+            continue
+        made = getattr(s, "visit_date", None)
+        if made is not None and made > visit.date:
+            continue
+        if s.status == StepStatus.OPEN:
+            todo.append(s)
+        elif s.closed_in_visit == visit.id or (
+                s.closed_on is not None and s.closed_on <= visit.date
+                and (previous_visit is None or s.closed_on > previous_visit)):
+            closed.append(s)
+        elif s.closed_on is not None and s.closed_on > visit.date:
+            todo.append(s)  # still open that day; the row says when it was closed since
+    return todo, closed
+
+
+def _step_line(step: Any, visit: Visit) -> StepLine:
+    made = getattr(step, "visit_date", None) if step.visit_id != visit.id else None
+    return StepLine(step.action, step.owner, step.due, step.status, step.closing_note, step.closed_on, made)
+
+
+def measure_results(values: Sequence[Any], *, as_of: date) -> tuple[MeasureResult, ...]:
+    """Each ABCS measure's latest quarter ending on or before `as_of`, and the value before it.
+
+    As of the visit, so a leave-behind printed again later says what it said that day. A
+    quarter with a zero denominator (no patients in the measure) is no result."""
+    out = []
+    for m in Measure:
+        per_quarter: dict[str, Any] = {}
+        for v in sorted((v for v in values if v.measure == m.value and v.denominator and v.period_end <= as_of),
+                        key=lambda v: v.period_end):
+            per_quarter[quarter_label(v.period_end)] = v
+        points = list(per_quarter.values())
+        if not points:
+            out.append(MeasureResult(m.value, m.label, m.cms_id, m.title))
+            continue
+        last = points[-1]
+        prev = points[-2] if len(points) > 1 else None
+        out.append(MeasureResult(
+            m.value, m.label, m.cms_id, m.title, quarter=quarter_label(last.period_end), period_end=last.period_end,
+            numerator=last.numerator, denominator=last.denominator, version=last.version,
+            previous_quarter=quarter_label(prev.period_end) if prev else "",
+            previous_numerator=prev.numerator if prev else 0, previous_denominator=prev.denominator if prev else 0,
+            previous_version=prev.version if prev else ""))
+    return tuple(out)
 
 
 def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, contact: FacilitatorContact, *,
-                       steps: Sequence[Any] = (), closed: Sequence[Any] = (),
-                       today: date | None = None) -> VisitSummaryData:
-    """Build the summary from already-loaded records (the GUI's "Save and print" has them)."""
+                       steps: Sequence[Any] = (), previous_visit: date | None = None,
+                       measures: Sequence[Any] = (), today: date | None = None) -> VisitSummaryData:
+    """Build the summary from already-loaded records: the practice's next steps (rows with
+    `visit_date`, as `Store.next_steps` lists them), its measure values, and the date of the
+    visit before this one. Of the visit's notes only those for the practice are taken."""
     strategies = tuple(
         StrategyLine(id=w.strategy_id, title=_strategy_title(toolkit, w.strategy_id),
                      before_label=_label(StrategyStatus, w.status_before),
@@ -212,16 +341,18 @@ def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, conta
         p = visit.pdsa
         pdsa = PdsaLines(aim=p.aim, change=p.change, prediction=p.prediction, result=p.result,
                          decision_label=_label(PdsaDecision, p.decision) if p.decision else "")
-    facilitator = contact
+    todo, closed = split_steps(visit, steps, previous_visit)
+    todo.sort(key=lambda s: (s.due or date.max, getattr(s, "visit_date", None) or visit.date, s.position))
+    closed.sort(key=lambda s: (s.closed_on or visit.date, getattr(s, "visit_date", None) or visit.date, s.position))
     return VisitSummaryData(
-        practice=practice_info(practice), facilitator=facilitator, visit_id=visit.id, date=visit.date,
+        practice=practice_info(practice), facilitator=contact, visit_id=visit.id, date=visit.date,
         start_time=visit.start_time, mode_label=_label(VisitMode, visit.mode), minutes=visit.minutes,
         planned=visit.planned,
         attendees=tuple(AttendeeLine(a.name, _label(ContactRole, a.role)) for a in visit.attendees if a.name.strip()),
         activities=tuple(_label(Activity, a) for a in visit.activities),
         strategies=strategies, notes=visit.practice_notes, data_reviewed=visit.data_reviewed, pdsa=pdsa,
-        next_steps=tuple(_step_line(s) for s in sorted(steps, key=lambda s: (s.due or date.max, s.position))),
-        closed_steps=tuple(_step_line(s) for s in closed),
+        next_steps=tuple(_step_line(s, visit) for s in todo), closed_steps=tuple(_step_line(s, visit) for s in closed),
+        previous_visit=previous_visit, measures=measure_results(measures, as_of=visit.date),
         help=tuple(help_items), quitlines=quitlines,
         resources_left=tuple(r for r in visit.resources_left if r.strip()),
         next_contact=visit.next_contact, generated_on=today or date.today(), toolkit_version=toolkit.version)
@@ -397,7 +528,7 @@ def gather_progress(store: Store, toolkit: Toolkit, practice_key: str, *,
                                overdue=s.is_overdue(today))
                   for s in store.open_next_steps(practice.id))
     return ProgressData(
-        practice=practice_info(practice), facilitator=facilitator_contact(store, store.facilitator),
+        practice=practice_info(practice), facilitator=facilitator_contact(store),
         engagement=engagement_for(visits, plan), domains=domains, implemented=implemented, selected=selected,
         total_strategies=len(toolkit.strategies), measures=measure_series(store.measures(practice.id)),
         open_steps=steps, selected_in_plan=len(plan.selected_strategies) if plan else 0,

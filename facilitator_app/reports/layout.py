@@ -128,7 +128,7 @@ def build_pdf(story: list[Flowable], *, size: str, title: str, subject: str, aut
         def save() -> None:
             original()
             pages.append(canvas.page_total)
-        canvas.save = save  # type: ignore[method-assign]
+        canvas.save = save
         return canvas
 
     doc.build(story, canvasmaker=maker)

@@ -15,8 +15,23 @@ from ..core.vocab import StrategyStatus
 from .charts import STATUS_COLORS, engagement_chart, run_chart, status_chart
 from .data import MeasureSeries, ProgressData
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT_LIGHT, MUTED, RULE, ZEBRA, Styles, clip, gap, grid_style, heading, long_date, \
-    make_table, number, paragraphs, short_date, text
+from .styles import (
+    ACCENT_LIGHT,
+    MUTED,
+    RULE,
+    ZEBRA,
+    Styles,
+    clip,
+    gap,
+    grid_style,
+    heading,
+    long_date,
+    make_table,
+    number,
+    paragraphs,
+    short_date,
+    text,
+)
 
 RUN_CHART_HEIGHT = 150
 REASONS_HEADING = "Reasons for declining, in full"
@@ -132,7 +147,7 @@ def _checklist(data: ProgressData, st: Styles, width: float) -> list[Flowable]:
                     continued.append(row)
             rows.append([Paragraph(title, st.cell), _status_cell(row, st),
                          Paragraph(text(row.owner), st.cell), Paragraph("<br/>".join(notes), st.cell)])
-    out.append(make_table(rows, widths, cmds, repeatRows=1))
+    out.append(make_table(rows, widths, cmds, repeatRows=1, split_tall_rows=True))
     if continued:
         out += heading(REASONS_HEADING, st.h3)
         for row in continued:

@@ -34,8 +34,8 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 
 
 def _style(name: str, **kw) -> ParagraphStyle:
-    base = dict(fontName=REGULAR, bulletFontName=REGULAR, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.3, textColor=INK, alignment=TA_LEFT,
-                splitLongWords=1)
+    base = dict(fontName=REGULAR, bulletFontName=REGULAR, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.3, textColor=INK,
+                alignment=TA_LEFT, splitLongWords=1)
     base.update(kw)
     return ParagraphStyle(name, **base)
 
@@ -166,6 +166,9 @@ def make_table(rows: list, widths: list[float], style: list | TableStyle = (), *
     if split_tall_rows:
         table.wrap(sum(widths), 10 ** 7)
         if max(table._rowHeights, default=0) > TALL_ROW:
+            # NOSPLIT (e.g. a heading row kept with the row below) cannot hold when a row is taller
+            # than a page: reportlab then refuses the whole table (LayoutError).
+            style = TableStyle([c for c in style.getCommands() if c[0] != "NOSPLIT"])
             table = Table(rows, colWidths=widths, style=style, splitInRow=1, **kw)
     return table
 

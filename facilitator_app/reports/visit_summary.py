@@ -1,73 +1,313 @@
-"""The visit leave-behind: what we did today, what comes next and who owns it, and help to use.
+"""The visit leave-behind: page 1 is what a practice manager reads in a minute and pins up, page 2
+the help to use.
 
-One to two pages for the practice. Sections with nothing in them are left out entirely (no
-empty headings), and every piece of user text is escaped.
+Page 1: when and who, what we worked on and where each strategy now stands, what is next (by due
+date, with owners), what was closed since the last visit, the practice's ABCS results against
+the 70% target, notes for the practice, and how to reach the facilitator. Page 2: EHR tips,
+resources and the quitline. Sections with nothing in them are left out (no empty headings or
+columns), every piece of user text is escaped, and a visit's private notes are never read here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Table
 
-from .data import VisitSummaryData
+from .charts import target_bar
+from .data import MeasureResult, StepLine, VisitSummaryData
+from .fonts import BOLD
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
-from .styles import ACCENT_LIGHT, RULE, Styles, clock, duration, gap, grid_style, heading, long_date, \
-    make_table, paragraphs, short_date, text
+from .styles import (
+    ACCENT,
+    ACCENT_LIGHT,
+    RULE,
+    Styles,
+    clip,
+    clock,
+    duration,
+    gap,
+    grid_style,
+    heading,
+    long_date,
+    make_table,
+    paragraphs,
+    short_date,
+    text,
+)
+
+IN_FULL_HEADING = "In full"
+CELL_CHARS = 200  # free text in a table cell beyond this continues under IN_FULL_HEADING on page 2
+ATTENDEES_IN_BOX = 400  # characters of names the box at the top holds; a longer list gets its own section
+GREEN = "#2E7D50"
+MUTED_HEX = "#5F6B7A"
+WARN_HEX = "#B54708"
 
 
-def _facts(data: VisitSummaryData, st: Styles, width: float) -> Table:
-    when = long_date(data.date) + (f", {clock(data.start_time)}" if data.start_time else "")
-    how = f"{data.mode_label}, {duration(data.minutes)}" + ("" if data.planned else " (unscheduled)")
-    cells = [("Date", when), ("Visit", how)]
-    if data.next_contact:
-        cells.append(("Next visit", long_date(data.next_contact)))
-    rows = [[Paragraph(k, st.head_cell), Paragraph(text(v), st.cell)] for k, v in cells]
-    f = data.facilitator
-    if not f.is_empty():
-        parts = ([f"<b>{text(f.name)}</b>"] if f.name else []) + [text(v) for v in (f.phone, f.email) if v]
-        rows.append([Paragraph("Your facilitator", st.head_cell), Paragraph(" · ".join(parts), st.cell)])
-    return make_table(rows, [104, width - 104], [
-        ("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, 0), 7),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), 7)])
+@dataclass
+class _Page:
+    """Styles and the texts too long for their cell, collected while page 1 is laid out."""
+
+    st: Styles
+    width: float
+    in_full: list[tuple[str, str]]
+
+    def __post_init__(self) -> None:
+        self.fact_label = ParagraphStyle("fact_label", parent=self.st.head_cell, leading=13)
+        self.fact = ParagraphStyle("fact", parent=self.st.cell, leading=13.5)
+        self.card_label = ParagraphStyle("card_label", parent=self.st.head_cell, textColor=ACCENT, fontSize=8.5)
+        self.card_name = ParagraphStyle("card_name", parent=self.st.cell_bold, fontSize=11.5, leading=15)
+        self.rate = ParagraphStyle("rate", parent=self.st.cell_bold, fontSize=12.5, leading=15)
+        self.sub = ParagraphStyle("sub", parent=self.st.cell_muted, fontSize=8.5, leading=11)
+        # Section headings a little tighter than the progress report's: page 1 holds a lot.
+        self.h2 = ParagraphStyle("h2_tight", parent=self.st.h2, fontSize=12.5, leading=15, spaceBefore=7,
+                                 spaceAfter=3)
+        self.table_title = ParagraphStyle("table_title", parent=self.h2, spaceBefore=0, spaceAfter=0)
+
+    def titled(self, title: str, headers: list[str], *, span: int = 1) -> tuple[list, list]:
+        """A header row that is also the section's title (saves a heading line per section on a
+        full page 1, and repeats as "title + columns" if the table continues on the next page)."""
+        row = [Paragraph(text(title), self.table_title), *[""] * (span - 1),
+               *[Paragraph(h, self.st.head_cell) for h in headers]]
+        cmds = [("VALIGN", (0, 0), (-1, 0), "BOTTOM")] + ([("SPAN", (0, 0), (span - 1, 0))] if span > 1 else [])
+        return row, cmds
+
+    def section_start(self, rows: int = 2) -> list[Flowable]:
+        """Room for the title row and a few rows, else a new page; then the space a heading has above it."""
+        return [CondPageBreak(self.h2.spaceBefore + 24 + rows * 20), gap(self.h2.spaceBefore)]
+
+    def cell_text(self, value: str, where: str) -> str:
+        """`value` for a table cell, escaped; a long one is cut at a word and continued in full on page 2."""
+        shown, cut = clip(value, chars=CELL_CHARS)
+        if not cut:
+            return text(shown)
+        self.in_full.append((where, (value or "").strip()))
+        return f"{text(shown)} … <i>(continued under “{IN_FULL_HEADING}”)</i>"
 
 
-def _strategies(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
-    out: list[Flowable] = [*heading("What we worked on", st.h2)]
-    if data.activities:
-        out.append(Paragraph("<b>Activities:</b> " + text(", ".join(data.activities)), st.body))
-    if data.strategies:
-        rows = [[Paragraph("Strategy", st.head_cell), Paragraph("Status", st.head_cell),
-                 Paragraph("Notes", st.head_cell)]]
-        for s in data.strategies:
-            status = text(s.after_label) if not s.changed else f"{text(s.before_label)} → <b>{text(s.after_label)}</b>"
-            rows.append([Paragraph(f"<b>{text(s.id)}</b> {text(s.title)}", st.cell), Paragraph(status, st.cell),
-                         Paragraph(text(s.note), st.cell)])
-        widths = [width * 0.44, width * 0.28, width * 0.28]
-        out.append(make_table(rows, widths, grid_style(), repeatRows=1, split_tall_rows=True))
-    if data.data_reviewed.strip():
-        out += heading("Data we reviewed", st.h3)
-        out += paragraphs(data.data_reviewed, st.body)
+class _EndPageOne(CondPageBreak):
+    """Start a new page if the story is still on page 1, so the help begins on page 2 and page 1
+    stays the summary; once page 1 has overflowed, what follows simply flows on."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and self._doctemplateAttr("page") == 1:
+            from reportlab.platypus.doctemplate import FrameBreak
+
+            frame.add_generated_content(FrameBreak)
+        return 0, 0
+
+
+def _grid() -> list:
+    """The reports' light-rule table style, with a little less air per row (page 1 holds a lot)."""
+    return [*grid_style().getCommands(), ("TOPPADDING", (0, 1), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 1), (-1, -1), 3.5)]
+
+
+def _header(data: VisitSummaryData, page: _Page) -> list[Flowable]:
+    st, p = page.st, data.practice
+    out: list[Flowable] = [Paragraph("VISIT SUMMARY", st.kicker), Paragraph(text(p.name), st.title)]
+    where = ", ".join(v for v in (p.address, p.state) if v)
+    sub = " · ".join(text(v) for v in (where, p.phone) if v)
+    if sub:
+        out.append(Paragraph(sub, ParagraphStyle("subtitle_tight", parent=st.subtitle, spaceAfter=4)))
     return out
 
 
-def _pdsa(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
-    rows = [[Paragraph(text(k), st.cell_bold), Paragraph(text(v), st.cell)] for k, v in data.pdsa.rows()]
-    table = make_table(rows, [150, width - 150], grid_style(header=False), split_tall_rows=True)
-    return [KeepTogether([*heading("Plan-Do-Study-Act cycle", st.h2), table])]
+def _short(value: str, chars: int = 60) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= chars else value[:chars].rstrip() + "…"
 
 
-def _next_steps(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
-    rows = [[Paragraph("", st.head_cell), Paragraph("What", st.head_cell), Paragraph("Who", st.head_cell),
-             Paragraph("By when", st.head_cell)]]
+def _attendee_names(data: VisitSummaryData) -> str:
+    return ", ".join(f"{text(a.name)} <font color='{MUTED_HEX}'>({text(a.role_label)})</font>"
+                     for a in data.attendees)
+
+
+def _attendees_fit_box(data: VisitSummaryData) -> bool:
+    return sum(len(a.name) + len(a.role_label) + 4 for a in data.attendees) <= ATTENDEES_IN_BOX
+
+
+def _facts(data: VisitSummaryData, page: _Page) -> Table:
+    """The box at the top: date, visit, who attended, next visit; the facilitator's card on the right."""
+    when = long_date(data.date) + (f", {clock(data.start_time)}" if data.start_time else "")
+    how = f"{data.mode_label}, {duration(data.minutes)}" + ("" if data.planned else " (unscheduled)")
+    facts = [("Date", text(when)), ("Visit", text(how))]
+    if data.activities:
+        doing = text(", ".join(data.activities).lower())
+        facts[-1] = ("Visit", text(how) + f" <font color='{MUTED_HEX}'>· {doing}</font>")
+    if data.attendees and _attendees_fit_box(data):
+        facts.append(("Who attended", _attendee_names(data)))
+    if data.next_contact:
+        facts.append(("Next visit", f"<b>{text(long_date(data.next_contact))}</b>"))
+    f = data.facilitator
+    card_w = 0.34 * page.width if f.name else 0
+    label_w = 78
+    inner = make_table([[Paragraph(k, page.fact_label), Paragraph(v, page.fact)] for k, v in facts],
+                       [label_w, page.width - card_w - label_w - 18],  # the box pads 10 left, 8 right
+                       [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                        ("RIGHTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)])
+    cells: list = [inner]
+    widths = [page.width - card_w]
+    style: list = [("BACKGROUND", (0, 0), (-1, -1), ACCENT_LIGHT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("LEFTPADDING", (0, 0), (0, 0), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+             ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 8)]
+    if f.name:
+        card = [Paragraph("YOUR FACILITATOR", page.card_label), Paragraph(text(f.name), page.card_name)]
+        card += [Paragraph(text(v), page.fact) for v in (f.phone, f.email) if v]
+        cells.append(card)
+        widths.append(card_w)
+        style += [("LINEBEFORE", (1, 0), (1, 0), 1.2, ACCENT), ("LEFTPADDING", (1, 0), (1, 0), 10)]
+    return make_table([cells], widths, style)
+
+
+def _status_change(before: str, after: str, changed: bool) -> str:
+    if not changed:
+        return f"{text(after)} <font color='{MUTED_HEX}' size=8.5>(no change)</font>"
+    return f"<font color='{MUTED_HEX}'>{text(before)} →</font> <b>{text(after)}</b>"
+
+
+def _worked_on(data: VisitSummaryData, page: _Page) -> list[Flowable]:
+    """Strategy and where it now stands; a strategy's note sits under its title, so no column is
+    ever empty and a long note never squeezes into a narrow one."""
+    st = page.st
+    head, cmds = page.titled("What we worked on", ["Status: before → now"])
+    rows = [head]
+    for s in data.strategies:
+        cell = f"<b>{text(s.id)}</b>&nbsp; {text(s.title)}"
+        if s.note.strip():
+            note = page.cell_text(s.note, f"{s.id} · {s.title}: note")
+            cell += f"<br/><font size=9 color='{MUTED_HEX}'><i>{note}</i></font>"
+        status = _status_change(s.before_label, s.after_label, s.changed)
+        rows.append([Paragraph(cell, st.cell), Paragraph(status, st.cell)])
+    table = make_table(rows, [page.width * 0.68, page.width * 0.32], _grid() + cmds, repeatRows=1,
+                       split_tall_rows=True)
+    return [*page.section_start(), table]
+
+
+def _due_cell(s: StepLine, data: VisitSummaryData, page: _Page) -> Paragraph:
+    due = text(short_date(s.due)) if s.due else f"<font color='{MUTED_HEX}'>no date</font>"
+    if s.due and s.due < data.date:
+        due += f"<br/><font color='{WARN_HEX}' size=8.5>overdue</font>"
+    return Paragraph(due, page.st.cell)
+
+
+def _next_steps(data: VisitSummaryData, page: _Page) -> list[Flowable]:
+    """Everything still to do after this visit, soonest due first, with who owns it."""
+    st = page.st
+    head, cmds = page.titled("Next steps", ["Who", "By when"], span=2)
+    rows = [head]
     for i, s in enumerate(data.next_steps, 1):
-        action = text(s.action) + (f" <i>({s.status})</i>" if s.status != "open" else "")
-        rows.append([Paragraph(str(i), st.cell_muted), Paragraph(action, st.cell), Paragraph(text(s.owner), st.cell),
-                     Paragraph(short_date(s.due), st.cell)])
-    table = make_table(rows, [20, width - 20 - 140 - 88, 140, 88], grid_style(), repeatRows=1, split_tall_rows=True)
-    return [*heading("Next steps", st.h2), table]
+        action = page.cell_text(s.action, f"Next step {i}")
+        extra = []
+        if s.made_on:
+            extra.append(f"agreed {short_date(s.made_on)}")
+        if s.status != "open":
+            extra.append(f"{s.status_label.lower()} {short_date(s.closed_on)}".strip())
+        if extra:
+            action += f"&nbsp; <font size=8.5 color='{MUTED_HEX}'>({text('; '.join(extra))})</font>"
+        rows.append([Paragraph(str(i), st.cell_muted), Paragraph(action, st.cell),
+                     Paragraph(text(s.owner) or f"<font color='{MUTED_HEX}'>not set</font>", st.cell),
+                     _due_cell(s, data, page)])
+    owner_w, due_w = 0.26 * page.width, 82
+    num_w = 24  # room for "60" without wrapping
+    table = make_table(rows, [num_w, page.width - num_w - owner_w - due_w, owner_w, due_w], _grid() + cmds,
+                       repeatRows=1, split_tall_rows=True)
+    return [*page.section_start(), table]
+
+
+def _closed(data: VisitSummaryData, page: _Page) -> list[Flowable]:
+    """Steps done or dropped since the last visit, each with its note: progress the practice made."""
+    st = page.st
+    title = "Closed since our last visit" + (f" ({short_date(data.previous_visit)})" if data.previous_visit else "")
+    head, cmds = page.titled(title, ["Who", "Closed"], span=2)
+    rows = [head]
+    for s in data.closed_steps:
+        mark = (f"<font color='{GREEN}'><b>✓ Done</b></font>" if s.status == "done"
+                else f"<font color='{MUTED_HEX}'><b>Dropped</b></font>")
+        action = page.cell_text(s.action, "A closed step")
+        if s.closing_note.strip():
+            note = page.cell_text(s.closing_note, f"Closed step “{_short(s.action)}”: note")
+            action += f"<br/><font size=9 color='{MUTED_HEX}'><i>{note}</i></font>"
+        rows.append([Paragraph(mark, st.cell), Paragraph(action, st.cell), Paragraph(text(s.owner), st.cell),
+                     Paragraph(text(short_date(s.closed_on)), st.cell)])
+    owner_w, when_w, mark_w = 0.22 * page.width, 82, 62
+    table = make_table(rows, [mark_w, page.width - mark_w - owner_w - when_w, owner_w, when_w], _grid() + cmds,
+                       repeatRows=1, split_tall_rows=True)
+    return [*page.section_start(), table]
+
+
+def _points(value: float) -> str:
+    return f"{abs(value):.1f}".rstrip("0").rstrip(".") + (" point" if abs(value) == 1 else " points")
+
+
+def _change_cell(m: MeasureResult, page: _Page) -> Paragraph:
+    change = m.change_points
+    if change is None:
+        return Paragraph("first quarter on record", page.st.cell_muted)
+    if change > 0:
+        head = f"<font color='{GREEN}'>▲</font> {_points(change)}"
+    elif change < 0:
+        head = f"<font color='{WARN_HEX}'>▼</font> {_points(change)}"
+    else:
+        head = "no change"
+    since = f" <font color='{MUTED_HEX}' size=8.5>since {m.previous_quarter}</font>"
+    if m.version_changed:
+        since += (f"<br/><font color='{MUTED_HEX}' size=8>measure version {text(m.previous_version)} → "
+                  f"{text(m.version)}</font>")
+    return Paragraph(head + since, page.st.cell)
+
+
+def _measures(data: VisitSummaryData, page: _Page) -> list[Flowable]:
+    """The latest quarter of each ABCS measure: a bar against the target, rate, patients, change."""
+    st = page.st
+    target = round(data.target * 100)
+    title = "Your ABCS results"
+    if not any(m.has_data for m in data.measures):
+        names = [m.label for m in data.measures]
+        line = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+        return [KeepTogether([*heading(title, page.h2, lines_after=1), Paragraph(
+            f"No data yet for {text(line)}. Once your EHR's quarterly reports are in, this shows each rate "
+            f"against the {target}% target.", st.cell_muted)])]
+    quarters = [m.quarter for m in data.measures if m.has_data]
+    common = max(set(quarters), key=lambda q: (quarters.count(q), q[-4:], q))
+    bar_w = 0.18 * page.width
+    first = max(0.27 * page.width, stringWidth(title, BOLD, page.table_title.fontSize) + 12)  # title on one line
+    widths = [first, bar_w + 8, 42, 0.14 * page.width]
+    widths.append(page.width - sum(widths))
+    head, cmds = page.titled(title, [f"Rate vs the {target}% target", "", "Patients", "Change"])
+    rows = [head]
+    style = [*_grid(), *cmds, ("VALIGN", (0, 1), (-1, -1), "MIDDLE"), ("SPAN", (1, 0), (2, 0))]
+    for r, m in enumerate(data.measures, 1):
+        name = f"<b>{text(m.label)}</b> <font size=8 color='{MUTED_HEX}'>{text(m.cms_id)}"
+        if m.quarter and m.quarter != common:
+            name += f" · {text(m.quarter)}"
+        name = Paragraph(name + "</font>", st.cell)
+        if not m.has_data or m.rate is None:
+            rows.append([name, Paragraph("No data yet", st.cell_muted), "", "", ""])
+            style.append(("SPAN", (1, r), (-1, r)))
+            continue
+        rows.append([name, target_bar(m.rate, data.target, bar_w), Paragraph(f"{round(m.rate * 100)}%", page.rate),
+                     Paragraph(f"{m.numerator:,} of {m.denominator:,}", st.cell), _change_cell(m, page)])
+    table = make_table(rows, widths, style)
+    note = Paragraph(f"12-month rates to the end of {text(common)}. The black mark is the {target}% target; "
+                     "green bars have reached it.", page.sub)
+    return [*page.section_start(5), KeepTogether([table, gap(2), note])]
+
+
+def _pdsa(data: VisitSummaryData, page: _Page) -> list[Flowable]:
+    st = page.st
+    rows = [[Paragraph(text(k), st.cell_bold), Paragraph(text(v), st.cell)]
+            for k, v in (data.pdsa.rows() if data.pdsa else [])]
+    table = make_table(rows, [150, page.width - 150], grid_style(header=False), split_tall_rows=True)
+    return [*heading("Plan-Do-Study-Act cycle", page.h2), table]
 
 
 def _resource_text(r) -> str:
@@ -76,7 +316,7 @@ def _resource_text(r) -> str:
     if r.note:
         line += ". " + text(r.note)
     if r.last_verified:
-        line += f" <font size=7.5 color='#5F6B7A'>(checked {short_date(r.last_verified)})</font>"
+        line += f" <font size=7.5 color='{MUTED_HEX}'>(checked {short_date(r.last_verified)})</font>"
     return line
 
 
@@ -130,45 +370,56 @@ def _help(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
             resources.append(r)
         if not (h.ehr_tips or resources):
             continue
-        block: list[Flowable] = heading(f"{h.id} · {h.title}", st.h3, lines_after=4)
+        block: list[Flowable] = [Paragraph(text(f"{h.id} · {h.title}"), st.h3)]
         if h.ehr_tips:
             block.append(Paragraph("Documenting it in the EHR", st.label))
             block += [Paragraph(text(t), st.bullet, bulletText="•") for t in h.ehr_tips]
         if resources:
             block.append(Paragraph("Resources", st.label))
             block += [Paragraph(_resource_text(r), st.bullet, bulletText="•") for r in resources]
-        out += block
+        out.append(KeepTogether(block))  # one strategy's help is read as a whole: never split it
+    return out
+
+
+def _in_full(page: _Page) -> list[Flowable]:
+    st = page.st
+    out: list[Flowable] = [*heading(IN_FULL_HEADING, page.h2)]
+    for where, value in page.in_full:
+        out += [*heading(where, st.h3, lines_after=2), *paragraphs(value, st.note)]
     return out
 
 
 def visit_summary_story(data: VisitSummaryData, *, size: str = "letter") -> list[Flowable]:
-    st = Styles()
-    width = frame_width(size)
-    p = data.practice
-    story: list[Flowable] = [Paragraph("VISIT SUMMARY", st.kicker), Paragraph(text(p.name), st.title)]
-    where = ", ".join(v for v in (p.address, p.state) if v)
-    sub = " · ".join(text(v) for v in (where, p.phone) if v)
-    if sub:
-        story.append(Paragraph(sub, st.subtitle))
-    story += [gap(4), _facts(data, st, width)]
-    if data.attendees:
-        story += heading("Who attended", st.h2)
-        names = ", ".join(f"{text(a.name)} <font color='#5F6B7A'>({text(a.role_label)})</font>"
-                          for a in data.attendees)
-        story.append(Paragraph(names, st.body))
-    if data.strategies or data.activities or data.data_reviewed.strip():
-        story += _strategies(data, st, width)
+    page = _Page(Styles(), frame_width(size), [])
+    st = page.st
+    story: list[Flowable] = [*_header(data, page), gap(2), _facts(data, page)]
+    if data.attendees and not _attendees_fit_box(data):
+        story += [*heading("Who attended", page.h2, lines_after=1), Paragraph(_attendee_names(data), st.body)]
+    if data.strategies:
+        story += _worked_on(data, page)
     if data.next_steps:
-        story += _next_steps(data, st, width)
+        story += _next_steps(data, page)
+    if data.closed_steps:
+        story += _closed(data, page)
+    if data.measures:
+        story += _measures(data, page)
     if data.notes.strip():
-        story += [*heading("Notes", st.h2), *paragraphs(data.notes, st.note)]
+        story += [*heading("Notes", page.h2, lines_after=2), *paragraphs(data.notes, st.note)]
+    if data.data_reviewed.strip():
+        story += [*heading("Data we reviewed", page.h2, lines_after=1), *paragraphs(data.data_reviewed, st.body)]
     if data.pdsa and data.pdsa.rows():
-        story += _pdsa(data, st, width)
-    if data.help or data.quitlines:
-        story += _help(data, st, width)
+        story += _pdsa(data, page)
     if data.resources_left:
-        story += heading("Resources we left with you", st.h2, lines_after=1)
-        story.append(Paragraph("<font color='#5F6B7A'> · </font>".join(text(r) for r in data.resources_left), st.body))
+        story += heading("Resources we left with you", page.h2, lines_after=1)
+        story.append(Paragraph(f"<font color='{MUTED_HEX}'> · </font>".join(text(r) for r in data.resources_left),
+                               st.body))
+    later: list[Flowable] = []  # page 2: reference material, and long texts continued
+    if page.in_full:
+        later += _in_full(page)
+    if data.help or data.quitlines:
+        later += _help(data, st, page.width)
+    if later:
+        story += [_EndPageOne(), *later]
     return story
 
 

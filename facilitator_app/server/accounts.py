@@ -10,11 +10,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, func, insert, select, text, update
 
 from ..core.errors import FieldKitError
 from . import tables as t
 from .clock import now_ms
+from .db import inserted_id
 from .security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash
 from .text import text_problem
 
@@ -50,7 +51,7 @@ class User:
         return self.role == "facilitator"
 
 
-def _user_query():  # type: ignore[no-untyped-def]
+def _user_query() -> Select[Any]:
     return (select(t.users.c.id, t.users.c.name, t.users.c.role, t.users.c.cooperative_id,
                    t.cooperatives.c.name.label("cooperative"), t.users.c.disabled, t.users.c.scope_epoch,
                    t.users.c.credential_generation, t.users.c.full_name, t.users.c.email)
@@ -77,9 +78,9 @@ def add_cooperative(conn: Connection, name: str, *, actor: str = "admin-cli") ->
         raise AdminError("A cooperative name can be at most 200 characters.")
     if conn.execute(select(t.cooperatives.c.id).where(t.cooperatives.c.name == name)).first():
         raise AdminError(f"There is already a cooperative called {name!r}.")
-    cid = conn.execute(insert(t.cooperatives).values(name=name, created_ms=now_ms())).inserted_primary_key[0]
+    cid = inserted_id(conn.execute(insert(t.cooperatives).values(name=name, created_ms=now_ms())))
     audit(conn, actor, "cooperative.add", name=name)
-    return int(cid)
+    return cid
 
 
 def cooperative_id(conn: Connection, name: str) -> int:
@@ -282,11 +283,11 @@ def recent_failures(conn: Connection, *, username: str, address: str, window_ms:
 def record_failure(conn: Connection, *, username: str, address: str) -> int:
     """Record a failed (or not yet verified) sign-in; returns its id."""
     now = now_ms()
-    attempt = conn.execute(insert(t.login_attempts).values(username=username[:200], address=address[:100],
-                                                           at_ms=now)).inserted_primary_key[0]
+    attempt = inserted_id(conn.execute(insert(t.login_attempts).values(username=username[:200],
+                                                                       address=address[:100], at_ms=now)))
     # Keep the table small: failures older than a day no longer matter to the limit.
     conn.execute(delete(t.login_attempts).where(t.login_attempts.c.at_ms < now - 86_400_000))
-    return int(attempt)
+    return attempt
 
 
 def lock_login_attempts(conn: Connection) -> None:
@@ -328,7 +329,8 @@ def assign(conn: Connection, user_name: str, practice_ids: Iterable[str], *, act
             problems.append(f"practice {pid!r} belongs to another cooperative")
     if problems:
         raise AdminError("Nothing was assigned: " + "; ".join(problems) + ".")
-    existing = {r[0] for r in conn.execute(select(t.assignments.c.practice_id).where(t.assignments.c.user_id == user.id))}
+    existing = {r[0] for r in conn.execute(select(t.assignments.c.practice_id)
+                                           .where(t.assignments.c.user_id == user.id))}
     new = [pid for pid in ids if pid not in existing]
     if new:
         conn.execute(insert(t.assignments), [{"user_id": user.id, "practice_id": pid, "assigned_ms": now_ms()}
@@ -355,7 +357,8 @@ def bump_scope_epoch(conn: Connection, user_id: int) -> None:
 
 def assigned_practices(conn: Connection, user_id: int) -> list[str]:
     return [r[0] for r in conn.execute(select(t.assignments.c.practice_id)
-                                       .where(t.assignments.c.user_id == user_id).order_by(t.assignments.c.practice_id))]
+                                       .where(t.assignments.c.user_id == user_id)
+                                       .order_by(t.assignments.c.practice_id))]
 
 
 # -- audit -----------------------------------------------------------------------------------

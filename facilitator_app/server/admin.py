@@ -81,7 +81,9 @@ def read_practices_csv(path: Path) -> list[Practice]:
     if unknown:
         raise AdminError(f"{Path(path).name}: line 1: unknown column(s) {', '.join(unknown)} "
                          f"(allowed: {', '.join(PRACTICE_COLUMNS)}).")
-    practices, problems, seen = [], [], {}
+    practices: list[Practice] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for raw in reader:
         line = reader.line_num
         if None in raw:

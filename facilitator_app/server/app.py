@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from .. import __version__
+from . import dashboard
 from .db import make_engine
 from .errors import install_handlers
 from .limits import BodyLimit
 from .migrate import require_current
-from . import dashboard
 from .routes import auth, reports, status, sync
 from .settings import Settings
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     return _build(settings, engine)
 
 
-def openapi_document() -> dict:
+def openapi_document() -> dict[str, Any]:
     """The API contract, without a database (for schema tests and client code generation)."""
     return _build(Settings(database_url="sqlite://"), None).openapi()
 

@@ -23,7 +23,7 @@ from ..core.errors import FieldKitError
 from . import accounts, admin
 from .db import make_engine, write_tx
 from .migrate import SchemaError, require_current, schema_state, upgrade
-from .settings import DATABASE_URL_ENV, Settings, default_database_url, default_data_dir, normalize_database_url
+from .settings import DATABASE_URL_ENV, Settings, default_data_dir, default_database_url, normalize_database_url
 
 
 class CliError(Exception):
@@ -279,8 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
-            subparsers: argparse._SubParsersAction = sub) -> argparse.ArgumentParser:
-        p = subparsers.add_parser(name, parents=[common], help=help_text, description=help_text)
+            subparsers: argparse._SubParsersAction[argparse.ArgumentParser] = sub) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = subparsers.add_parser(name, parents=[common], help=help_text,
+                                                           description=help_text)
         p.set_defaults(handler=handler)
         return p
 
@@ -353,7 +354,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        status: int = args.handler(args)
+        return status
     except SchemaError as exc:
         print(f"facilitator-server: {exc}", file=sys.stderr)
         return 2

@@ -12,9 +12,9 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import Any, BinaryIO, Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from .settings import Settings
@@ -40,6 +40,14 @@ def make_engine(settings: Settings) -> Engine:
     # returned, so busy workers kept reconnecting. The app runs at most pool_size requests at
     # once instead (app.py), so no request waits for a connection.
     return create_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_pre_ping=True)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key an INSERT created (SQLAlchemy types the key as optional)."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("The INSERT reported no primary key.")
+    return int(key[0])
 
 
 def create_private_file(path: Path) -> None:

@@ -51,7 +51,7 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -84,7 +84,7 @@ class BodyLimit:
             return
         replayed = False
 
-        async def replay() -> dict:
+        async def replay() -> Any:
             nonlocal replayed
             if not replayed:
                 replayed = True
@@ -99,7 +99,7 @@ class BodyLimit:
                                                       "at once."))
 
     @staticmethod
-    async def _send(send: Any, status: int, error: dict) -> None:
+    async def _send(send: Any, status: int, error: dict[str, Any]) -> None:
         payload = json.dumps(error).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),

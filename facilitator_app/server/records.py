@@ -12,6 +12,7 @@ from ..core.hlc import compact_clocks
 from ..core.toolkit import Toolkit, load_toolkit, parse_toolkit
 from . import tables as t
 from .clock import now_ms
+from .db import inserted_id
 from .merge import FieldConflict, StoredRow
 
 
@@ -22,7 +23,8 @@ def dumps(value: Any) -> str:
 # Built once: pushes run these per mutation, and building a statement costs more than running it.
 _LOAD_ROW = (select(t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author, t.rows.c.practice_id)
              .where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id == bindparam("i"))))
-_LOAD_ROWS = (select(t.rows.c.id, t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author, t.rows.c.practice_id)
+_LOAD_ROWS = (select(t.rows.c.id, t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author,
+                     t.rows.c.practice_id)
               .where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id.in_(bindparam("ids", expanding=True)))))
 _INSERT_ROW = insert(t.rows)
 _UPDATE_ROW = (update(t.rows).where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id == bindparam("i")))
@@ -97,13 +99,14 @@ def log_entry(*, client_id: str, mutation_id: int, uuid: str, user_id: int, sv: 
               clamped_from: str | None, args: dict[str, Any], outcome: str, reason: str | None) -> dict[str, Any]:
     """One mutation_log row: every value ever sent is kept, winners, losers and rejects alike."""
     return dict(client_id=client_id, mutation_id=mutation_id, uuid=uuid, user_id=user_id, sv=sv, hlc=hlc,
-                clamped_from=clamped_from, entity=str(args.get("entity", ""))[:40], row_id=str(args.get("id", ""))[:200],
+                clamped_from=clamped_from, entity=str(args.get("entity", ""))[:40],
+                row_id=str(args.get("id", ""))[:200],
                 practice_id=str(args.get("practice_id", ""))[:200], args=dumps(args), outcome=outcome, reason=reason,
                 received_ms=now_ms())
 
 
 def log_mutation(conn: Connection, entry: dict[str, Any]) -> int:
-    return int(conn.execute(_INSERT_LOG, entry).inserted_primary_key[0])
+    return inserted_id(conn.execute(_INSERT_LOG, entry))
 
 
 def logged_mutation(conn: Connection, client_id: str, mutation_id: int) -> tuple[str, str, str | None] | None:

@@ -16,7 +16,7 @@ def text_problem(value: Any, where: str = "", *, nul: bool = True) -> str | None
     return _find(value, where, nul)
 
 
-def _plainly_fine(tree: dict | list, nul: bool) -> bool:
+def _plainly_fine(tree: dict[str, Any] | list[Any], nul: bool) -> bool:
     """One pass in C over the whole tree for the usual case (nothing wrong), so the walk below,
     which names the exact place, runs only when something may be."""
     try:

@@ -3,7 +3,7 @@
 Nothing here imports Qt; the GUI, the CLI, the sync engine and the tests all call `Store`.
 """
 
-from .db import NewerSchemaError, StoreOpenError, MigrationError
+from .db import MigrationError, NewerSchemaError, StoreOpenError
 from .store import Changes, Store
 
 __all__ = ["Store", "Changes", "StoreOpenError", "NewerSchemaError", "MigrationError"]

@@ -19,6 +19,7 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..core.errors import FieldKitError
@@ -89,11 +90,11 @@ class Accounts:
         self.path = self.data_dir / ACCOUNTS_FILE
         self._scrubbed: list[tuple[str, str, str]] = []
 
-    def _load(self) -> dict:
+    def _load(self) -> dict[str, Any]:
         if not self.path.exists():
             return {"active": None, "accounts": {}}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
             data.setdefault("active", None)
             data.setdefault("accounts", {})
         except (ValueError, OSError) as exc:
@@ -103,10 +104,10 @@ class Accounts:
             data = self._scrub(data)
         return data
 
-    def _scrub(self, data: dict) -> dict:
+    def _scrub(self, data: dict[str, Any]) -> dict[str, Any]:
         """Drop a user name and password that an older version saved inside a server address
         (https://ana:secret@host): never shown or sent again. The account keeps its file."""
-        accounts: dict[str, dict] = {}
+        accounts: dict[str, dict[str, Any]] = {}
         active = data.get("active")
         for key, entry in data["accounts"].items():
             url = entry.get("server_url", "")
@@ -131,7 +132,7 @@ class Accounts:
         self._load()
         return list(self._scrubbed)
 
-    def _save(self, data: dict) -> None:
+    def _save(self, data: dict[str, Any]) -> None:
         private_dir(self.data_dir)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.unlink(missing_ok=True)  # a leftover would keep its old permissions

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..core.errors import FieldKitError
-from .db import PRIVATE_FILE_MODE, tighten, backup_file, private_dir
+from .db import PRIVATE_FILE_MODE, backup_file, private_dir, tighten
 from .store import Store
 
 BACKUP_DIR = "backups"
@@ -87,8 +87,9 @@ def list_backups(database: Path) -> list[BackupFile]:
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
-def restore_backup(database: Path, backup: Path) -> Path:
-    """Put `backup` in place of the closed `database` and return the copy kept of what it replaced.
+def restore_backup(database: Path, backup: Path) -> Path | None:
+    """Put `backup` in place of the closed `database` and return the copy kept of what it replaced
+    (None when there was nothing to keep: no file, or an empty one).
 
     Works on a damaged database too: if it cannot be opened, its bytes (and its -wal) are
     copied aside as they are, so nothing that might still be rescued is thrown away."""

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import stat
 import struct
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ BUSY_TIMEOUT_MS = 10_000
 BUSY_TIMEOUT_ENV = "FFK_BUSY_TIMEOUT_MS"  # tests shorten the wait; people never need to
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+SQLITE_VERSION = sqlite3.sqlite_version  # of the SQLite library this Python uses (Settings > About)
 
 
 class StoreOpenError(FieldKitError):
@@ -60,6 +62,20 @@ class StoreIOError(FieldKitError):
 
 def schema_version() -> int:
     return len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class DatabaseHealth:
+    schema_version: int
+    journal_mode: str
+    integrity: str  # "ok", or the first problem SQLite's integrity check found
+
+
+def database_health(conn: sqlite3.Connection) -> DatabaseHealth:
+    """What `self-check` reports about an open store file (the integrity check reads every page)."""
+    return DatabaseHealth(schema_version=conn.execute("PRAGMA user_version").fetchone()[0],
+                          journal_mode=conn.execute("PRAGMA journal_mode").fetchone()[0],
+                          integrity=conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 
 def check_header(path: Path) -> None:
@@ -249,9 +265,9 @@ def create_private_file(path: Path) -> None:
 
 
 def tighten(path: Path, mode: int, *, is_dir: bool = False) -> None:
-    """Remove group and other permissions (`mode` is what we create: 0o700 or 0o600). Not on Windows (ACLs), not the home folder or one
-    above it (a --data-dir of ~ must not lock the user's own home), and quietly not on a file
-    this user does not own."""
+    """Remove group and other permissions (`mode` is what we create: 0o700 or 0o600). Not on Windows
+    (ACLs), not the home folder or one above it (a --data-dir of ~ must not lock the user's own
+    home), and quietly not on a file this user does not own."""
     if os.name != "posix":
         return
     try:
@@ -315,7 +331,8 @@ def open_database(path: Path, *, backup_dir: Path | None = None) -> sqlite3.Conn
             conn.close()
         raise _open_failure(exc, path) from None
     except StoreOpenError:
-        conn.close()
+        if conn is not None:
+            conn.close()
         raise
     target = schema_version()
     if version > target:

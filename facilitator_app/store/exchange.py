@@ -109,7 +109,8 @@ class ExportResult:
     counts: dict[str, int]
 
 
-def export(store: Store, out_dir: Path, fmt: str, *, toolkit_version: str = "", overwrite: bool = False) -> ExportResult:
+def export(store: Store, out_dir: Path, fmt: str, *, toolkit_version: str = "",
+           overwrite: bool = False) -> ExportResult:
     if fmt not in ("csv", "json"):
         raise ExportError(f"Export format must be csv or json (got {fmt!r})")
     records = all_records(store)

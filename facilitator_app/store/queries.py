@@ -164,6 +164,16 @@ def next_steps(conn: sqlite3.Connection, *, practice_id: str | None = None, stat
                     _d(r[10]), r[11] or "", r[12] or "", r[13] or "") for r in conn.execute(sql, params)]
 
 
+def steps_to_review(steps: list[StepRow], visit_id: str, visit_date: date | None) -> list[StepRow]:
+    """What a visit's "Since last visit" lists, from the practice's steps: the open steps made by
+    other visits up to this visit's date (an old visit opened again cannot close what was agreed
+    after it), and the steps this visit already closed (a saved visit reopened). One rule for the
+    store and the visit form, which applies it to the steps it already has."""
+    return [s for s in steps if s.visit_id != visit_id and (
+        s.closed_in_visit == visit_id
+        or (s.is_open and (visit_date is None or s.visit_date is None or s.visit_date <= visit_date)))]
+
+
 @dataclass(frozen=True)
 class VisitCounts:
     this_week: int

@@ -52,7 +52,7 @@ _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encod
 def to_row_values(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     """Record values (already JSON-ready) as SQLite column values."""
     js = json_columns(entity)
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in record.items():
         if key in js:
             out[key] = _encode_json(value)

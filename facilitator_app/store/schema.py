@@ -244,3 +244,76 @@ def _json_object(text: str | None) -> dict:
 
 
 MIGRATIONS.append(m003_next_steps_and_notes)
+
+
+def m004_rejected_rows(db: sqlite_utils.Database) -> None:
+    """Rows from the server this computer could not use (the tolerant reader, store/pulled.py),
+    kept as received with the reason, for the Sync issues screen; one entry per record, replaced
+    by a later bad version and removed by a later good one.
+
+    Rows already here are read the same way once: a NULL where a list or text belongs (a field an
+    older server did not send) takes the field's default; a row that still cannot be read (text
+    where a number belongs, a date that is not a date, damaged JSON, Infinity) is moved into the
+    new table, kept as it was, so no screen, command or report meets it again. The record's rules
+    (lengths, date ranges) are not applied to these: the facilitator's own records stay where
+    they are. When a row was moved, the next sync fetches everything again, so a good version on
+    the server replaces it."""
+    from datetime import datetime, timezone
+
+    from .pulled import Unusable, reader, received_json, stored_item
+
+    conn = db.conn
+    conn.execute("""
+        CREATE TABLE sync_rejected_rows (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            practice_id TEXT NOT NULL,
+            version INTEGER,
+            fields TEXT NOT NULL,
+            clocks TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            deleted INTEGER NOT NULL DEFAULT 0,
+            reason TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            dismissed_at TEXT,
+            source TEXT NOT NULL DEFAULT 'pull',
+            in_refetch INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (entity, row_id)
+        )""")
+    at = datetime.now(timezone.utc)
+    now = at.isoformat(timespec="milliseconds")
+    moved = 0
+    for entity, name in ENTITY_TABLES.items():
+        read = reader(entity)
+        own = [c for c in read.columns if c not in META_COLUMNS and c not in ("id", "practice_id")]
+        for row in conn.execute(f"SELECT * FROM {name}").fetchall():
+            try:
+                values = read.read(stored_item(entity, row), today=at.date(), memo={}, validate=False)
+            except Unusable as exc:
+                record = {k: row[k] for k in row.keys() if k not in META_COLUMNS}
+                conn.execute(
+                    "INSERT OR REPLACE INTO sync_rejected_rows(entity, row_id, practice_id, fields, clocks, author, "
+                    "deleted, reason, received_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'upgrade')",
+                    (entity, str(row["id"]), str(row["practice_id"]), received_json(record),
+                     row["clocks"] if isinstance(row["clocks"], str) else "{}", row["author"] or "",
+                     1 if row["deleted"] else 0, f"Found unreadable when this computer's data was upgraded: {exc}",
+                     now))
+                conn.execute(f"DELETE FROM {name} WHERE id = ?", (row["id"],))
+                moved += 1
+                continue
+            repaired = {c: v for c, v in zip(read.columns, values, strict=False)
+                        if c in own and row[c] is None and v is not None}
+            if repaired:  # a field an older server did not send: its default, as a pull stores it now
+                conn.execute(f"UPDATE {name} SET {', '.join(f'{c} = ?' for c in repaired)} WHERE id = ?",
+                             [*repaired.values(), row["id"]])
+    for (table_name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'fresh\\_%' "
+                                      "ESCAPE '\\'").fetchall():
+        conn.execute(f'DROP TABLE "{table_name}"')  # a refetch under way: start it again, read the new way
+        moved += 1
+    if moved and conn.execute("SELECT value FROM meta WHERE key = 'server'").fetchone():
+        conn.execute("INSERT INTO meta(key, value) VALUES ('needs_refetch', '1') "
+                     "ON CONFLICT(key) DO UPDATE SET value = '1'")
+
+
+MIGRATIONS.append(m004_rejected_rows)

@@ -550,12 +550,11 @@ class Store:
         with self._lock:
             return queries.next_steps(self.conn, practice_id=practice_id, statuses=tuple(statuses), visit_id=visit_id)
 
-    def steps_to_review(self, practice_id: str, visit_id: str) -> list[queries.StepRow]:
-        """What a visit form's "Since last visit" lists: the practice's open steps made by other
-        visits, and the steps this visit already closed (when a saved visit is reopened)."""
+    def steps_to_review(self, practice_id: str, visit_id: str, visit_date: date | None = None) -> list[queries.StepRow]:
+        """What a visit form's "Since last visit" lists (queries.steps_to_review)."""
         with self._lock:
             rows = queries.next_steps(self.conn, practice_id=practice_id, statuses=("open",), closed_in_visit=visit_id)
-        return [r for r in rows if r.visit_id != visit_id]
+        return queries.steps_to_review(rows, visit_id, visit_date)
 
     def next_step(self, step_id: str) -> NextStep:
         return self._get("next_step", step_id)

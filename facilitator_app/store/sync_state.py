@@ -20,13 +20,14 @@ import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import cache
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from ..core.hlc import HybridClock, Timestamp, clock_of, node_id
 from ..core.model import APPEND_ONLY
-from .rows import columns, json_columns, row_to_record, table
+from .pulled import INT64_MAX, INT64_MIN, Unusable, day_of_clock, entity_problem, reader, received_json, what_kind
+from .rows import json_columns, row_to_record, table
 from .schema import ENTITY_TABLES
 from .store import Store
 
@@ -45,8 +46,9 @@ class OutboxMutation:
 
 
 class IncomingRow(Protocol):
-    """One pulled row as the store reads it. The protocol's RowChange has exactly these
-    attributes, so the engine hands its rows over as they are (the store imports no sync)."""
+    """One pulled row as objects carry it (the protocol's RowChange has exactly these
+    attributes). `apply_page` also takes the row as the JSON object received, which is what the
+    engine hands over: every value is then checked by the tolerant reader (store/pulled.py)."""
 
     @property
     def entity(self) -> str: ...
@@ -62,6 +64,15 @@ class IncomingRow(Protocol):
     def deleted(self) -> bool: ...
     @property
     def author(self) -> str: ...
+
+
+_ROW_KEYS = ("entity", "id", "practice_id", "fields", "clocks", "deleted", "author", "version")
+
+
+def _as_mapping(row: Mapping[str, Any] | IncomingRow) -> Mapping[str, Any]:
+    if row.__class__ is dict:
+        return row  # type: ignore[return-value]
+    return {k: getattr(row, k, None) for k in _ROW_KEYS}
 
 
 @dataclass(frozen=True)
@@ -117,62 +128,47 @@ class SyncMeta:
     needs_refetch: bool
 
 
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: pulls apply thousands of rows
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]  # what encode does for a str
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row from the server this computer could not use, kept as received with the reason."""
+
+    id: int
+    entity: str
+    row_id: str
+    practice_id: str
+    version: int | None
+    fields: Any  # as received (may hold values SQLite's JSON cannot: they are why it is here)
+    fields_json: str  # the same, as kept (Python's JSON: Infinity and NaN written as such)
+    deleted: bool
+    author: str
+    reason: str
+    received_at: str
+    dismissed_at: str | None
+    source: str  # "pull", or "upgrade" for a row found unreadable when this computer's data was upgraded
 
 
 @dataclass(frozen=True)
-class _RowLayout:
-    """How a pulled row of one entity becomes the values of its table's columns, worked out once.
+class PageApplied:
+    received: int
+    set_aside: int  # rows this computer could not use (see sync_rejected_rows)
 
-    Why: a first sync stores tens of thousands of rows, and building a dict per row and then a
-    list from it cost as much as everything else on this computer together."""
 
-    columns: tuple[str, ...]  # the entity's fields, then the META_COLUMNS it does not have itself
-    field_names: tuple[str, ...]
-    json_positions: tuple[int, ...]
-    id_position: int
-    practice_position: int
-    meta_positions: tuple[int, ...]  # which META_COLUMNS follow the fields, in order
-    note_author_position: int | None  # an append-only note keeps the author it was written with
-
-    def values(self, item: IncomingRow) -> list[Any]:
-        row = list(map(item.fields.get, self.field_names))
-        row[self.id_position] = item.id
-        row[self.practice_position] = item.practice_id
-        for i in self.json_positions:
-            value = row[i]
-            if value is not None:  # a missing or null value stays NULL (json_each('null') yields a row)
-                row[i] = "[]" if value.__class__ is list and not value else _encode_json(value)
-        clocks = item.clocks
-        if len(clocks) == 1 and "*" in clocks:  # the usual row: one clock for every field
-            clock = clocks["*"]
-            clocks_text = '{"*":' + _encode_string(clock) + "}"
-        else:
-            clock, clocks_text = max(clocks.values(), default=""), _encode_json(clocks)
-        author = item.author or ""
-        if self.note_author_position is not None:
-            author = row[self.note_author_position] = row[self.note_author_position] or author
-        meta = (clock, author, 1 if item.deleted else 0, clocks_text)
-        row += [meta[i] for i in self.meta_positions]
-        return row
-
-    def upsert_sql(self, name: str) -> str:
-        cols = ", ".join(map(_q, self.columns))
-        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in self.columns if c != "id")
-        return (f"INSERT INTO {name} ({cols}) VALUES ({', '.join('?' * len(self.columns))}) "
-                f"ON CONFLICT(id) DO UPDATE SET {updates}")
+# What SQLite raises for one row's values (a number it cannot hold, text that is not Unicode): the
+# row is set aside. Anything else (the disk, a lock) fails the page as before, to be retried.
+_ROW_ERRORS = (OverflowError, UnicodeEncodeError, ValueError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
+               sqlite3.DataError, sqlite3.IntegrityError)
 
 
 @cache
-def _layout(entity: str) -> _RowLayout:
-    fields = columns(entity)
-    meta = tuple(i for i, c in enumerate(META_COLUMNS) if c not in fields)
-    cols = fields + tuple(META_COLUMNS[i] for i in meta)
-    js = json_columns(entity)
-    note_author = fields.index("author") if "author" in fields and entity in APPEND_ONLY else None
-    return _RowLayout(cols, fields, tuple(i for i, c in enumerate(fields) if c in js), cols.index("id"),
-                      cols.index("practice_id"), meta, note_author)
+def _upsert_sql(name: str, cols: tuple[str, ...]) -> str:
+    names = ", ".join(map(_q, cols))
+    updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in cols if c != "id")
+    return (f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT(id) DO UPDATE SET {updates}")
+
+
+def _text_of(value: Any, limit: int = 1000) -> str:
+    return (value if isinstance(value, str) else "" if value is None else repr(value))[:limit]
 
 
 def _now() -> str:
@@ -326,24 +322,33 @@ class SyncState:
 
     # -- pull -----------------------------------------------------------------------------
 
-    def apply_page(self, rows: Sequence[IncomingRow], *, cursor: int, last_mutation_id: int, server_hlc: str,
+    def apply_page(self, rows: Sequence[Mapping[str, Any] | IncomingRow], *, cursor: int, last_mutation_id: int, server_hlc: str,
                    scope_epoch: int | None, toolkit_version: str | None = None, refetch: bool = False,
-                   during: Callable[[], None] | None = None) -> int:
+                   today: date | None = None, during: Callable[[], None] | None = None) -> PageApplied:
         """One pulled page in one transaction: acknowledge, upsert, move the cursor.
+
+        Every row is read by the tolerant reader first (store/pulled.py); a row this computer
+        cannot use is set aside in `sync_rejected_rows` with the reason, and the page and the
+        cursor go on without it. `today` is the day rows are validated against (default: the
+        later of this computer's day and the server's, from its clock: a laptop whose clock is
+        behind must not refuse what the server accepted today).
 
         With `refetch`, rows go into the fresh_* tables and the cursor is the refetch cursor;
         `swap_refetched` later moves them in. `during` runs after the rows are written and before
         the commit (a named crash point for tests).
         """
+        if today is None:
+            today = max(filter(None, (date.today(), day_of_clock(server_hlc))))
+        items = [_as_mapping(r) for r in rows]
         with self._tx() as conn:
             self._drop_acknowledged(conn, last_mutation_id)
             if refetch:
                 self._ensure_fresh_tables(conn)
-                self._upsert(conn, rows, prefix=FRESH_PREFIX, pending={})
+                set_aside = self._upsert(conn, items, prefix=FRESH_PREFIX, pending={}, today=today)
                 self._set(conn, "refetch_cursor", str(cursor))
                 self._set(conn, "refetch_epoch", "" if scope_epoch is None else str(scope_epoch))
             else:
-                self._upsert(conn, rows, prefix="", pending=self._pending(conn))
+                set_aside = self._upsert(conn, items, prefix="", pending=self._pending(conn), today=today)
                 self._set(conn, "cursor", str(cursor))
                 if scope_epoch is not None:
                     self._set(conn, "scope_epoch", str(scope_epoch))
@@ -352,34 +357,97 @@ class SyncState:
             self._observe(conn, server_hlc)
             if during is not None:
                 during()
-        return len(rows)
+        return PageApplied(len(rows), set_aside)
 
-    def _upsert(self, conn: sqlite3.Connection, rows: Sequence[IncomingRow], *, prefix: str,
-                pending: Mapping[tuple[str, str], set[str]]) -> None:
-        by_entity: dict[str, list[IncomingRow]] = defaultdict(list)
+    def _upsert(self, conn: sqlite3.Connection, rows: Sequence[Mapping[str, Any]], *, prefix: str,
+                pending: Mapping[tuple[str, str], set[str]], today: date) -> int:
+        """Store every usable row; set the others aside with their reason. Returns how many were."""
+        by_entity: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        rejected: list[tuple[Mapping[str, Any], str]] = []
         for r in rows:
-            if r.entity in ENTITY_TABLES:
-                by_entity[r.entity].append(r)
+            entity = r.get("entity")
+            problem = entity_problem(entity)
+            if problem:
+                rejected.append((r, problem))
+            else:  # entity_problem passed it: one of the entity names
+                by_entity[str(entity)].append(r)
+        earlier = {(r[0], r[1]) for r in conn.execute("SELECT entity, row_id FROM sync_rejected_rows")}
+        stored: list[tuple[str, str]] = []
         for entity, items in by_entity.items():
-            layout = _layout(entity)
+            read = reader(entity).read
+            columns = reader(entity).columns
             name = prefix + table(entity)
-            plain, guarded = [], []
+            sql = _upsert_sql(name, columns)
+            memo: dict[tuple[Any, ...], str | None] = {}
+            plain: list[list[Any]] = []
+            plain_items: list[Mapping[str, Any]] = []
+            guarded = []
             for item in items:
-                values = layout.values(item)
-                fields = pending.get((entity, item.id))
+                try:
+                    values = read(item, today=today, memo=memo)
+                except Unusable as exc:
+                    rejected.append((item, str(exc)))
+                    continue
+                fields = pending.get((entity, item["id"])) if pending else None
                 if fields:
-                    guarded.append((item, dict(zip(layout.columns, values)), fields))
+                    guarded.append((item, dict(zip(columns, values)), fields))
                 else:
                     plain.append(values)
+                    plain_items.append(item)
             if plain:
-                conn.executemany(layout.upsert_sql(name), plain)
+                try:
+                    conn.executemany(sql, plain)
+                except _ROW_ERRORS:
+                    # One row SQLite refuses: store the others one by one (re-storing those already
+                    # written is harmless: the same upsert) and set that one aside.
+                    for item, values in zip(plain_items, plain):
+                        try:
+                            conn.execute(sql, values)
+                        except _ROW_ERRORS as exc:
+                            rejected.append((item, _storage_reason(exc)))
             for item, values, fields in guarded:
-                self._upsert_guarded(conn, entity, name, item, values, fields)
+                conn.execute("SAVEPOINT guarded")  # its parked values go with it, or not at all
+                try:
+                    self._upsert_guarded(conn, entity, name, item["id"], values, fields)
+                except _ROW_ERRORS as exc:
+                    conn.execute("ROLLBACK TO guarded")
+                    rejected.append((item, _storage_reason(exc)))
+                conn.execute("RELEASE guarded")
+            if earlier:
+                stored += [(entity, item["id"]) for item in plain_items if (entity, item["id"]) in earlier]
+                stored += [(entity, item["id"]) for item, _, _ in guarded if (entity, item["id"]) in earlier]
+        failed = {(_text_of(item.get("entity"), 40), _text_of(item.get("id"))) for item, _ in rejected}
+        cleared = [key for key in stored if key not in failed]
+        if cleared:  # a later good version replaces what was set aside
+            conn.executemany("DELETE FROM sync_rejected_rows WHERE entity = ? AND row_id = ?", cleared)
+        if rejected:
+            self._set_aside(conn, rejected, in_refetch=bool(prefix))
+        return len(rejected)
 
-    def _upsert_guarded(self, conn: sqlite3.Connection, entity: str, name: str, item: IncomingRow,
+    @staticmethod
+    def _set_aside(conn: sqlite3.Connection, rejected: Sequence[tuple[Mapping[str, Any], str]], *,
+                   in_refetch: bool) -> None:
+        at = _now()
+        values = []
+        for item, reason in rejected:
+            version = item.get("version")
+            values.append((_text_of(item.get("entity"), 40), _text_of(item.get("id")), _text_of(item.get("practice_id")),
+                           version if version.__class__ is int and INT64_MIN <= version <= INT64_MAX else None,
+                           received_json(item.get("fields")), received_json(item.get("clocks")),
+                           _text_of(item.get("author"), 200), 1 if item.get("deleted") is True else 0, reason, at,
+                           1 if in_refetch else 0))
+        conn.executemany(
+            "INSERT INTO sync_rejected_rows(entity, row_id, practice_id, version, fields, clocks, author, deleted, "
+            "reason, received_at, in_refetch, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pull') "
+            "ON CONFLICT(entity, row_id) DO UPDATE SET practice_id = excluded.practice_id, version = excluded.version, "
+            "fields = excluded.fields, clocks = excluded.clocks, author = excluded.author, deleted = excluded.deleted, "
+            "reason = excluded.reason, received_at = excluded.received_at, in_refetch = excluded.in_refetch, "
+            "source = 'pull', dismissed_at = NULL", values)
+
+    def _upsert_guarded(self, conn: sqlite3.Connection, entity: str, name: str, row_id: str,
                         values: dict[str, Any], fields: set[str]) -> None:
         """Upsert a row that has unsent local edits: keep those fields, park the server's values."""
-        current = conn.execute(f"SELECT * FROM {name} WHERE id = ?", (item.id,)).fetchone()
+        current = conn.execute(f"SELECT * FROM {name} WHERE id = ?", (row_id,)).fetchone()
         if current is None:  # pending edits of a row we do not have: nothing local to protect
             cols = list(values)
             conn.execute(f"INSERT INTO {name} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})",
@@ -394,7 +462,7 @@ class SyncState:
                 continue
             conn.execute("INSERT INTO sync_shadow(entity, row_id, field, value, clock) VALUES (?, ?, ?, ?, ?) "
                          "ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, clock = excluded.clock",
-                         (entity, item.id, f, json.dumps(values.get(f)), clock_of(server_clocks, f) or ""))
+                         (entity, row_id, f, json.dumps(values.get(f)), clock_of(server_clocks, f) or ""))
             merged[f] = current[f]
             local = clock_of(local_clocks, f)
             if local:
@@ -402,7 +470,7 @@ class SyncState:
         merged["clocks"] = json.dumps(server_clocks, sort_keys=True)
         merged["updated_at"] = max([current["updated_at"] or "", values["updated_at"] or ""])
         sets = ", ".join(f"{_q(c)} = ?" for c in merged if c != "id")
-        conn.execute(f"UPDATE {name} SET {sets} WHERE id = ?", [merged[c] for c in merged if c != "id"] + [item.id])
+        conn.execute(f"UPDATE {name} SET {sets} WHERE id = ?", [merged[c] for c in merged if c != "id"] + [row_id])
 
     # -- refetch (409 reset) --------------------------------------------------------------
 
@@ -415,6 +483,7 @@ class SyncState:
         with self._tx() as conn:
             self._drop_fresh_tables(conn)
             self._ensure_fresh_tables(conn)
+            conn.execute("UPDATE sync_rejected_rows SET in_refetch = 0 WHERE in_refetch = 1")
             self._set(conn, "refetch_cursor", "0")
             self._set(conn, "needs_refetch", "1")
 
@@ -442,10 +511,23 @@ class SyncState:
                 fresh = conn.execute(f'SELECT * FROM "{FRESH_PREFIX}{name}" WHERE id = ?', (row_id,)).fetchone()
                 if old is not None:
                     kept.append((entity, old, fresh, fields))
+            # Rows the refetch set aside: the version this computer had stays (as in a pull).
+            carried: list[tuple[str, sqlite3.Row]] = []
+            for entity, row_id in conn.execute("SELECT entity, row_id FROM sync_rejected_rows WHERE in_refetch = 1"
+                                               ).fetchall():
+                if entity in ENTITY_TABLES and (entity, row_id) not in pending:
+                    old = conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ?", (row_id,)).fetchone()
+                    if old is not None:
+                        carried.append((entity, old))
+            conn.execute("UPDATE sync_rejected_rows SET in_refetch = 0 WHERE in_refetch = 1")
             conn.execute("DELETE FROM sync_shadow")
             for name in ENTITY_TABLES.values():
                 conn.execute(f"DELETE FROM {name}")
                 conn.execute(f'INSERT INTO {name} SELECT * FROM "{FRESH_PREFIX}{name}"')
+            for entity, old in carried:
+                cols = old.keys()
+                conn.execute(f"INSERT OR IGNORE INTO {table(entity)} ({', '.join(map(_q, cols))}) "
+                             f"VALUES ({', '.join('?' * len(cols))})", [old[c] for c in cols])
             for entity, old, fresh, fields in kept:
                 name = table(entity)
                 if fresh is None:
@@ -517,6 +599,29 @@ class SyncState:
         with self._tx() as conn:
             conn.execute("UPDATE sync_quarantine SET dismissed_at = ? WHERE mutation_id = ?", (_now(), mutation_id))
 
+    def rejected_rows(self, *, include_dismissed: bool = False) -> list[RejectedRow]:
+        """Rows from the server this computer could not use, oldest first."""
+        rows = self._read("SELECT * FROM sync_rejected_rows WHERE ? OR dismissed_at IS NULL ORDER BY id",
+                          (1 if include_dismissed else 0,))
+        out = []
+        for r in rows:
+            try:
+                fields = json.loads(r["fields"])
+            except ValueError:
+                fields = r["fields"]
+            out.append(RejectedRow(r["id"], r["entity"], r["row_id"], r["practice_id"], r["version"], fields,
+                                   r["fields"], bool(r["deleted"]), r["author"], r["reason"], r["received_at"], r["dismissed_at"],
+                                   r["source"]))
+        return out
+
+    def dismiss_rejected_row(self, entry_id: int) -> bool:
+        """Hide an entry from Sync issues (the server's row stays recorded). False if unknown."""
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE sync_rejected_rows SET dismissed_at = ? WHERE id = ? AND dismissed_at IS NULL",
+                               (_now(), entry_id))
+            return cur.rowcount > 0 or conn.execute("SELECT 1 FROM sync_rejected_rows WHERE id = ?",
+                                                    (entry_id,)).fetchone() is not None
+
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictRecord]:
         rows = self._read("SELECT * FROM sync_conflicts WHERE ? OR resolved_at IS NULL ORDER BY id",
                           (1 if include_resolved else 0,))
@@ -537,25 +642,36 @@ class SyncState:
         record["deleted"] = bool(rows[0]["deleted"])
         return {k: record.get(k) for k in fields}, rows[0]["author"] or ""
 
-    def record_label(self, entity: str, row_id: str, practice_id: str, fields: Mapping[str, Any]) -> str:
+    def record_label(self, entity: str, row_id: str, practice_id: str, fields: Any) -> str:
         """What a facilitator calls this record ("Visit to Oak Clinic on 2026-03-18"), for the
-        Sync issues screen. The practice may be gone from this computer (unassigned): say so."""
+        Sync issues screen. The practice may be gone from this computer (unassigned): say so.
+        `fields` may be anything a server sent (a row set aside): only short text is shown."""
+        fields = fields if isinstance(fields, Mapping) else {}
+
+        def shown(value: Any) -> str | None:
+            return _shown(value) if isinstance(value, str) and value.strip() else None
+
         rows = self._read("SELECT name FROM practices WHERE id = ?", (practice_id,))
-        name = rows[0][0] if rows else (fields.get("name") if entity == "practice" else None)
+        name = shown(rows[0][0] if rows else (fields.get("name") if entity == "practice" else None))
         practice = name or "a practice no longer on this computer"
         if entity == "practice":
             return f"Practice {practice}"
         if entity == "visit":
-            when = fields.get("date") or (self._read("SELECT date FROM visits WHERE id = ?", (row_id,)) or [[None]])[0][0]
+            when = shown(fields.get("date")) or shown(
+                (self._read("SELECT date FROM visits WHERE id = ?", (row_id,)) or [[None]])[0][0])
             return f"Visit to {practice}" + (f" on {when}" if when else "")
-        strategy = row_id.split(":", 1)[1] if entity == "checklist" and ":" in row_id else fields.get("strategy_id")
+        strategy = (row_id.split(":", 1)[1] if entity == "checklist" and isinstance(row_id, str) and ":" in row_id
+                    else fields.get("strategy_id"))
+        strategy = shown(strategy) or ""
+        action = shown(fields.get("action"))
         return {
             "checklist": f"{practice}: strategy {strategy}",
-            "checklist_note": f"{practice}: note on strategy {strategy or ''}".rstrip(),
+            "checklist_note": f"{practice}: note on strategy {strategy}".rstrip(),
             "contact": f"Contact at {practice}",
             "plan": f"{practice}: facilitation plan",
             "measure": f"{practice}: ABCS measure",
-        }.get(entity, f"{entity.replace('_', ' ')} at {practice}")
+            "next_step": f"Next step at {practice}" + (f": {action}" if action else ""),
+        }.get(entity, f"{what_kind(_shown(entity, 40))} at {practice}")
 
     def conflict(self, conflict_id: int) -> ConflictRecord | None:
         return next((c for c in self.conflicts(include_resolved=True) if c.id == conflict_id), None)
@@ -594,5 +710,23 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff]")
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """Text from anywhere, safe to put in a label: one line, no invisible or direction-changing
+    characters, not too long."""
+    text = _UNSHOWABLE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _storage_reason(exc: BaseException) -> str:
+    if isinstance(exc, OverflowError):
+        return "It holds a number too large for this computer's database."
+    if isinstance(exc, UnicodeEncodeError):
+        return "It holds text that is not valid Unicode."
+    return f"This computer's database cannot keep one of its values ({type(exc).__name__}: {str(exc)[:120]})."
+
+
 __all__ = ["SyncState", "IncomingRow", "MutationOutcome", "OutboxMutation", "AckSummary", "Quarantined",
-           "ConflictRecord", "SyncMeta", "json_columns"]
+           "ConflictRecord", "SyncMeta", "RejectedRow", "PageApplied", "json_columns"]

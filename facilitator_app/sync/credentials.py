@@ -37,7 +37,7 @@ def usable_backend(backend: keyring.backend.KeyringBackend | None = None) -> key
     """The keyring backend to use, or None. A chainer is unwrapped so a locked secure backend can
     never silently hand the token to a file backend further down the chain."""
     backend = backend or keyring.get_keyring()
-    children = getattr(backend, "backends", None)
+    children: list[keyring.backend.KeyringBackend] | None = getattr(backend, "backends", None)
     if children is not None:
         for child in children:
             if not _is_refused(child):

@@ -14,16 +14,19 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from datetime import date
+from typing import Any, Callable, Iterator
 
 from ..core.toolkit import ToolkitError
 from ..store import Store
+from ..store.pulled import day_of_clock
 from ..store.sync_state import MutationOutcome, SyncState
 from ..store.toolkit_source import installed_cooperative_version, save_cooperative_toolkit
 from . import protocol
 from .client import (
     AuthError,
     ClientResetError,
+    PulledPage,
     ResetRequiredError,
     SyncClient,
     SyncError,
@@ -63,10 +66,19 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def today_for(server_hlc: str) -> date:
+    """The day pulled rows are checked against: the later of this computer's and the server's
+    (from its clock), so a laptop whose clock is behind never refuses what the server accepted."""
+    local = date.today()
+    server = day_of_clock(server_hlc)
+    return max(local, server) if server else local
+
+
 @dataclass
 class SyncReport:
     pushed: int = 0
     pulled: int = 0
+    set_aside: int = 0  # pulled rows this computer could not use (Sync issues lists them)
     rejected: int = 0
     conflicts: int = 0
     push_requests: int = 0
@@ -78,7 +90,7 @@ class SyncReport:
     toolkit_version: str | None = None
     messages: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -94,9 +106,11 @@ class SyncEngine:
         self.state = SyncState(store)
         self.client = client
         self._crash = crash
+        self._set_aside = 0
 
     def sync(self, *, progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> SyncReport:
         report = SyncReport()
+        self._set_aside = 0
         progress = progress or (lambda phase, done, total: None)
         cancel = cancel or (lambda: False)
         self.push_all(report, progress, cancel)
@@ -109,6 +123,11 @@ class SyncEngine:
                 self.state.request_refetch()
                 self.refetch(report, progress, cancel)
         self.update_toolkit(report)
+        if self._set_aside:
+            report.set_aside, self._set_aside = self._set_aside, 0
+            report.messages.append(f"{report.set_aside} record(s) from the server could not be used on this computer "
+                                   "and were set aside with the reason: see Sync issues (facilitator-app "
+                                   "sync-issues). The rest of the sync went on.")
         report.cursor = self.state.meta().cursor
         report.last_sync = self.state.record_sync_finished()
         progress("done", 1, 1)
@@ -200,16 +219,18 @@ class SyncEngine:
                     return
                 page = following.result()
 
-    def _fetch(self, client_id: str, cursor: int, scope_epoch: int | None, report: SyncReport) -> protocol.PullResponse:
+    def _fetch(self, client_id: str, cursor: int, scope_epoch: int | None, report: SyncReport) -> PulledPage:
         report.pull_requests += 1
-        return self.client.pull(protocol.PullRequest(protocol=protocol.PROTOCOL_VERSION, client_id=client_id,
+        return self.client.pull_page(protocol.PullRequest(protocol=protocol.PROTOCOL_VERSION, client_id=client_id,
                                                      cursor=cursor, scope_epoch=scope_epoch, limit=self.pull_limit))
 
-    def apply(self, page: protocol.PullResponse, *, refetch: bool) -> None:
-        self.state.apply_page(page.changes, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
-                              server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
-                              toolkit_version=page.toolkit_version, refetch=refetch,
-                              during=lambda: self._crash("mid_page_apply"))
+    def apply(self, page: PulledPage, *, refetch: bool) -> None:
+        applied = self.state.apply_page(page.changes, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
+                                        server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
+                                        toolkit_version=page.toolkit_version, refetch=refetch,
+                                        today=today_for(page.server_hlc),
+                                        during=lambda: self._crash("mid_page_apply"))
+        self._set_aside += applied.set_aside
 
     def update_toolkit(self, report: SyncReport) -> None:
         """Fetch the cooperative's published toolkit when the server names a version we lack.
@@ -217,7 +238,8 @@ class SyncEngine:
         A download that fails, or a document that does not validate, never fails the sync: the
         current toolkit stays, and a refused version is not fetched again."""
         wanted = self.store.get_meta("toolkit_version")
-        if not wanted or wanted in (installed_cooperative_version(self.store), self.store.get_meta(REFUSED_TOOLKIT_KEY)):
+        if not wanted or wanted in (installed_cooperative_version(self.store),
+                                    self.store.get_meta(REFUSED_TOOLKIT_KEY)):
             return
         try:
             document = self.client.toolkit()

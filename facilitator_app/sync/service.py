@@ -16,7 +16,7 @@ from ..core.errors import FieldKitError, ValidationError
 from ..core.model import FacilitatorProfile
 from ..store import Store
 from ..store.accounts import Account, AccountError, Accounts
-from ..store.sync_state import ConflictRecord, Quarantined, SyncState
+from ..store.sync_state import ConflictRecord, Quarantined, RejectedRow, SyncState
 from .client import AuthError, SyncClient, normalize_server_url
 from .credentials import TokenPlace, TokenStore
 from .engine import Progress, SyncEngine, SyncReport
@@ -59,6 +59,7 @@ class SyncStatus:
     conflicts: int
     quarantined: int
     cursor: int
+    set_aside: int = 0  # records from the server this computer could not use (not dismissed)
 
 
 class SyncService:
@@ -217,7 +218,7 @@ class SyncService:
         signed_in = bool(account and self.tokens.load(account.server_url, account.user))
         return SyncStatus(signed_in, account.server_url if account else None, account.user if account else None,
                           state.pending_count(), meta.last_sync, len(state.conflicts()), len(state.quarantined()),
-                          meta.cursor)
+                          meta.cursor, len(state.rejected_rows()))
 
     def conflicts(self, *, include_resolved: bool = False) -> list[ConflictRecord]:
         return SyncState(self.store()).conflicts(include_resolved=include_resolved)
@@ -238,11 +239,20 @@ class SyncService:
     def dismiss_quarantined(self, mutation_id: int) -> None:
         SyncState(self.store()).dismiss_quarantined(mutation_id)
 
+    def rejected_rows(self, *, include_dismissed: bool = False) -> list[RejectedRow]:
+        """Records from the server this computer could not use, with the reason."""
+        return SyncState(self.store()).rejected_rows(include_dismissed=include_dismissed)
+
+    def dismiss_rejected_row(self, entry_id: int) -> None:
+        if not SyncState(self.store()).dismiss_rejected_row(entry_id):
+            raise FieldKitError(f"There is no record set aside with number {entry_id}. "
+                                "Use 'facilitator-app sync-issues' to see them.")
+
 
 def as_jsonable(value: Any) -> Any:
     """Dataclasses from this module as plain JSON values (paths as text)."""
     from dataclasses import asdict, is_dataclass
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return {k: as_jsonable(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: as_jsonable(v) for k, v in value.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Mapping, cast
 
 NO_DISPLAY_MESSAGE = (
     "Facilitator Field Kit needs a graphical desktop, and none was found (DISPLAY and WAYLAND_DISPLAY "
@@ -15,7 +16,7 @@ NO_DISPLAY_MESSAGE = (
 SYNC_IMPORT_DELAY_MS = 400
 
 
-def has_display(env: dict[str, str] | None = None, platform: str | None = None) -> bool:
+def has_display(env: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
     """False only where Qt would abort: Linux/BSD with no X11/Wayland display and no platform forced."""
     env = os.environ if env is None else env
     platform = platform or sys.platform
@@ -107,7 +108,7 @@ def run(data_dir: Path) -> int:
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName("FacilitatorFieldKit")
     QCoreApplication.setApplicationName("Facilitator Field Kit")
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv))
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("facilitator-field-kit")
     try:

@@ -7,14 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..core.toolkit import Toolkit
 from ..store.store import Store
 from .ops import Ops
 from .settings import Preferences
 
-ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "checklist", "checklist_note", "measure"})
+if TYPE_CHECKING:
+    from .sync_bridge import SyncBridge
+
+ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note",
+                          "measure"})
 
 
 @dataclass
@@ -25,7 +29,7 @@ class AppContext:
     prefs: Preferences
     # Injected for tests and screenshots so "today" is stable; defaults to the real date.
     today: Callable[[], date] = field(default=date.today)
-    sync: object | None = None  # ui.sync_bridge.SyncBridge once created by the main window
+    sync: SyncBridge | None = None  # created by the main window
     # How a finished PDF is shown: the system viewer by default; tests record the path instead.
     open_file: Callable[[Path], None] = field(default=lambda path: _open_with_system(path))
     role: str = ""  # the signed-in account's role ("supervisor" widens the Today screen)

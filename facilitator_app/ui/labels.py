@@ -19,10 +19,7 @@ STATUS_COLORS = {
 
 
 def status_label(value: str) -> str:
-    try:
-        return StrategyStatus(value).label
-    except ValueError:
-        return value
+    return StrategyStatus.label_of(value)
 
 
 def fmt_date(value: date | None, empty: str = "—") -> str:

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import importlib
-
-import shiboken6
 from typing import TYPE_CHECKING, Callable
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QStackedWidget, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
 
 from ..core.errors import NotFoundError
 from ..core.model import FacilitatorProfile
 from ..store.store import Changes
+from . import printing
 from .context import ALL_ENTITIES, AppContext
 from .dialogs.about_you import AboutYouDialog
 from .dialogs.first_start import DEMO, SIGN_IN, FirstStartDialog
@@ -22,7 +30,6 @@ from .dialogs.practice_dialog import PracticeDialog
 from .geometry import clamp_to_screen, fit_to_screen
 from .icons import app_icon
 from .ops import QueryOp, StoreOp, describe_error
-from . import printing
 from .settings import GEOMETRY_KEY, LAST_PRACTICE_KEY, LAST_VIEW_KEY
 from .views.base_view import BaseView
 from .views.practice.bundle import load_bundle
@@ -130,6 +137,7 @@ class MainWindow(QMainWindow):
     def _wire(self, index: int, view: BaseView) -> None:
         if index == self.TODAY:
             view.open_practice.connect(self.open_practice)
+            view.open_step.connect(self.open_step)
             view.open_draft.connect(self.open_draft)
         elif index == self.PRACTICES:
             view.open_practice.connect(self.open_practice)
@@ -169,6 +177,11 @@ class MainWindow(QMainWindow):
 
     def open_practice(self, practice_id: str) -> None:
         self.practice.show_practice(practice_id)
+        self.show_view(self.PRACTICE)
+
+    def open_step(self, practice_id: str, step_id: str) -> None:
+        """The practice's Next steps tab, with that step selected (Enter on Today's next steps)."""
+        self.practice.show_step(practice_id, step_id)
         self.show_view(self.PRACTICE)
 
     def focus_search(self) -> None:
@@ -223,7 +236,8 @@ class MainWindow(QMainWindow):
 
         def load(s):
             visit = s.visit(visit_id)
-            return load_bundle(s, toolkit, visit.practice_id, today), visit, s.load_draft(_visit_form_module().draft_key(visit_id))
+            draft = s.load_draft(_visit_form_module().draft_key(visit_id))
+            return load_bundle(s, toolkit, visit.practice_id, today), visit, draft
         QueryOp(self.ctx.ops, load).success(lambda r: self._show_visit_form(*r)).run()
 
     def open_draft(self, payload: dict) -> None:

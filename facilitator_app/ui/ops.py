@@ -55,7 +55,7 @@ class Ops(QObject):
         self._deliver.emit(callback)
 
     def submit(self, fn: Callable[[], T], *, writer: bool,
-               done: Callable[[T], None], failed: Callable[[BaseException], None]) -> Future:
+               done: Callable[[T], object], failed: Callable[[BaseException], object]) -> Future:
         if self._closed:
             raise RuntimeError("the app is closing")
         self._running += 1
@@ -66,13 +66,14 @@ class Ops(QObject):
                 result = fn()
             except BaseException as exc:  # reported on the main thread
                 log.debug("background op failed:\n%s", traceback.format_exc())
-                self.post(lambda error=exc: self._finish(lambda: failed(error)))  # bind now: `exc` is unset after except
+                error = exc  # `exc` is unset once the except block ends; the callback runs later
+                self.post(lambda: self._finish(lambda: failed(error)))
                 return
             self.post(lambda: self._finish(lambda: done(result)))
 
         return executor.submit(work)
 
-    def _finish(self, callback: Callable[[], None]) -> None:
+    def _finish(self, callback: Callable[[], object]) -> None:
         self._running -= 1
         try:
             callback()
@@ -105,15 +106,15 @@ class _Op(Generic[T]):
         self._ops = ops
         self._op = op
         self._initiator = initiator
-        self._success: Callable[[T], None] | None = None
-        self._failure: Callable[[BaseException], None] | None = None
+        self._success: Callable[[T], object] | None = None
+        self._failure: Callable[[BaseException], object] | None = None
         self._busy_cursor = False
 
-    def success(self, fn: Callable[[T], None]) -> "_Op[T]":
+    def success(self, fn: Callable[[T], object]) -> "_Op[T]":
         self._success = fn
         return self
 
-    def failure(self, fn: Callable[[BaseException], None]) -> "_Op[T]":
+    def failure(self, fn: Callable[[BaseException], object]) -> "_Op[T]":
         self._failure = fn
         return self
 

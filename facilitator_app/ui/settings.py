@@ -28,7 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync/auto", True, bool, "Sync automatically",
             "After you save, every 5 minutes while online, and when the server is reachable again."),
     Setting("visit/default_minutes", 60, int, "Default visit length (minutes)"),
-    Setting("visit/print_after_save", False, bool, "Show the print dialog for the leave-behind after every saved visit"),
+    Setting("visit/print_after_save", False, bool,
+            "Show the print dialog for the leave-behind after every saved visit"),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..store.store import Changes
 from ..sync.client import AuthError, NetworkError, ServerUnavailableError
 from ..sync.scheduler import Action, SyncScheduler
-from ..sync.service import NotSignedInError, SyncService
+from ..sync.service import AccountInfo, NotSignedInError, SyncService
 from .context import ALL_ENTITIES
 from .ops import Ops, describe_error
 
@@ -40,6 +40,7 @@ class SyncView:
     quarantined: int
     server_url: str | None
     user: str | None
+    set_aside: int = 0
 
 
 class SyncBridge(QObject):
@@ -56,7 +57,7 @@ class SyncBridge(QObject):
         self._cancel = False
         self._user_requested = False
         self._view: SyncView | None = None
-        self.account = None
+        self.account: AccountInfo | None = None
         self.timer = QTimer(self, interval=TICK_MS)
         self.timer.timeout.connect(self.tick)
         ops.changed.connect(self._on_local_change)
@@ -163,11 +164,12 @@ class SyncBridge(QObject):
     def _synced(self, report, started: float) -> None:
         self.scheduler.sync_finished(ok=True)
         user_asked, self._user_requested = self._user_requested, False
-        if report.pulled or report.conflicts or report.rejected or report.refetched:
+        if report.pulled or report.conflicts or report.rejected or report.refetched or report.set_aside:
             self.ops.changed.emit(Changes(ALL_ENTITIES), self)
         msg = (f"Synced in {time.monotonic() - started:.1f} s: sent {report.pushed}, received {report.pulled}"
                + (f", {report.conflicts} conflicts" if report.conflicts else "")
-               + (f", {report.rejected} rejected" if report.rejected else ""))
+               + (f", {report.rejected} rejected" if report.rejected else "")
+               + (f", {report.set_aside} set aside (see Sync issues)" if report.set_aside else ""))
         self.refresh_status()
         self.finished.emit(True, msg if user_asked or report.pulled or report.pushed else "")
 
@@ -179,7 +181,8 @@ class SyncBridge(QObject):
             self.finished.emit(False, "")  # a cancel shows nothing
         elif isinstance(exc, (AuthError, NotSignedInError)):
             self.refresh_account()
-            self.finished.emit(False, f"{describe_error(exc)} Sign in again under Settings; your unsent changes are kept.")
+            self.finished.emit(False, f"{describe_error(exc)} Sign in again under Settings; "
+                                      "your unsent changes are kept.")
         else:
             self.finished.emit(False, describe_error(exc))
         self.refresh_status()
@@ -190,7 +193,8 @@ class SyncBridge(QObject):
         def work() -> SyncView:
             st = self.service.status()
             return SyncView(st.signed_in, self.account is not None, self.scheduler.online, self.scheduler.running,
-                            st.pending, st.last_sync, st.conflicts, st.quarantined, st.server_url, st.user)
+                            st.pending, st.last_sync, st.conflicts, st.quarantined, st.server_url, st.user,
+                            st.set_aside)
 
         def failed(exc: BaseException) -> None:  # the badge swallows errors
             log.debug("status failed: %s", exc)

@@ -44,8 +44,9 @@ def test_full_record_keeping_flow(capsys, data_dir, oak):
     assert run(capsys, "plan", "set", oak, "--cadence", "monthly", "--visits", "12", "--hours", "14",
                "--strategies", "b1, b2,S4", "--set-by", "Łukasz O'Brien")[0] == 0
     visit = run_json(capsys, "visit", "add", oak, "--date", "2026-11-20", "--start-time", "09:30", "--mode", "video",
-                     "--minutes", "75", "--travel-minutes", "0", "--unplanned", "--attendee", "Łukasz O'Brien:practice_leader",
-                     "--attendee", "Ann", "--activity", "coaching", "--activity", "Teaching", "--strategy", "B1:in_progress",
+                     "--minutes", "75", "--travel-minutes", "0", "--unplanned",
+                     "--attendee", "Łukasz O'Brien:practice_leader", "--attendee", "Ann",
+                     "--activity", "coaching", "--activity", "Teaching", "--strategy", "B1:in_progress",
                      "--strategy", "S4:implemented", "--key-driver", "Use of own data", "--pdsa-aim", "Repeat BP",
                      "--pdsa-change", "MA repeats", "--pdsa-decision", "adopt", "--data-reviewed", "Q3 report",
                      "--barriers", "Staff turnover", "--disruption", "clinician_loss", "--engagement", "4",
@@ -53,7 +54,8 @@ def test_full_record_keeping_flow(capsys, data_dir, oak):
                      "--next-step", "Order cuffs|Ann|2026-12-01",
                      "--next-step", "Fax form", "--next-contact", "2026-12-18", "--resource", "Quitline cards")
     assert visit["minutes"] == 75 and visit["planned"] is False and visit["pdsa"]["decision"] == "adopt"
-    assert visit["strategies"][0] == {"strategy_id": "B1", "status_before": "selected", "status_after": "in_progress", "note": ""}
+    assert visit["strategies"][0] == {"strategy_id": "B1", "status_before": "selected", "status_after": "in_progress",
+                                      "note": ""}
     code, out, _ = run(capsys, "visit", "show", visit["id"][:8])
     assert "Strategy S4: Selected -> Implemented" in out and "Good <b>visit</b> & more" in out
     assert "Next step: Order cuffs (owner Ann, due 2026-12-01, open)" in out and "Private notes: Leader was late" in out
@@ -66,7 +68,8 @@ def test_full_record_keeping_flow(capsys, data_dir, oak):
     assert run(capsys, "measure", "add", oak, "b", "--period-end", "2026-09-30", "--numerator", "64",
                "--denominator", "100", "--version", "CMS165v12")[0] == 0
     shown = run_json(capsys, "practice", "show", oak)
-    assert {i["strategy_id"]: i["status"] for i in shown["checklist"]} == {"B1": "in_progress", "B2": "selected", "S4": "implemented"}
+    assert {i["strategy_id"]: i["status"] for i in shown["checklist"]} == {"B1": "in_progress", "B2": "selected",
+                                                                           "S4": "implemented"}
     assert shown["measures"][0]["numerator"] == 64 and shown["plan"]["planned_hours"] == 14
     (summary,) = run_json(capsys, "practice", "list")
     assert (summary["visits"], summary["implemented"], summary["selected"]) == (1, 1, 3)
@@ -87,7 +90,8 @@ def test_full_record_keeping_flow(capsys, data_dir, oak):
     (["visit", "add", "Nowhere Clinic"], "No practice matches 'Nowhere Clinic'"),
     (["measure", "add", "{oak}", "A", "--period-end", "2026-09-30", "--numerator", "9", "--denominator", "5"],
      "Numerator cannot be larger than denominator"),
-    (["checklist", "set", "{oak}", "B1", "--status", "declined"], "Give a reason when the practice declines a strategy"),
+    (["checklist", "set", "{oak}", "B1", "--status", "declined"],
+     "Give a reason when the practice declines a strategy"),
     (["checklist", "set", "{oak}", "B1", "--step", "12"], "Step 12 does not exist"),
     (["practice", "add", "X", "--state", "Illinois"], "is not a US state code"),
     (["contact", "add", "{oak}", "Bo", "--email", "bo@"], "does not look like an email address"),
@@ -137,7 +141,8 @@ def test_export_json_and_csv(capsys, data_dir, oak, tmp_path):
     run(capsys, "visit", "add", oak, "--private-notes", "Nguyễn Thị Ánh attended")
     result = run_json(capsys, "export", "--format", "json", "--out", tmp_path / "out")
     doc = json.loads((tmp_path / "out" / "fieldkit-export.json").read_text(encoding="utf-8"))
-    assert doc["records"]["visit"][0]["private_notes"] == "Nguyễn Thị Ánh attended" and result["counts"]["practice"] == 1
+    assert doc["records"]["visit"][0]["private_notes"] == "Nguyễn Thị Ánh attended"
+    assert result["counts"]["practice"] == 1
     run_json(capsys, "export", "--format", "csv", "--out", tmp_path / "csv")
     assert "Nguyễn" in (tmp_path / "csv" / "visits.csv").read_text(encoding="utf-8")
     code, _, err = run(capsys, "export", "--format", "csv", "--out", tmp_path / "csv")

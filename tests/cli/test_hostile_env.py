@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def cli(data_dir: Path, *args: object, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def cli(data_dir: Path, *args: object, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess:
     """`facilitator-app ARGS --data-dir DATA_DIR` in a fresh process; never a traceback."""
     full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     full_env.pop("FFK_DEBUG", None)

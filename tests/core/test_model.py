@@ -5,8 +5,23 @@ import pytest
 from facilitator_app.core.codec import check_fields, from_record, to_record
 from facilitator_app.core.errors import ValidationError
 from facilitator_app.core.model import (
-    Attendee, ChecklistItem, ChecklistNote, Contact, FacilitationPlan, FacilitatorProfile, MeasureValue, NextStep,
-    Pdsa, Practice, StrategyWork, Visit, add_years, id_problem, legacy_step_id, legacy_step_record, looks_like_email,
+    Attendee,
+    ChecklistItem,
+    ChecklistNote,
+    Contact,
+    FacilitationPlan,
+    FacilitatorProfile,
+    MeasureValue,
+    NextStep,
+    Pdsa,
+    Practice,
+    StrategyWork,
+    Visit,
+    add_years,
+    id_problem,
+    legacy_step_id,
+    legacy_step_record,
+    looks_like_email,
 )
 from facilitator_app.core.vocab import Measure, StrategyStatus, VisitMode
 
@@ -143,7 +158,8 @@ def test_every_text_has_a_limit_checked_before_any_pattern():
     with pytest.raises(ValidationError) as exc:
         Contact("p", "Ann", email=huge, phone="1" * 5000).validate(today=TODAY)
     found = messages(exc)
-    assert "Email is too long (at most 254 characters)" in found and "Phone is too long (at most 30 characters)" in found
+    assert "Email is too long (at most 254 characters)" in found
+    assert "Phone is too long (at most 30 characters)" in found
     with pytest.raises(ValidationError) as exc:
         Visit("p", TODAY, attendees=[Attendee("x" * 201)], resources_left=["r" * 301],
               strategies=[StrategyWork("B1", note="n" * 2001)]).validate(today=TODAY)

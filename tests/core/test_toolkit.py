@@ -54,7 +54,8 @@ def test_cooperative_toolkit_replaces_the_shipped_one(tmp_path):
     (lambda d: d["strategies"][1].update(id="A1"), "id A1 is used twice"),
     (lambda d: d["strategies"][2].update(steps=["one", "two"]), "3 to 7 checklist steps (has 2)"),
     (lambda d: d["strategies"][3].update(domain="Q"), "domain must be one of"),
-    (lambda d: d["strategies"][4]["resources"].append({"name": "x", "phone": "", "url": ""}), "needs a phone number or a URL"),
+    (lambda d: d["strategies"][4]["resources"].append({"name": "x", "phone": "", "url": ""}),
+     "needs a phone number or a URL"),
     (lambda d: d.update(schema=7), "schema must be 1"),
 ])
 def test_invalid_toolkit_is_refused_with_the_entry_named(tmp_path, mutate, message):

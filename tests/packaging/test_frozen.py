@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 SIZE_TARGET_BYTES = 150_000_000
 LEFT_OUT = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg", "argon2", "hypothesis",
             "pytest", "_pytest", "schemathesis", "httpx", "pypdf", "keyrings", "tests", "facilitator_app.server",
-            "PyInstaller", "tkinter")
+            "PyInstaller", "tkinter", "mypy")
 LINUX_PLUGINS = {"platforms", "platformthemes", "platforminputcontexts", "iconengines", "imageformats",
                  "xcbglintegrations", "wayland-shell-integration", "wayland-decoration-client"}
 
@@ -115,7 +115,8 @@ def test_bundle_is_trimmed_and_complete(frozen_build: FrozenBuild) -> None:
             leaked = sorted(m for m in modules if m == name or m.startswith(name + "."))
             assert not leaked, f"{name} should not be in the app: {leaked[:5]}"
         for needed in ("keyring.backends.SecretService", "keyring.backends.kwallet", "secretstorage",
-                       "facilitator_app.selfcheck", "facilitator_app.ui.app", "facilitator_app.commands.selfcheck"):
+                       "facilitator_app.selfcheck", "facilitator_app.ui.app", "facilitator_app.ui.window_check",
+                       "facilitator_app.commands.selfcheck"):
             assert needed in modules, f"{needed} is missing from the app"
 
 
@@ -148,8 +149,8 @@ def test_deb_unpacks_and_runs(frozen_build: FrozenBuild, tmp_path: Path) -> None
     assert (root / "usr/share/icons/hicolor/256x256/apps/facilitator-field-kit.png").is_file()
     assert (root / "usr/share/icons/hicolor/scalable/apps/facilitator-field-kit.svg").is_file()
     if shutil.which("desktop-file-validate"):
-        check = subprocess.run(["desktop-file-validate", str(root / "usr/share/applications/facilitator-field-kit.desktop")],
-                               capture_output=True, text=True)
+        desktop_file = root / "usr/share/applications/facilitator-field-kit.desktop"
+        check = subprocess.run(["desktop-file-validate", str(desktop_file)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
 
     installed = root / "opt" / "facilitator-field-kit"

@@ -11,8 +11,16 @@ import pytest
 from pypdf import PdfReader
 
 from facilitator_app.core.errors import ValidationError
-from facilitator_app.printing import (NoPrinterError, PrintError, PrinterNotFound, PrintingUnavailable,
-                                      PrintRefused, PrintServiceDown, list_printers, print_pdf)
+from facilitator_app.printing import (
+    NoPrinterError,
+    PrinterNotFound,
+    PrintError,
+    PrintingUnavailable,
+    PrintRefused,
+    PrintServiceDown,
+    list_printers,
+    print_pdf,
+)
 from tests.cupsd import QUEUE
 from tests.printing.conftest import PRACTICE_NAME
 

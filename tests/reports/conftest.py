@@ -21,6 +21,7 @@ from facilitator_app.core.model import (
     NextStep,
     Pdsa,
     Practice,
+    StepClosure,
     StrategyWork,
     Visit,
 )
@@ -33,6 +34,10 @@ LEADER = "Nguyễn Thị Ánh"
 CLINICIAN = "Dr. Elena Muñoz"
 FACILITATOR = "Renée Haddad"
 MARKUP_NOTE = "Use <b>bold</b> & <i>keep</i> the A&B form; 5 < 7 > 3"
+PRIVATE_NOTE = "The office manager seemed overwhelmed; keep visits short."
+CUFFS_STEP = "Order validated BP cuffs for every exam room"
+DONE_NOTE = "Six cuffs arrived & are in use"
+DROP_NOTE = "The registry tool replaces this"
 
 
 @dataclass
@@ -74,10 +79,17 @@ def make_store(data_dir: Path, toolkit: Toolkit, *, notes: str = MARKUP_NOTE) ->
     for i, mode in enumerate(modes):
         earlier = Visit(pid, date(2025, 2, 3) + timedelta(days=60 * i), mode=mode,
                         minutes=[60, 20, 90, 45, 75, 10, 60, 120][i], facilitator=FACILITATOR)
-        step = NextStep(pid, earlier.id, f"Earlier step {i}", owner=LEADER, due=date(2025, 3, 1) + timedelta(days=60 * i))
-        store.save_visit(earlier, toolkit, steps=[step])
+        step = NextStep(pid, earlier.id, f"Earlier step {i}", owner=LEADER,
+                        due=date(2025, 3, 1) + timedelta(days=60 * i))
+        steps = [step]
+        if i == len(modes) - 1:  # the last visit before this one (2026-03-30) made two steps
+            steps.append(NextStep(pid, earlier.id, CUFFS_STEP, owner=CLINICIAN, due=date(2026, 5, 1)))
+        store.save_visit(earlier, toolkit, steps=steps)
         if i < 6:
             store.close_next_step(step.id, "done", today=earlier.date + timedelta(days=30))
+        elif i == 7:  # dropped on a phone call after the last visit: "closed since the last visit"
+            store.close_next_step(step.id, "dropped", note=DROP_NOTE, today=date(2026, 6, 2))
+    cuffs = next(s for s in store.next_steps(pid) if s.action == CUFFS_STEP)
     visit = Visit(
         pid, TODAY, facilitator=FACILITATOR, start_time=time(9, 30), mode="on_site", minutes=75,
         attendees=[Attendee(LEADER, "practice_leader"), Attendee(CLINICIAN, "clinician"),
@@ -89,12 +101,13 @@ def make_store(data_dir: Path, toolkit: Toolkit, *, notes: str = MARKUP_NOTE) ->
         pdsa=Pdsa(aim="Repeat BP on 90% of high first readings", change="MA repeats after 5 minutes",
                   prediction="Control rate rises 3 points", result="", decision="adapt"),
         data_reviewed="Q3 CMS165 report: 63% controlled (412 of 654).",
-        practice_notes=notes, private_notes="The office manager seemed overwhelmed; keep visits short.",
+        practice_notes=notes, private_notes=PRIVATE_NOTE,
         next_contact=date(2026, 12, 18),
         resources_left=["Quitline fax referral form (IL)", "BP measurement poster & checklist"])
     store.save_visit(visit, toolkit, steps=[
-        NextStep(pid, visit.id, "Print quitline fax forms for all 4 rooms", owner=LEADER, due=date(2026, 12, 1)),
-        NextStep(pid, visit.id, "Run the Q4 blood-pressure report", owner=CLINICIAN, due=date(2026, 12, 10))])
+        NextStep(pid, visit.id, "Run the Q4 blood-pressure report", owner=CLINICIAN, due=date(2026, 12, 10)),
+        NextStep(pid, visit.id, "Print quitline fax forms for all 4 rooms", owner=LEADER, due=date(2026, 12, 1))],
+        closures=[StepClosure(cuffs.id, "done", DONE_NOTE)], today=TODAY)
     quarters = [date(2024, 12, 31), date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30), date(2025, 12, 31),
                 date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30)]
     for i, q in enumerate(quarters):
@@ -137,8 +150,9 @@ def pdffonts(path: Path) -> list[dict[str, str]]:
         spans.append((start, start + len(part)))
         start += len(part) + 1
     names = [header[a:b].strip() for a, b in spans]
-    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans)} for line in lines[2:]]
+    return [{n: line[a:b].strip() for n, (a, b) in zip(names, spans, strict=True)} for line in lines[2:]]
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
-                                   reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdffonts") is None or shutil.which("pdftoppm") is None,
+    reason="poppler-utils (pdffonts, pdftoppm) is not installed: apt install poppler-utils")

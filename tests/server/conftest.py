@@ -1,7 +1,7 @@
 """Fixtures for the server tests: every test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL comes from FFK_TEST_POSTGRES_URL (`eval "$(bash .ci/postgres.sh)"`). Without it the
-PostgreSQL half is skipped on a developer machine and FAILS in CI (env CI set).
+PostgreSQL comes from FFK_TEST_POSTGRES_URL, which `make test` sets up. Without it the PostgreSQL
+half FAILS under `make test` and in CI, and is skipped by a bare `pytest` (tests/serverproc.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from facilitator_app.server.migrate import upgrade
 from facilitator_app.server.settings import Settings
 from tests.server.helpers import DATABASES, Api, TestClient, make_database_url
 from tests.serverproc import ServerProcess, start_server
+
 
 @pytest.fixture(params=DATABASES)
 def db_kind(request: pytest.FixtureRequest) -> str:

@@ -1,48 +1,34 @@
 """Helpers for the server tests: database URLs, accounts, and a `Device` that speaks the
 sync protocol the way the real client does.
 
-PostgreSQL comes from FFK_TEST_POSTGRES_URL (`eval "$(bash .ci/postgres.sh)"`). Without it the
-PostgreSQL half is skipped on a developer machine and FAILS in CI (env CI set), so CI can never
-silently test only SQLite.
+PostgreSQL comes from FFK_TEST_POSTGRES_URL, which `make test` sets up. Without it the PostgreSQL
+half FAILS under `make test` and in CI (FFK_REQUIRE_POSTGRES or CI set), so they can never
+silently test only SQLite; a bare `pytest` skips it and says how to enable it.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 # Starlette's notice that httpx will be replaced by httpx2 in its TestClient; not ours to act on.
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import Engine  # noqa: E402
-
-from tests.serverproc import new_postgres_url, postgres_available  # noqa: E402
 
 from facilitator_app.core.codec import to_record  # noqa: E402
 from facilitator_app.core.hlc import HybridClock  # noqa: E402
 from facilitator_app.server import accounts  # noqa: E402
 from facilitator_app.server.db import write_tx  # noqa: E402
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, PullResponse  # noqa: E402
+from tests.serverproc import new_postgres_url, require_postgres  # noqa: E402
 
 PASSWORD = "correct horse battery"
 DATABASES = ["sqlite", "postgres"]
-
-
-def require_postgres() -> None:
-    if postgres_available():
-        return
-    if os.environ.get("CI"):
-        pytest.fail("CI must test the server on PostgreSQL, but FFK_TEST_POSTGRES_URL is not set: "
-                    "run `eval \"$(bash .ci/postgres.sh)\"` before the tests.")
-    pytest.skip("PostgreSQL tests skipped: run `eval \"$(bash .ci/postgres.sh)\"` to start a throwaway "
-                "cluster and set FFK_TEST_POSTGRES_URL.")
 
 
 def make_database_url(kind: str, tmp_path: Path) -> str:

@@ -17,17 +17,16 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, select, text
 
-from tests.server.helpers import PASSWORD, Api, TestClient, add_user
-from tests.serverproc import REPO, ServerProcess, free_port, start_server
-
 from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.app import create_app
 from facilitator_app.server.db import make_engine, write_tx
-from facilitator_app.server.migrate import alembic_config, head_revision, schema_state, upgrade
+from facilitator_app.server.migrate import alembic_config, schema_state, upgrade
 from facilitator_app.server.security import hash_password, token_hash
 from facilitator_app.server.settings import DATA_DIR_ENV, DATABASE_URL_ENV, Settings
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, ErrorBody, TokenResponse
+from tests.server.helpers import PASSWORD, Api, TestClient, add_user
+from tests.serverproc import REPO, ServerProcess, free_port, start_server
 
 STALE = "Your password was changed or your account was disabled: sign in again."
 
@@ -228,13 +227,17 @@ def test_migration_0002_upgrades_a_0001_database_with_data(database_url: str) ->
             conn.execute(text("INSERT INTO tokens (token_hash, user_id, created_ms, expires_ms, revoked) "
                               "VALUES (:h, 1, 1, :e, false)"), {"h": token_hash("old-token"), "e": 2**62})
         assert schema_state(engine).current == "0001"
-        upgrade(engine)
-        assert schema_state(engine).is_current
+        _upgrade_to(engine, "0002_accounts")
         with engine.connect() as conn:
-            user = conn.execute(select(t.users)).one()
-            token = conn.execute(select(t.tokens)).one()
-        assert (user.credential_generation, user.full_name, user.email, user.scope_epoch) == (1, None, None, 3)
-        assert token.credential_generation == 1
+            user = conn.execute(select(t.users.c.credential_generation, t.users.c.full_name, t.users.c.email,
+                                       t.users.c.scope_epoch)).one()
+            token = conn.execute(select(t.tokens.c.credential_generation)).one()
+        assert tuple(user) == (1, None, None, 3) and token.credential_generation == 1
+        _upgrade_to(engine, "0001", down=True)  # and back: the downgrade works on data too
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM users")).scalar_one() == "ann"
+        upgrade(engine)  # then on to the newest schema, as `migrate` does
+        assert schema_state(engine).is_current
 
         app = create_app(Settings(database_url=database_url), engine=engine)
         with TestClient(app, raise_server_exceptions=False) as client:
@@ -244,12 +247,6 @@ def test_migration_0002_upgrades_a_0001_database_with_data(database_url: str) ->
             assert _refused_as_stale(_pull(api, "old-token"))
             assert TokenResponse.model_validate(client.post("/auth/v1/token", json={
                 "username": "ann", "password": "new password 1"}).json()).user.full_name == ""
-
-        _upgrade_to(engine, "0001", down=True)  # and back: the downgrade works on data too
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT name FROM users")).scalar_one() == "ann"
-        upgrade(engine)
-        assert schema_state(engine).is_current
     finally:
         engine.dispose()
 

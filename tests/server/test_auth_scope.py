@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.server.helpers import PASSWORD, Api, Device
 from sqlalchemy import select, update
 
 from facilitator_app.core.model import ChecklistItem, ChecklistNote, Contact, Practice, Visit
@@ -12,6 +11,7 @@ from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.admin import import_practices
 from facilitator_app.sync.protocol import PROTOCOL_VERSION
+from tests.server.helpers import PASSWORD, Api, Device
 
 
 def token_request(api: Api, name: str, password: str):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.server.helpers import Api
 from sqlalchemy import func, select
 
 from facilitator_app.server import tables as t
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, ErrorBody
+from tests.server.helpers import Api
 
 
 def assert_error(r, status: int, code: str, *words: str) -> dict:

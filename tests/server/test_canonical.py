@@ -7,19 +7,23 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from facilitator_app.core.codec import from_record, to_record
 from facilitator_app.core.model import (
-    ChecklistNote, MeasureValue, NextStep, Practice, Visit, legacy_step_id,
+    ChecklistNote,
+    MeasureValue,
+    NextStep,
+    Practice,
+    Visit,
+    legacy_step_id,
 )
 from facilitator_app.core.toolkit import load_toolkit
 from facilitator_app.server import tables as t
 from facilitator_app.server.merge import Rejected, canonical_record
 from tests.server.helpers import Api, Device
 from tests.server.test_sync_api import new_practice, outcomes
-
-import pytest
 
 
 def reasons(body: dict) -> list[str | None]:
@@ -186,7 +190,8 @@ def test_an_older_apps_visit_is_converted_not_dropped(api: Api) -> None:
 def test_an_older_app_is_told_to_update(api: Api) -> None:
     ann = api.user("ann")
     body = ann.push([], expect=426, protocol=1)
-    assert body["error"] == "protocol_mismatch" and "too old" in body["message"] and "Install the update" in body["message"]
+    assert body["error"] == "protocol_mismatch"
+    assert "too old" in body["message"] and "Install the update" in body["message"]
 
 
 def test_re_sending_the_same_change_is_applied_not_a_conflict(api: Api) -> None:

@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.server.helpers import PASSWORD
-from tests.serverproc import ServerProcess, start_server
 
 from facilitator_app.core.toolkit import default_toolkit_path
 from facilitator_app.server.migrate import head_revision
 from facilitator_app.sync.protocol import PROTOCOL_VERSION
+from tests.server.helpers import PASSWORD
+from tests.serverproc import ServerProcess, start_server
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import uuid
 from collections import Counter
 
 import pytest
-from tests.server.helpers import add_user, require_postgres
 from sqlalchemy import Connection, Engine, func, select, text
 
 from facilitator_app.core.hlc import HybridClock
@@ -25,6 +24,7 @@ from facilitator_app.server.pull import pull
 from facilitator_app.server.push import apply_push
 from facilitator_app.server.versions import COUNTER, Versions
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, Mutation, PullRequest, PushRequest
+from tests.server.helpers import add_user, require_postgres
 
 PUSHERS = 6
 PUSHES_EACH = 5

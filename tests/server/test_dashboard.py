@@ -18,12 +18,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
 
-from tests.server.helpers import PASSWORD, Api, Device
-
 from facilitator_app.core.model import FacilitationPlan, NextStep, Practice, StrategyWork, Visit
 from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.dashboard import sessions
+from tests.server.helpers import PASSWORD, Api, Device
 
 END = "2026-06-30"
 JUNE = {"period": "month", "end": END}

@@ -8,13 +8,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-from tests.server.helpers import PASSWORD, Api, Device
-
 from facilitator_app.core.codec import entity_fields
 from facilitator_app.core.model import ENTITY_TYPES, ChecklistNote, Contact, Practice, Visit
 from facilitator_app.server import accounts
 from facilitator_app.server.admin import EXPORT_EXTRA_COLUMNS, export_cooperative
 from facilitator_app.server.db import write_tx
+from tests.server.helpers import PASSWORD, Api, Device
 
 
 def _read(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -39,15 +38,15 @@ def test_export_cells_never_start_a_spreadsheet_formula(api: Api, tmp_path: Path
     api.admin(export_cooperative, out, cooperative="coop")
 
     header, rows = _read(out / "practices.csv")
-    practice = dict(zip(header, rows[0]))
+    practice = dict(zip(header, rows[0], strict=True))
     assert practice["name"] == '\'=HYPERLINK("http://evil.example","Click")'
     assert (practice["phone"], practice["address"], practice["region"]) == ("'+1 312 555 0101", "'-1+1", "'@SUM(A1)")
     assert practice["id"] == p.id and practice["created_by"] == "ann"
     header, rows = _read(out / "contacts.csv")
-    names = sorted(dict(zip(header, r))["name"] for r in rows)
+    names = sorted(dict(zip(header, r, strict=True))["name"] for r in rows)
     assert names == ["'-Minus", "'@Home", "Dr. = Lee", "Plain"]  # only a leading character counts
     header, rows = _read(out / "visits.csv")
-    v = dict(zip(header, rows[0]))
+    v = dict(zip(header, rows[0], strict=True))
     assert (v["practice_notes"], v["private_notes"], v["minutes"]) == ("'=1+2", "'+Ana", "45")
     assert (v["barriers"], v["data_reviewed"]) == ("'\tTabbed", "'\rReturned")
 
@@ -64,7 +63,7 @@ def test_checklist_notes_export_has_one_column_per_name(api: Api, tmp_path: Path
     api.admin(export_cooperative, out, cooperative="coop")
     header, rows = _read(out / "checklist_notes.csv")
     assert len(header) == len(set(header))  # before: two "author" columns
-    row = dict(zip(header, rows[0]))
+    row = dict(zip(header, rows[0], strict=True))
     # The note's author is the account that wrote it, whatever was typed (server/push.py: _server_owned).
     assert (row["author"], row["created_by"], row["text"]) == ("sue", "sue", "Huddles started")
     for entity in ENTITY_TYPES:  # no entity may gain a field named like the server's own columns
@@ -89,7 +88,8 @@ def test_visits_are_credited_to_their_author_by_full_name(api: Api) -> None:
               ann.create(Visit(practice_id=pa.id, date=date(2026, 2, 8), minutes=30, facilitator="Someone Else"),
                          "visit")])
     bob.push([bob.create(pb, "practice"),
-              bob.create(Visit(practice_id=pb.id, date=date(2026, 2, 3), minutes=90, facilitator="Ana Muñoz"), "visit")])
+              bob.create(Visit(practice_id=pb.id, date=date(2026, 2, 3), minutes=90, facilitator="Ana Muñoz"),
+                         "visit")])
     report = api.client.get("/reports/v1/intensity?today=2026-03-01", headers=api.auth(sue.token)).json()
     totals = {f["facilitator"]: (f["visits"], f["hours"], f["practices"]) for f in report["facilitators"]}
     assert totals == {"Ana Muñoz": (2, 1.5, 1), "bob": (1, 1.5, 1)}  # the typed names credit nobody

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.server.helpers import Api
-
 from facilitator_app.core.intensity import intensity_report, practice_intensity
 from facilitator_app.core.model import ChecklistItem, FacilitationPlan, Practice, Visit
+from tests.server.helpers import Api
 
 
 def test_practice_roll_up() -> None:
@@ -37,7 +36,8 @@ def test_report_sorts_by_neglect_and_totals_per_facilitator() -> None:
     rep = intensity_report([a, b, c], visits, today=date(2026, 5, 1), assignments={"ann": [a.id, b.id], "bob": [c.id]})
     assert [r.name for r in rep.practices] == ["C", "B", "A"]  # never contacted first
     ann, bob = rep.facilitators
-    assert (ann.facilitator, ann.practices, ann.visits, ann.hours, ann.days_since_last_contact) == ("ann", 2, 2, 3.0, 30)
+    assert (ann.facilitator, ann.practices, ann.visits, ann.hours,
+            ann.days_since_last_contact) == ("ann", 2, 2, 3.0, 30)
     assert (bob.practices, bob.visits, bob.last_contact) == (1, 0, None)
 
 
@@ -46,7 +46,8 @@ def test_intensity_endpoint_is_scoped(api: Api) -> None:
     sue = api.user("sue", role="supervisor")
     pa, pb = Practice(name="Ann's"), Practice(name="Bob's")
     ann.push([ann.create(pa, "practice"),
-              ann.create(Visit(practice_id=pa.id, date=date(2026, 2, 1), minutes=45, facilitator="typed name"), "visit"),
+              ann.create(Visit(practice_id=pa.id, date=date(2026, 2, 1), minutes=45, facilitator="typed name"),
+                         "visit"),
               ann.create(FacilitationPlan(practice_id=pa.id, planned_visits=4, planned_hours=3.0), "plan")])
     bob.push([bob.create(pb, "practice")])
     mine = api.client.get("/reports/v1/intensity?today=2026-03-01", headers=api.auth(ann.token)).json()

@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.server.helpers import Api, Device
-from tests.sync.conftest import PASSWORD, Laptop, unique
-
 from facilitator_app.core.hlc import MAX_COUNTER, HybridClock, Timestamp
 from facilitator_app.core.model import ChecklistItem, Contact, Practice, Visit
 from facilitator_app.server import accounts
@@ -25,6 +22,8 @@ from facilitator_app.server.limits import MAX_JSON_DEPTH
 from facilitator_app.server.merge import StoredRow, merge_put
 from facilitator_app.server.scope import ONLY_FACILITATORS_ADD_PRACTICES, no_such_practice
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, ErrorBody, PullResponse, PushResponse
+from tests.server.helpers import Api, Device
+from tests.sync.conftest import PASSWORD, Laptop, unique
 
 
 def outcomes(body: dict) -> list[str]:

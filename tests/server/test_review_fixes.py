@@ -10,12 +10,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from tests.server.helpers import PASSWORD, Api, Device
 from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.admin import import_practices
 from facilitator_app.server.routes import auth as auth_route
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, ErrorBody
+from tests.server.helpers import PASSWORD, Api, Device
 
 
 def _raw_push(api: Api, device: Device, mutations: list) -> object:

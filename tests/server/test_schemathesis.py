@@ -9,12 +9,12 @@ from __future__ import annotations
 import httpx
 import pytest
 import schemathesis
-from tests.server.helpers import DATABASES, PASSWORD, make_database_url
-from tests.serverproc import start_server
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from facilitator_app.server.app import openapi_document
+from tests.server.helpers import DATABASES, PASSWORD, make_database_url
+from tests.serverproc import start_server
 
 MAX_EXAMPLES = 25
 

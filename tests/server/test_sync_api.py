@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from tests.server.helpers import Api, Device
 from sqlalchemy import select
 
 from facilitator_app.core.hlc import Timestamp, clock_of
@@ -15,6 +14,7 @@ from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.clock import now_ms
 from facilitator_app.sync.protocol import MAX_MUTATIONS_PER_PUSH, PROTOCOL_VERSION
+from tests.server.helpers import Api, Device
 
 
 def outcomes(body: dict) -> list[str]:
@@ -114,7 +114,8 @@ def test_older_clock_is_superseded_but_logged(api: Api) -> None:
     body = ann.push([ann.mutation("practice", p.id, p.id, {"name": "Old name"}, base={"name": current}, hlc=stale)])
     assert outcomes(body) == ["superseded"]
     with api.engine.connect() as conn:
-        logged = conn.execute(select(t.mutation_log.c.args).where(t.mutation_log.c.outcome == "superseded")).scalar_one()
+        logged = conn.execute(select(t.mutation_log.c.args)
+                              .where(t.mutation_log.c.outcome == "superseded")).scalar_one()
     assert json.loads(logged)["fields"]["name"] == "Old name"  # nothing is ever lost
 
 

@@ -12,8 +12,7 @@ import pytest
 import sqlite_utils
 
 from facilitator_app.core.model import legacy_step_id
-from facilitator_app.store import MigrationError, Store
-from facilitator_app.store import schema
+from facilitator_app.store import MigrationError, Store, schema
 from facilitator_app.store.sync_state import SyncState
 
 CLOCK = "001790000000000-000000-abcdefabcdef"
@@ -78,7 +77,8 @@ def test_steps_move_out_of_visits_with_their_done_flags(tmp_path: Path) -> None:
         assert [(s.id, s.action, s.owner, s.status, s.position) for s in sorted(steps, key=lambda s: s.position)] == [
             (legacy_step_id("v1", 0), "Order cuffs", "Ann", "done", 0),
             (legacy_step_id("v1", 1), "Fax the form", "", "open", 1)]  # the empty entry was never a step
-        row = store.conn.execute("SELECT clocks, author FROM next_steps WHERE id = ?", (legacy_step_id("v1", 0),)).fetchone()
+        row = store.conn.execute("SELECT clocks, author FROM next_steps WHERE id = ?",
+                                 (legacy_step_id("v1", 0),)).fetchone()
         assert json.loads(row["clocks"]) == {"*": LATER} and row["author"] == "ann"
         visit = store.visit("v1")
         assert visit.private_notes == "Leader seemed tired; the MA is leaving" and visit.practice_notes == ""

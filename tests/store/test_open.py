@@ -6,8 +6,7 @@ import sqlite3
 import pytest
 
 from facilitator_app.core.model import Practice
-from facilitator_app.store import MigrationError, NewerSchemaError, Store, StoreOpenError
-from facilitator_app.store import schema
+from facilitator_app.store import MigrationError, NewerSchemaError, Store, StoreOpenError, schema
 
 
 def digest(path):

@@ -6,7 +6,15 @@ import pytest
 
 from facilitator_app.core.errors import NotFoundError, ValidationError
 from facilitator_app.core.model import (
-    ChecklistItem, ChecklistNote, Contact, FacilitationPlan, MeasureValue, NextStep, Practice, StrategyWork, Visit,
+    ChecklistItem,
+    ChecklistNote,
+    Contact,
+    FacilitationPlan,
+    MeasureValue,
+    NextStep,
+    Practice,
+    StrategyWork,
+    Visit,
 )
 from facilitator_app.core.toolkit import load_toolkit
 from facilitator_app.store import Store
@@ -103,7 +111,8 @@ def test_visit_moves_checklist_and_queries(store, practice):
                                      selected_strategies=["B1", "B2", "S4"]), toolkit)
     assert store.checklist_item(practice.id, "B2").status == "selected"
     visit = Visit(practice.id, TODAY - timedelta(days=50), minutes=90,
-                  strategies=[StrategyWork("B1", "selected", "implemented"), StrategyWork("S4", "selected", "in_progress")],
+                  strategies=[StrategyWork("B1", "selected", "implemented"),
+                              StrategyWork("S4", "selected", "in_progress")],
                   next_contact=TODAY + timedelta(days=10))
     store.save_visit(visit, toolkit, steps=[NextStep("", "", "Order cuffs", owner="Ann", due=TODAY - timedelta(days=3)),
                                             NextStep("", "", "Fax form", owner="Bo", due=TODAY + timedelta(days=5))],
@@ -214,7 +223,8 @@ def test_duplicate_practice_names_and_quarters_are_refused(store):
     store.save_practice(oak)  # saving the same practice again is fine
     first = MeasureValue(oak.id, "B", date(2026, 9, 30), 60, 100)
     store.save_measure(first)
-    with pytest.raises(ValidationError, match=r"CMS165 for the quarter ending 2026-09-30 is already recorded \(60/100\)"):
+    with pytest.raises(ValidationError,
+                       match=r"CMS165 for the quarter ending 2026-09-30 is already recorded \(60/100\)"):
         store.save_measure(MeasureValue(oak.id, "B", date(2026, 9, 30), 61, 100))
     first.numerator = 62
     store.save_measure(first)

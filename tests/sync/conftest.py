@@ -1,6 +1,7 @@
-"""Sync fixtures: a real facilitator-server process (SQLite, and PostgreSQL when
-FFK_TEST_POSTGRES_URL is set), an in-process server for the deliberately broken variants,
-and `Laptop`, one client install with its own data folder and real SQLite file."""
+"""Sync fixtures: a real facilitator-server process (on SQLite, and on the PostgreSQL that
+FFK_TEST_POSTGRES_URL names: `make test` sets it up, see tests/serverproc.py), an in-process
+server for the deliberately broken variants, and `Laptop`, one client install with its own data
+folder and real SQLite file."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from facilitator_app.store.sync_state import SyncState
 from facilitator_app.sync.credentials import TokenStore
 from facilitator_app.sync.engine import SyncEngine
 from facilitator_app.sync.service import SyncService
-from tests.serverproc import ServerProcess, free_port, new_postgres_url, postgres_available, start_server
+from tests.serverproc import ServerProcess, free_port, new_postgres_url, require_postgres, start_server
 
 PASSWORD = "correct horse battery"
 _names = itertools.count(1)
@@ -29,15 +30,10 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_names)}-{uuid.uuid4().hex[:6]}"
 
 
-def _backends() -> list:
-    params = [pytest.param("sqlite", id="sqlite")]
-    params.append(pytest.param("postgres", id="postgres", marks=pytest.mark.skipif(
-        not postgres_available(), reason="set FFK_TEST_POSTGRES_URL (eval \"$(bash .ci/postgres.sh)\") to run on PostgreSQL")))
-    return params
-
-
-@pytest.fixture(scope="module", params=_backends())
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def server(request, tmp_path_factory) -> Iterator[ServerProcess]:
+    if request.param == "postgres":
+        require_postgres()
     url = new_postgres_url() if request.param == "postgres" else None
     proc = start_server(tmp_path_factory.mktemp("server"), url)
     yield proc

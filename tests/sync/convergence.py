@@ -116,7 +116,8 @@ class World:
         return sorted(v.id for v in self.laptops[name].store.visits(self.practice.id))
 
     def add_visit(self, name: str, minutes: int) -> None:
-        self.edit(name, lambda s: s.save_visit(Visit(self.practice.id, dt.date(2026, 1, 1 + minutes % 28), minutes=minutes)))
+        when = dt.date(2026, 1, 1 + minutes % 28)
+        self.edit(name, lambda s: s.save_visit(Visit(self.practice.id, when, minutes=minutes)))
 
     def change_visit(self, name: str, index: int, minutes: int, notes: str) -> None:
         ids = self.visit_ids(name)
@@ -184,7 +185,8 @@ class World:
         for (entity, row_id, field), value in newest.items():
             row = snapshot.get((entity, row_id))
             assert row is not None and row.get(field) == value, (
-                f"{name}: unsent local edit of {entity}.{field} was overwritten ({row and row.get(field)!r} != {value!r})")
+                f"{name}: unsent local edit of {entity}.{field} was overwritten "
+                f"({row and row.get(field)!r} != {value!r})")
 
     def server_rows(self) -> dict[tuple[str, str], dict]:
         from facilitator_app.server import tables as t
@@ -209,7 +211,8 @@ class World:
             assert set(local) == set(server), f"{name}: rows differ from the server: {set(local) ^ set(server)}"
             for key, data in server.items():
                 for field, value in data.items():
-                    assert local[key].get(field) == value, f"{name}: {key} {field}: {local[key].get(field)!r} != server {value!r}"
+                    assert local[key].get(field) == value, (
+                        f"{name}: {key} {field}: {local[key].get(field)!r} != server {value!r}")
         log = self.mutation_log()
         # each mutation is processed once: a replay (even one LWW turns into a no-op) is a bug
         processed = Counter(u for u, _outcome in log)
@@ -220,7 +223,7 @@ class World:
         assert not lost, f"{len(lost)} local edits never reached the server"
         rejected = [u for u in self.uuids if outcomes[u] == "rejected"]
         assert not rejected, f"valid edits were rejected: {rejected[:3]}"
-        for name, laptop in self.laptops.items():
+        for laptop in self.laptops.values():
             assert laptop.store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     def close(self) -> None:

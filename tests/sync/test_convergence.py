@@ -108,9 +108,8 @@ def test_clients_converge(sqlite_server, tmp_path, monkeypatch):
 
 
 def test_clients_converge_on_postgres(tmp_path, monkeypatch, request):
-    from tests.serverproc import new_postgres_url, postgres_available, start_server
-    if not postgres_available():
-        pytest.skip("set FFK_TEST_POSTGRES_URL (eval \"$(bash .ci/postgres.sh)\") to run on PostgreSQL")
+    from tests.serverproc import new_postgres_url, require_postgres, start_server
+    require_postgres()
     server = start_server(tmp_path / "server", new_postgres_url())
     request.addfinalizer(server.stop)
     machine = machine_for(server.url, server.database_url, tmp_path, monkeypatch)
@@ -193,7 +192,7 @@ def test_caught_server_ignores_mutation_ids(inproc, tmp_path, monkeypatch):
         with write_tx(engine) as conn:
             conn.execute(update(t.clients).where(t.clients.c.client_id == req.client_id).values(last_mutation_id=top))
         return protocol.PushResponse(last_mutation_id=top, server_hlc=answer.server_hlc, results=[
-            r.model_copy(update={"id": m.id}) for r, m in zip(answer.results, req.mutations)])
+            r.model_copy(update={"id": m.id}) for r, m in zip(answer.results, req.mutations, strict=True)])
 
     monkeypatch.setattr(sync_routes, "apply_push", apply_ignoring_ids)
     world = world_for(inproc, tmp_path, monkeypatch)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from facilitator_app.sync.client import RetryPolicy, SyncClient, SyncError
 
-from .convergence import World, SkewedClocks
+from .convergence import SkewedClocks, World
 from .faultproxy import FaultProxy
 from .test_convergence import in_process_add_user
 

@@ -17,9 +17,9 @@ from facilitator_app.core.model import Practice, Visit
 from facilitator_app.server import tables as t
 from facilitator_app.store.accounts import Accounts
 from facilitator_app.sync.engine import CRASH_POINTS
+from tests.serverproc import REPO
 
 from .conftest import PASSWORD, Laptop, unique
-from tests.serverproc import REPO
 
 
 def driver(data_dir, url, user, action, count="1", crash_at=None) -> int:

@@ -79,7 +79,8 @@ def test_rejected_is_quarantined_and_never_blocks(tmp_path):
     store.save_practice(Practice("B"))
     batch = state.outbox_batch(max_count=10, max_bytes=10**6)
     assert [m.id for m in batch] == [1, 2]
-    state.acknowledge_push(2, [MutationOutcome(1, "rejected", "Not assigned to you"), MutationOutcome(2, "applied", None)], S1)
+    state.acknowledge_push(2, [MutationOutcome(1, "rejected", "Not assigned to you"),
+                               MutationOutcome(2, "applied", None)], S1)
     assert store.pending_changes() == 0
     q = state.quarantined()
     assert len(q) == 1 and q[0].reason == "Not assigned to you" and q[0].fields["name"] == "A"
@@ -116,7 +117,8 @@ def test_refetch_swaps_tables_and_keeps_unsent_edits(tmp_path):
     store = Store.open(tmp_path / "a.sqlite")
     state = SyncState(store)
     gone, kept = Practice("No longer assigned"), Practice("Still assigned", region="North")
-    state.apply_page([incoming(gone, S1), incoming(kept, S1)], cursor=5, last_mutation_id=0, server_hlc=S1, scope_epoch=1)
+    state.apply_page([incoming(gone, S1), incoming(kept, S1)], cursor=5, last_mutation_id=0, server_hlc=S1,
+                     scope_epoch=1)
     local_new = Practice("Made offline")
     store.save_practice(local_new)
     edit = store.practice(kept.id)

@@ -9,8 +9,20 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QLineEdit, QMessageBox, QPushButton, QScrollArea,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from facilitator_app.ui.widgets.keyboard import leave, table_keys
 
@@ -286,7 +298,8 @@ def test_wheel_scrolls_the_page_unless_the_table_has_focus(qtbot):
     def wheel() -> None:
         pos = QPointF(table.viewport().rect().center())
         event = QWheelEvent(pos, QPointF(table.viewport().mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, -120),
-                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                            False)
         QApplication.sendEvent(table.viewport(), event)
 
     wheel()

@@ -131,7 +131,7 @@ def test_every_screen_and_dialog_has_unique_mnemonics_and_named_controls(demo, q
         assert clashes(window) == {}, f"{name}: one Alt+letter for several controls"
         assert unnamed(window) == [], f"{name}: controls without an accessible name or a buddy label"
         checked.append(name)
-    assert len(checked) == len(SCREENS) - 1 + 5 + 4
+    assert len(checked) == len(SCREENS) - 1 + 6 + 4
 
 
 def test_practice_tabs_answer_their_mnemonics_even_from_the_profile_form(demo, qtbot):
@@ -145,7 +145,8 @@ def test_practice_tabs_answer_their_mnemonics_even_from_the_profile_form(demo, q
     w.practice.profile.form.name.setFocus()
     assert focus() is w.practice.profile.form.name
     for letter, page in ((Qt.Key.Key_P, w.practice.plan), (Qt.Key.Key_C, w.practice.checklist),
-                         (Qt.Key.Key_V, w.practice.visits), (Qt.Key.Key_M, w.practice.measures),
+                         (Qt.Key.Key_V, w.practice.visits), (Qt.Key.Key_X, w.practice.steps),
+                         (Qt.Key.Key_M, w.practice.measures),
                          (Qt.Key.Key_F, w.practice.profile)):
         key(letter, ALT)
         assert tabs.currentWidget() is page, QTest.keyToAscii(letter)

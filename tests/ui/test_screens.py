@@ -10,7 +10,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from facilitator_app.core.model import Practice, Visit, NextStep
+from facilitator_app.core.model import NextStep, Practice, Visit
 from facilitator_app.ui.app import NO_DISPLAY_MESSAGE, has_display
 from facilitator_app.ui.dialogs.first_start import DEMO, FirstStartDialog
 
@@ -120,7 +120,7 @@ def test_today_lists_overdue_and_no_contact(app):
     app.idle()
     t = w.today
     assert t.week.text() == "1" and t.month.text() == "1" and t.hours.text() == "1.5"
-    assert "Send BP protocol" in t.overdue.item(0).text()
+    assert [(s.action, s.owner) for s in t.next_steps.table.rows()] == [("Send BP protocol", "Dr. Lee")]
     assert "Quiet Pines Clinic" in t.no_contact.item(0).text()
     assert "Busy Bee Clinic" in t.upcoming.item(0).text()
     assert t.pending.text() == "5"  # two practices, two visits, one next step

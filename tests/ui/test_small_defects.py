@@ -15,8 +15,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
-from facilitator_app.core.model import (ChecklistItem, FacilitationPlan, FacilitatorProfile, MeasureValue, Practice,
-                                        Visit)
+from facilitator_app.core.model import (
+    ChecklistItem,
+    FacilitationPlan,
+    FacilitatorProfile,
+    MeasureValue,
+    Practice,
+    Visit,
+)
 from facilitator_app.ui.dialogs.about_you import AboutYouDialog
 from facilitator_app.ui.printing import SAVE_DIALOG_NAME
 from facilitator_app.ui.settings import REPORT_FOLDER_KEY
@@ -79,7 +85,8 @@ def test_plan_tab_never_shows_a_declined_strategy_as_selected(app, qtbot):
     app.store.set_checklist(ChecklistItem(p.id, "C2", "declined", reason="Cardiologist manages statins"), toolkit)
     tab = _open(app, p, "plan")
     assert tab.selected() == ["B1"]
-    row = next(i for i in range(tab.strategies.count()) if tab.strategies.item(i).data(Qt.ItemDataRole.UserRole) == "C2")
+    row = next(i for i in range(tab.strategies.count())
+               if tab.strategies.item(i).data(Qt.ItemDataRole.UserRole) == "C2")
     assert tab.strategies.item(row).text().endswith("(declined)")
     # Saving the plan for something else leaves C2 declined (the store would select it again).
     tab.planned_visits.setValue(8)
@@ -109,7 +116,8 @@ def test_plan_tab_says_which_ticks_select_a_strategy(app, qtbot):
     p = Practice(name="Oak Clinic", state="WI")
     app.store.save_practice(p)
     tab = _open(app, p, "plan")
-    row = next(i for i in range(tab.strategies.count()) if tab.strategies.item(i).data(Qt.ItemDataRole.UserRole) == "S4")
+    row = next(i for i in range(tab.strategies.count())
+               if tab.strategies.item(i).data(Qt.ItemDataRole.UserRole) == "S4")
     tab.strategies.item(row).setCheckState(Qt.CheckState.Checked)
     assert tab.notice.text() == "Saving marks S4 as Selected on the checklist."
     qtbot.mouseClick(tab.save, Qt.MouseButton.LeftButton)
@@ -216,7 +224,8 @@ def test_a_leave_behind_asks_who_you_are_first_and_never_prints_the_login_name(a
 @pytest.mark.parametrize("server_user, stored, expected, asks", [
     (SimpleNamespace(full_name="Ana Muñoz", email="ana@coop.example"), FacilitatorProfile(),
      FacilitatorProfile("Ana Muñoz", "ana@coop.example", ""), False),
-    (SimpleNamespace(full_name="Ana Muñoz", email="ana@coop.example"), FacilitatorProfile("Ana M.", "", "(312) 555-0100"),
+    (SimpleNamespace(full_name="Ana Muñoz", email="ana@coop.example"),
+     FacilitatorProfile("Ana M.", "", "(312) 555-0100"),
      FacilitatorProfile("Ana M.", "ana@coop.example", "(312) 555-0100"), False),  # typed fields are never replaced
     (SimpleNamespace(full_name="", email="ana@coop.example"), FacilitatorProfile(), FacilitatorProfile(), True),
     (SimpleNamespace(name="ana", role="facilitator"), FacilitatorProfile(), FacilitatorProfile(), True),  # no full_name

@@ -242,7 +242,8 @@ def test_steps_reviewed_are_the_stores_less_those_of_later_visits(app):
     app.store.save_visit(last, app.ctx.toolkit, closures=[StepClosure(x.id, "done")], today=TODAY)
     every = app.store.next_steps(p.id)
     new_id = "a-new-visit"
-    assert [r.id for r in review_rows(every, new_id, TODAY)] == [r.id for r in app.store.steps_to_review(p.id, new_id)]
+    assert ([r.id for r in review_rows(every, new_id, TODAY)]
+            == [r.id for r in app.store.steps_to_review(p.id, new_id, TODAY)])
     assert {r.id for r in review_rows(every, new_id, TODAY)} == {a.id, b.id}
     # The last visit opened again: the step it closed, not its own.
     assert [r.id for r in review_rows(every, last.id, last.date)] == [x.id]

@@ -5,6 +5,8 @@ attendees are handled with keys, and the wheel scrolls the page over fields that
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
@@ -68,7 +70,7 @@ def test_tab_goes_through_the_form_in_reading_order_and_leaves_every_table(app, 
         assert not any(table.isAncestorOf(w) for w in in_page if w is not table), table.accessibleName()
     # Reading order: down the page, left to right along a row.
     places = [(w.mapTo(form.body, QPoint(0, 0)).y(), w.mapTo(form.body, QPoint(0, 0)).x(), w) for w in in_page]
-    for (y0, x0, a), (y1, x1, b) in zip(places, places[1:]):
+    for (y0, x0, a), (y1, x1, b) in itertools.pairwise(places):
         same_row = abs(y1 - y0) <= 6
         assert (same_row and x1 > x0) or (not same_row and y1 > y0), (a.accessibleName(), b.accessibleName())
     # Every section is reached, and Shift+Tab goes back the same way.

@@ -166,7 +166,8 @@ def test_resaved_old_visit_keeps_every_field_and_every_step_status(app, qtbot):
         NextStep(p.id, old.id, "Dropped step", id="s-dropped")], today=TODAY)
     app.store.close_next_step("s-done", "done", today=TODAY - timedelta(days=10))
     app.store.close_next_step("s-dropped", "dropped", note="Not needed", today=TODAY - timedelta(days=9))
-    app.store.save_visit(old, app.ctx.toolkit, closures=[StepClosure(closed_here.id, "done", "Cuffs arrived")], today=TODAY)
+    app.store.save_visit(old, app.ctx.toolkit, closures=[StepClosure(closed_here.id, "done", "Cuffs arrived")],
+                         today=TODAY)
     stored = {"visit": to_record(app.store.visit(old.id)),
               "steps": [to_record(app.store.next_step(i)) for i in ("s-open", "s-done", "s-dropped", closed_here.id)]}
     pending = app.store.pending_changes()
@@ -261,7 +262,8 @@ def test_draft_of_an_older_app_is_restored(app, qtbot):
     p = _practice(app.store, app.ctx.toolkit)
     payload = {"visit": {"id": "v-old", "practice_id": p.id, "date": "2026-03-17", "minutes": 50,
                          "notes": "Talked about the registry",
-                         "next_steps": [{"action": "Call Ben", "owner": "Ben Ode", "due": "2026-03-31", "done": False}]},
+                         "next_steps": [{"action": "Call Ben", "owner": "Ben Ode", "due": "2026-03-31",
+                                         "done": False}]},
                "due_texts": ["+2w"], "is_new": True, "saved_at": "2026-03-17T16:02:11"}
     app.store.save_draft("visit:v-old", "visit", payload)
     form = _open_form(app, p.id)

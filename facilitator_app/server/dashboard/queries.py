@@ -28,7 +28,24 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Float, Integer, Select, String, and_, case, cast, func, literal, or_, select, text, true, union_all, literal_column
+from sqlalchemy import (
+    Connection,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
 
 from ...core.vocab import StrategyStatus
 from .. import tables as t

@@ -26,7 +26,7 @@ from ..db import read_tx, write_tx
 from ..signin import SignInError, check_sign_in
 from . import charts, exports, flags, queries, sessions
 from .detail import practice_detail
-from .period import KINDS, Period, parse_period
+from .period import KINDS, parse_period
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -30,5 +30,5 @@ def issue_token(body: TokenRequest, request: Request, engine: EngineDep, setting
         token, expires_ms = accounts.issue_token(conn, user, days=settings.token_days)
         accounts.audit(conn, user.name, "login", address=address)
     return TokenResponse(access_token=token, expires_at=datetime.fromtimestamp(expires_ms / 1000, timezone.utc),
-                         user=UserInfo(name=user.name, role=user.role, cooperative=user.cooperative,  # type: ignore[arg-type]
+                         user=UserInfo(name=user.name, role=user.role, cooperative=user.cooperative,
                                        full_name=user.full_name or "", email=user.email or ""))

@@ -6,9 +6,10 @@ from datetime import date
 
 from fastapi import APIRouter, Query
 
-from ...sync.protocol import ErrorBody, IntensityReport
-from ..deps import CurrentUser, EngineDep
+from ...core.intensity import IntensityReport
+from ...sync.protocol import ErrorBody
 from ..db import read_tx
+from ..deps import CurrentUser, EngineDep
 from ..errors import ApiError
 from ..reports import intensity
 

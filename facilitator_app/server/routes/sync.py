@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Response
 
@@ -25,7 +26,7 @@ from ..text import text_problem
 
 router = APIRouter(prefix="/sync/v1", tags=["sync"])
 
-_ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (401, 403, 409, 413, 422, 426, 503)}
 
 
 def _check_protocol(protocol: int) -> None:
@@ -36,7 +37,8 @@ def _check_protocol(protocol: int) -> None:
                         "unsent work stays on this computer and is sent at the first sync after the update."
                         if protocol < PROTOCOL_VERSION else
                         f"Your cooperative's server is older than this app (sync protocol {PROTOCOL_VERSION}; the app "
-                        f"speaks {protocol}). Ask the data team to update the server; your work stays on this computer."),
+                        f"speaks {protocol}). Ask the data team to update the server; your work stays on this "
+                        "computer."),
                        {"server_protocol": PROTOCOL_VERSION})
 
 
@@ -58,7 +60,8 @@ def pull_changes(body: PullRequest, user: CurrentUser, engine: EngineDep) -> Res
     return Response(pull_json(engine, user, body), media_type="application/json")
 
 
-@router.get("/toolkit", response_model=ToolkitDocument, responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
+@router.get("/toolkit", response_model=ToolkitDocument,
+            responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody}})
 def toolkit(user: CurrentUser, engine: EngineDep) -> ToolkitDocument:
     with engine.connect() as conn:
         found = published_toolkit(conn, user.cooperative_id)

@@ -1,8 +1,9 @@
 """About you: the facilitator's name (required), phone and email, printed on every leave-behind.
 
 Asked on the first start (demo or empty) and before a leave-behind is made while the name is still
-empty (after signing in, Settings asks for a name the server account does not give): a practice must always know who came and how
-to reach them, and nothing else (such as the computer's login name) may stand in for it.
+empty (after signing in, Settings asks for a name the server account does not give): a practice
+must always know who came and how to reach them, and nothing else (such as the computer's login
+name) may stand in for it.
 """
 
 from __future__ import annotations

@@ -14,10 +14,7 @@ from .row_table_model import Column, RowTableModel
 
 
 def _status(s: PracticeSummary) -> str:
-    try:
-        return PracticeStatus(s.status).label
-    except ValueError:
-        return s.status
+    return PracticeStatus.label_of(s.status)
 
 
 def _hours_vs_plan(s: PracticeSummary) -> str:
@@ -42,10 +39,11 @@ class PracticesModel(RowTableModel[PracticeSummary]):
         Column("Last visit", lambda s: fmt_date(s.last_visit), sort_key=lambda s: s.last_visit),
         Column("Visits", _visits, sort_key=lambda s: s.visits, align_right=True,
                tooltip="Visits so far / planned in the facilitation plan"),
-        Column("Hours vs plan", _hours_vs_plan, sort_key=lambda s: s.hours / s.planned_hours if s.planned_hours else 0.0,
-               align_right=True),
-        Column("Strategies", lambda s: f"{s.implemented} / {s.selected}", sort_key=lambda s: (s.implemented, s.selected),
-               align_right=True, tooltip="Strategies implemented / selected"),
+        Column("Hours vs plan", _hours_vs_plan,
+               sort_key=lambda s: s.hours / s.planned_hours if s.planned_hours else 0.0, align_right=True),
+        Column("Strategies", lambda s: f"{s.implemented} / {s.selected}",
+               sort_key=lambda s: (s.implemented, s.selected), align_right=True,
+               tooltip="Strategies implemented / selected"),
         Column("Status", _status),
     )
 

@@ -7,7 +7,7 @@ resets the model, which is cheap and keeps views simple.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar, cast
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
@@ -125,14 +125,14 @@ class SortProxy(QSortFilterProxyModel):
         self._accepted: set[int] | None = None
         self._needle = ""
 
-    def setSourceModel(self, model: RowTableModel) -> None:  # noqa: N802 (Qt name)
+    def setSourceModel(self, model: RowTableModel) -> None:  # type: ignore[override]  # noqa: N802 (Qt name)
         self._model = model  # a Python reference: cheaper than sourceModel() in the per-row filter
         super().setSourceModel(model)
         model.modelReset.connect(self._rebuild)
         self._rebuild()
 
     def _rebuild(self) -> None:
-        model = self.sourceModel()
+        model = cast("RowTableModel | None", self.sourceModel())
         if self._search_text is None or model is None:
             return
         self._haystacks = [(r, self._search_text(r).lower()) for r in model.rows()]

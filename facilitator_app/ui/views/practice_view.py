@@ -1,5 +1,5 @@
-"""Practice: profile and contacts, the facilitation plan, the strategy checklist, visit history and
-measures of one practice, in tabs."""
+"""Practice: profile and contacts, the facilitation plan, the strategy checklist, visit history,
+next steps and measures of one practice, in tabs."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .practice.checklist_tab import ChecklistTab
 from .practice.measures_tab import MeasuresTab
 from .practice.plan_tab import PlanTab
 from .practice.profile_tab import ProfileTab
+from .practice.steps_tab import NextStepsTab, tab_title
 from .practice.visits_tab import VisitsTab
 
 
@@ -29,7 +30,7 @@ class PracticeView(BaseView):
     save_progress_pdf = Signal(str)  # practice id
     practice_missing = Signal()
 
-    PROFILE, PLAN, CHECKLIST, VISITS, MEASURES = range(5)
+    PROFILE, PLAN, CHECKLIST, VISITS, NEXT_STEPS, MEASURES = range(6)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -55,6 +56,7 @@ class PracticeView(BaseView):
         self.plan = PlanTab(ctx)
         self.checklist = ChecklistTab(ctx)
         self.visits = VisitsTab(ctx)
+        self.steps = NextStepsTab(ctx)
         self.measures = MeasuresTab(ctx)
         self.visits.new_visit.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
         self.visits.open_visit.connect(self.open_visit)
@@ -62,10 +64,11 @@ class PracticeView(BaseView):
         self.visits.save_visit_pdf.connect(self.save_visit_pdf)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Practice sections")
-        # Alt+letter of each tab; no field or button of any tab may use F, P, C, V or M
+        # Alt+letter of each tab; no field or button of any tab may use F, P, C, V, X or M
         # (tests/ui/test_keyboard_screens.py checks every screen's mnemonics are unique).
         for widget, label in ((self.profile, "Pro&file and contacts"), (self.plan, "&Plan"),
-                              (self.checklist, "&Checklist"), (self.visits, "&Visits"), (self.measures, "&Measures")):
+                              (self.checklist, "&Checklist"), (self.visits, "&Visits"), (self.steps, tab_title(0)),
+                              (self.measures, "&Measures")):
             self.tabs.addTab(widget, label)
         head = QHBoxLayout()
         titles = QVBoxLayout()
@@ -82,6 +85,12 @@ class PracticeView(BaseView):
     def show_practice(self, practice_id: str) -> None:
         self.practice_id = practice_id
         self.refresh()
+
+    def show_step(self, practice_id: str, step_id: str) -> None:
+        """Open the practice on its Next steps tab with step `step_id` selected."""
+        self.tabs.setCurrentWidget(self.steps)
+        self.steps.show_step(step_id)
+        self.show_practice(practice_id)
 
     def is_relevant(self, changes) -> bool:
         return self.practice_id is not None and (self.practice_id in changes.practice_ids or not changes.practice_ids)
@@ -113,12 +122,14 @@ class PracticeView(BaseView):
         hours = sum(v.minutes for v in bundle.visits) / 60
         plan = bundle.plan
         dose = (f"{len(bundle.visits)} of {plan.planned_visits} visits, {fmt_hours(hours)} of "
-                f"{fmt_hours(plan.planned_hours)} hours" if plan else f"{len(bundle.visits)} visits, {fmt_hours(hours)} hours")
+                f"{fmt_hours(plan.planned_hours)} hours" if plan
+                else f"{len(bundle.visits)} visits, {fmt_hours(hours)} hours")
         where = ", ".join(x for x in (p.region, p.state) if x)
-        status = PracticeStatus(p.status).label if p.status in PracticeStatus.choices() else p.status
+        status = PracticeStatus.label_of(p.status)
         self.subtitle.setText(f"{where + ' · ' if where else ''}{status} · {dose} · "
                               f"{implemented} of {chosen} selected strategies implemented · "
                               f"{len(bundle.open_steps)} open next steps")
         self.tabs.setEnabled(True)
-        for tab in (self.profile, self.plan, self.checklist, self.visits, self.measures):
+        for tab in (self.profile, self.plan, self.checklist, self.visits, self.steps, self.measures):
             tab.set_bundle(bundle)
+        self.tabs.setTabText(self.tabs.indexOf(self.steps), tab_title(len(bundle.open_steps)))

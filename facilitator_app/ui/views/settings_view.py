@@ -4,26 +4,37 @@ preferences (declared in ui/settings.py), back up and restore, and about (versio
 from __future__ import annotations
 
 import platform
-import sqlite3
 from pathlib import Path
 
 import PySide6
 from PySide6.QtCore import QUrl, qVersion
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ... import __version__
 from ...core.errors import ValidationError
 from ...core.model import FacilitatorProfile
-from ...store.db import schema_version
+from ...store.db import SQLITE_VERSION, schema_version
 from ...store.store import Changes
 from ..context import ALL_ENTITIES, AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..settings import SETTINGS
 from ..widgets.keyboard import wheel_follows_focus
 from .base_view import BaseView
-
 
 NAME_NEEDED = ("Your server account does not give your name. Type it above and save: it is printed on every "
                "leave-behind, so the practice knows who came.")
@@ -135,10 +146,12 @@ class SettingsView(BaseView):
         # about
         about = QGroupBox("About")
         ab = QFormLayout(about)
-        for label, value in (("Facilitator Field Kit", __version__), ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
+        for label, value in (("Facilitator Field Kit", __version__),
+                             ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
                              ("Data format", str(schema_version())), ("Python", platform.python_version()),
                              ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
-                             ("SQLite", sqlite3.sqlite_version), ("System", f"{platform.system()} {platform.release()}")):
+                             ("SQLite", SQLITE_VERSION),
+                             ("System", f"{platform.system()} {platform.release()}")):
             ab.addRow(label, QLabel(value))
 
         body = QWidget()

@@ -1,29 +1,44 @@
-"""Sync issues: conflicts with both values, who and when, resolved by choosing one; and changes
-the server rejected, with its reason."""
+"""Sync issues: conflicts with both values, who and when, resolved by choosing one; changes
+the server rejected, with its reason; and records from the server this computer could not use
+(set aside by the tolerant reader, store/pulled.py), with the reason."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from PySide6.QtWidgets import (QAbstractItemView, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..widgets.keyboard import table_keys
 from .base_view import BaseView
 
-
 HIDDEN_FIELDS = {"id", "practice_id", "strategy_id"}
+# Invisible and direction-changing characters: shown as a space, so a value cannot disguise itself.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff]")
 OUTCOMES = {
     "superseded": "The other value is newer, so the server kept it. Yours is kept here.",
     "applied_conflict": "Yours is newer, so the server kept it. The other value is kept here.",
 }
 
 
-def _fmt(fields: dict[str, Any]) -> str:
+def _fmt(fields: Any) -> str:
     """A change as a facilitator reads it: field names in words, no ids, short values."""
+    if not isinstance(fields, dict):
+        return "(no readable fields)"
     parts = []
     for key, value in fields.items():
         if key in HIDDEN_FIELDS or (key == "deleted" and not value):
@@ -33,9 +48,10 @@ def _fmt(fields: dict[str, Any]) -> str:
             continue
         if value in (None, "", []):
             continue
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=repr)
+        text = _UNSHOWABLE.sub(" ", text)
         text = text if len(text) <= 60 else text[:57] + "…"
-        parts.append(f"{key.replace('_', ' ')}: {text}")
+        parts.append(f"{_UNSHOWABLE.sub(' ', str(key))[:40].replace('_', ' ')}: {text}")
     return "; ".join(parts) or "(no visible change)"
 
 
@@ -45,6 +61,7 @@ class SyncIssuesView(BaseView):
         super().__init__(ctx, parent)
         self.conflicts_data: list = []
         self.rejected_data: list = []
+        self.set_aside_data: list = []
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.conflicts = QTableWidget(0, 6)
@@ -55,13 +72,17 @@ class SyncIssuesView(BaseView):
         self.rejected = QTableWidget(0, 4)
         self.rejected.setAccessibleName("Rejected changes")
         self.rejected.setHorizontalHeaderLabels(["Record", "Change", "Server's reason", "When"])
-        for table in (self.conflicts, self.rejected):
+        self.set_aside = QTableWidget(0, 3)
+        self.set_aside.setAccessibleName("Records from the server this computer could not use")
+        self.set_aside.setHorizontalHeaderLabels(["Record", "Why this computer could not use it", "Received"])
+        for table in (self.conflicts, self.rejected, self.set_aside):
             table.verticalHeader().setVisible(False)
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         table_keys(self.conflicts)
+        table_keys(self.set_aside)
         self.rejected_keys = table_keys(self.rejected, on_delete=self._dismiss_rows, confirm_delete=(
             "Dismiss the selected refused change? It stays in the server's log; it is removed from this list."))
         self.rejected.setToolTip("Delete dismisses the selected change")
@@ -72,7 +93,11 @@ class SyncIssuesView(BaseView):
         self.keep_theirs.setAccessibleName("Keep the server's value")
         self.keep_theirs.clicked.connect(lambda: self._resolve("theirs"))
         self.dismiss = QPushButton("&Dismiss")
+        self.dismiss.setAccessibleName("Dismiss the selected rejected change")
         self.dismiss.clicked.connect(self._dismiss)
+        self.dismiss_record = QPushButton("Dismiss &record")
+        self.dismiss_record.setAccessibleName("Dismiss the selected record from the server")
+        self.dismiss_record.clicked.connect(self._dismiss_record)
         self.message = QLabel()
         cbox = QGroupBox("Conflicts: the same field was changed in two places")
         cl = QVBoxLayout(cbox)
@@ -89,10 +114,22 @@ class SyncIssuesView(BaseView):
         row2.addStretch(1)
         row2.addWidget(self.dismiss)
         rl.addLayout(row2)
+        sbox = QGroupBox("Records from the server this computer could not use")
+        sl = QVBoxLayout(sbox)
+        explain = QLabel("This computer keeps the version it had of each one; a corrected version from the server "
+                         "replaces the entry. Tell whoever changed it, or your data team, what the reason says.")
+        explain.setWordWrap(True)
+        sl.addWidget(explain)
+        sl.addWidget(self.set_aside)
+        row3 = QHBoxLayout()
+        row3.addStretch(1)
+        row3.addWidget(self.dismiss_record)
+        sl.addLayout(row3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(cbox, 3)
         layout.addWidget(rbox, 2)
+        layout.addWidget(sbox, 2)
 
     @property
     def service(self):
@@ -106,21 +143,23 @@ class SyncIssuesView(BaseView):
         def load(_store):
             from ...store.sync_state import SyncState  # loaded with the sync layer, not at start-up
 
-            conflicts, rejected = service.conflicts(), service.quarantined()
+            conflicts, rejected, set_aside = service.conflicts(), service.quarantined(), service.rejected_rows()
             state = SyncState(service.store())
-            labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id,
-                                                                 getattr(i, "fields", None) or i.local_fields)
-                      for i in [*conflicts, *rejected]}
-            return conflicts, rejected, labels
+            labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id, i.fields)
+                      for i in [*rejected, *set_aside]}
+            labels.update({(c.entity, c.row_id): state.record_label(c.entity, c.row_id, c.practice_id, c.local_fields)
+                           for c in conflicts})
+            return conflicts, rejected, set_aside, labels
 
         QueryOp(self.ctx.ops, load).success(self._loaded).failure(
             lambda e: self.intro.setText(describe_error(e))).run()
 
     def _loaded(self, data) -> None:
-        self.conflicts_data, self.rejected_data, labels = data
+        self.conflicts_data, self.rejected_data, self.set_aside_data, labels = data
         self.intro.setText(
             "Nothing was lost: when two people change the same field, the server keeps one value and records "
-            "the other here. Choose which one to keep." if self.conflicts_data or self.rejected_data
+            "the other here. Choose which one to keep."
+            if self.conflicts_data or self.rejected_data or self.set_aside_data
             else "No sync issues. Conflicts and rejected changes appear here after a sync.")
         self.conflicts.setRowCount(len(self.conflicts_data))
         for row, c in enumerate(self.conflicts_data):
@@ -140,6 +179,17 @@ class SyncIssuesView(BaseView):
                 item.setToolTip(text)
                 self.rejected.setItem(row, col, item)
         self.rejected.resizeRowsToContents()
+        self.set_aside.setRowCount(len(self.set_aside_data))
+        for row, r in enumerate(self.set_aside_data):
+            when = r.received_at[:16].replace("T", " ")
+            for col, text in enumerate((labels[(r.entity, r.row_id)], r.reason,
+                                        when + (" (found when this computer's data was upgraded)"
+                                                if r.source == "upgrade" else ""))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.set_aside.setItem(row, col, item)
+        self.set_aside.resizeRowsToContents()
+        self.dismiss_record.setEnabled(bool(self.set_aside_data))
         has = bool(self.conflicts_data)
         self.keep_mine.setEnabled(has)
         self.keep_theirs.setEnabled(has)
@@ -179,3 +229,18 @@ class SyncIssuesView(BaseView):
                 service.dismiss_quarantined(mutation_id)
         StoreOp(self.ctx.ops, work).success(lambda _r: self.refresh()).failure(
             lambda e: self.message.setText(describe_error(e))).run()
+
+    def _dismiss_record(self) -> None:
+        rows = self.set_aside.selectionModel().selectedRows()
+        if not rows or self.service is None:
+            return
+        entry = self.set_aside_data[rows[0].row()]
+        service = self.service
+        StoreOp(self.ctx.ops, lambda _s: service.dismiss_rejected_row(entry.id)).success(
+            lambda _r: self._record_dismissed()).failure(lambda e: self.message.setText(describe_error(e))).run()
+
+    def _record_dismissed(self) -> None:
+        self.refresh()
+        if self.ctx.sync is not None:
+            self.ctx.sync.refresh_status()
+

@@ -1,6 +1,7 @@
-"""Today: what needs attention now. Visits this week and month, upcoming contacts, overdue next
-steps, practices with no contact for 45+ days, intensity per practice (actual vs plan, as bars),
-unsynced changes, unsaved visit drafts; for a supervisor, a per-facilitator table."""
+"""Today: what needs attention now. Visits this week and month, upcoming contacts, next steps
+overdue or due this week (closed from here: today_steps.py), practices with no contact for 45+
+days, intensity per practice (actual vs plan, as bars), unsynced changes, unsaved visit drafts;
+for a supervisor, a per-facilitator table."""
 
 from __future__ import annotations
 
@@ -9,18 +10,33 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QListWidgetItem, QScrollArea, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.intensity import FacilitatorIntensity, facilitator_totals
-from ...store.queries import StepRow, PracticeSummary, UpcomingContact, VisitCounts
+from ...store.queries import PracticeSummary, UpcomingContact, VisitCounts
 from ..context import AppContext
 from ..labels import days_ago, fmt_date, fmt_hours
 from ..ops import QueryOp, StoreOp
 from ..widgets.intensity_bars import IntensityBars, IntensityRow
 from ..widgets.keyboard import table_keys
 from .base_view import BaseView
+from .today_steps import TodayStepsPanel
 
 MAX_BARS = 15
 DRAFT_KIND = "visit"  # the drafts Today lists (and puts back on undo)
@@ -31,7 +47,6 @@ DRAFT_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 class TodayData:
     counts: VisitCounts
     upcoming: list[UpcomingContact]
-    overdue: list[StepRow]
     summaries: list[PracticeSummary]
     pending: int
     drafts: list[tuple[str, dict[str, Any]]]
@@ -40,7 +55,7 @@ class TodayData:
 
 def load_today(store, today: date, *, supervisor: bool) -> TodayData:
     return TodayData(counts=store.visit_counts(today=today), upcoming=store.upcoming_contacts(today=today, days=14),
-                     overdue=store.overdue_next_steps(today=today), summaries=store.practice_summaries(today=today),
+                     summaries=store.practice_summaries(today=today),
                      pending=store.pending_changes(), drafts=store.drafts(DRAFT_KIND),
                      facilitators=facilitator_totals(store.visits(), today=today) if supervisor else None)
 
@@ -71,6 +86,7 @@ def _list(name: str) -> QListWidget:
 
 class TodayView(BaseView):
     open_practice = Signal(str)
+    open_step = Signal(str, str)  # practice id, step id: the practice's Next steps tab
     open_draft = Signal(dict)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -85,13 +101,14 @@ class TodayView(BaseView):
             cards.addWidget(c)
 
         self.upcoming = _list("Upcoming contacts")
-        self.overdue = _list("Overdue next steps")
         self.no_contact = _list("No contact for 45 days or more")
         self.drafts = _list("Unsaved visit drafts")
-        for lst in (self.upcoming, self.overdue, self.no_contact):
+        self.next_steps = TodayStepsPanel(ctx)
+        self.next_steps.open_step.connect(self.open_step)
+        for lst in (self.upcoming, self.no_contact):
             lst.itemActivated.connect(self._on_item)  # Enter or a double click
         self.drafts.itemActivated.connect(self._on_draft)
-        for lst in (self.upcoming, self.overdue, self.no_contact):
+        for lst in (self.upcoming, self.no_contact):
             table_keys(lst)
         self.drafts_keys = table_keys(self.drafts, on_delete=self._discard_drafts)
         self.drafts.setToolTip("Enter opens the draft; Delete discards it (Ctrl+Z puts it back)")
@@ -100,13 +117,18 @@ class TodayView(BaseView):
         grid = QGridLayout(lists)
         grid.setContentsMargins(0, 0, 0, 0)
         for i, (title, lst) in enumerate((("Upcoming contacts (14 days)", self.upcoming),
-                                          ("Overdue next steps", self.overdue),
                                           ("No contact for 45+ days", self.no_contact),
                                           ("Unsaved visit drafts", self.drafts))):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(lst)
             self.boxes[title] = box
-            grid.addWidget(box, i // 2, i % 2)
+            grid.addWidget(box, i, 0)
+        box = QGroupBox("Next steps: overdue and due in the next 7 days")
+        QVBoxLayout(box).addWidget(self.next_steps)
+        self.boxes["Next steps"] = box
+        grid.addWidget(box, 0, 1, 3, 1)  # the list the day's work is closed from: the whole height
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 5)
 
         self.bars = IntensityBars()
         # The bars get their own scroll area: the lists above grow with the window, and the page
@@ -158,6 +180,7 @@ class TodayView(BaseView):
     def reload(self) -> None:
         today, supervisor = self.ctx.today(), self.ctx.role == "supervisor"
         QueryOp(self.ctx.ops, lambda s: load_today(s, today, supervisor=supervisor)).success(self._loaded).run()
+        self.next_steps.reload()
 
     def _loaded(self, d: TodayData) -> None:
         self.data = d
@@ -181,9 +204,6 @@ class TodayView(BaseView):
 
         fill(self.upcoming, [(f"{fmt_date(u.date)} · {u.practice_name}", u.practice_id) for u in d.upcoming],
              "No contacts planned in the next 14 days")
-        fill(self.overdue, [(f"Due {fmt_date(s.due)} · {s.practice_name}: {s.action}"
-                             + (f" ({s.owner})" if s.owner else ""), s.practice_id) for s in d.overdue],
-             "Nothing overdue")
         stale = sorted((s for s in d.summaries if s.needs_contact),
                        key=lambda s: -(s.days_since_contact if s.days_since_contact is not None else 10**6))
         fill(self.no_contact, [(f"{s.name} · last contact {days_ago(s.days_since_contact)}", s.id) for s in stale],

@@ -6,8 +6,18 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSplitter,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.toolkit import Strategy
 from ...core.vocab import ARMS, DOMAINS, Measure
@@ -75,7 +85,8 @@ class ToolkitView(BaseView):
         return True
 
     def _apply(self, *_: object) -> None:
-        found = self.ctx.toolkit.search(self.search.text(), domain=self.domain.currentData(), arm=self.arm.currentData())
+        found = self.ctx.toolkit.search(self.search.text(), domain=self.domain.currentData(),
+                                        arm=self.arm.currentData())
         current = self.list.currentItem().data(Qt.ItemDataRole.UserRole) if self.list.currentItem() else None
         self.list.blockSignals(True)
         self.list.clear()
@@ -103,13 +114,15 @@ class ToolkitView(BaseView):
 
     def _show(self, s: Strategy) -> None:
         e = html.escape
-        measures = ", ".join(f"{Measure(m).label} ({Measure(m).cms_id})" for m in s.measures)
+        measures = ", ".join(f"{Measure.label_of(m)} ({Measure(m).cms_id})" if m in Measure.choices()
+                             else Measure.label_of(m) for m in s.measures)
         parts = [f"<h2>{e(s.id)} · {e(s.title)}</h2>",
                  f"<p><i>{e(s.domain_label)} · {e(s.arm_label)} · moves: {e(measures)}</i></p>",
                  f"<p>{e(s.summary)}</p>", f"<h3>Why it matters</h3><p>{e(s.why)}</p>",
                  "<h3>Steps</h3><ol>" + "".join(f"<li>{e(x)}</li>" for x in s.steps) + "</ol>"]
         if s.ehr_tips:
-            parts.append("<h3>EHR documentation tips</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in s.ehr_tips) + "</ul>")
+            parts.append("<h3>EHR documentation tips</h3><ul>"
+                         + "".join(f"<li>{e(x)}</li>" for x in s.ehr_tips) + "</ul>")
         items = []
         for r in s.resources:
             bits = [f"<b>{e(r.name)}</b>"]

@@ -66,4 +66,4 @@ class FieldErrors:
         self.general.setVisible(True)
 
     def messages(self) -> list[str]:
-        return [l.text() for l in [*self.labels.values(), self.general] if l.isVisible() and l.text()]
+        return [w.text() for w in [*self.labels.values(), self.general] if w.isVisible() and w.text()]

@@ -73,9 +73,22 @@ from typing import Callable
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
-from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QAbstractScrollArea, QAbstractSpinBox,
-                               QApplication, QComboBox, QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QScrollArea, QTabWidget,
-                               QTextEdit, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QScrollArea,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 Rows = list[int]
 Undo = Callable[[], None]
@@ -272,7 +285,8 @@ class TableKeys(QObject):
         if key == Qt.Key.Key_Escape:
             view.setFocus(Qt.FocusReason.OtherFocusReason)
             return True
-        texty = isinstance(child, (QLineEdit, QAbstractSpinBox)) or (isinstance(child, QComboBox) and child.isEditable())
+        texty = (isinstance(child, (QLineEdit, QAbstractSpinBox))
+                 or (isinstance(child, QComboBox) and child.isEditable()))
         if key in (_ROW_MOVES if texty else _MOVES) and not mods & Qt.KeyboardModifier.AltModifier:
             # A widget in a cell (Qt focuses it when its cell becomes current) keeps the arrows
             # for moving in the table; its value changes from its own list (Space, F4, Alt+Down).
@@ -355,7 +369,8 @@ class TableKeys(QObject):
 
     def _toggle(self, index: QModelIndex) -> bool:
         model = self.view.model()
-        candidates = [index] + [model.index(index.row(), c, index.parent()) for c in range(model.columnCount(index.parent()))]
+        candidates = [index] + [model.index(index.row(), c, index.parent())
+                                for c in range(model.columnCount(index.parent()))]
         for cell in candidates:
             flags = model.flags(cell)
             state = cell.data(Qt.ItemDataRole.CheckStateRole)  # None: no check box (a plain text cell)
@@ -370,7 +385,8 @@ class TableKeys(QObject):
         if not index.isValid():
             return False
         model = self.view.model()
-        cells = [index] + [model.index(index.row(), c, index.parent()) for c in range(model.columnCount(index.parent()))]
+        cells = [index] + [model.index(index.row(), c, index.parent())
+                           for c in range(model.columnCount(index.parent()))]
         for cell in cells:
             widget = self.view.indexWidget(cell)
             if isinstance(widget, QComboBox) and widget.isEnabled():

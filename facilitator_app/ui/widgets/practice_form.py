@@ -33,7 +33,8 @@ class PracticeForm(QWidget):
         self.state = QLineEdit(maxLength=2, placeholderText="IL")
         self.state.setMaximumWidth(60)
         self.phone = QLineEdit(placeholderText="(312) 555-0100")
-        self.clinicians = QSpinBox(minimum=-1, maximum=500, specialValueText="—")
+        # specialValueText is a Qt property PySide accepts as a keyword; its type stubs do not list it.
+        self.clinicians = QSpinBox(minimum=-1, maximum=500, specialValueText="—")  # type: ignore[call-arg]
         self.clinicians.setValue(-1)
         self.ownership = QComboBox()
         fill_combo(self.ownership, Ownership)

@@ -6,6 +6,7 @@ in light and dark themes.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -83,12 +84,12 @@ class RunChart(QWidget):
         n = len(self.points)
         step = plot.width() / max(1, n - 1) if n > 1 else 0
         xs = [plot.left() + (i * step if n > 1 else plot.width() / 2) for i in range(n)]
-        pts = [QPointF(x, y_of(rate)) for x, (_, rate) in zip(xs, self.points)]
+        pts = [QPointF(x, y_of(rate)) for x, (_, rate) in zip(xs, self.points, strict=True)]
         p.setPen(QPen(LINE, 2))
-        for a, b in zip(pts, pts[1:]):
+        for a, b in itertools.pairwise(pts):
             p.drawLine(a, b)
         label_every = max(1, int(n / max(1, plot.width() / (fm.horizontalAdvance("Q4 26") + 8))) + (1 if n > 8 else 0))
-        for i, (pt, (when, rate)) in enumerate(zip(pts, self.points)):
+        for i, (pt, (when, rate)) in enumerate(zip(pts, self.points, strict=True)):
             p.setBrush(LINE if rate < MEASURE_TARGET else QColor("#43a047"))
             p.setPen(Qt.PenStyle.NoPen)
             p.drawEllipse(pt, 3.5, 3.5)

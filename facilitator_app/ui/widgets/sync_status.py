@@ -4,10 +4,9 @@ during sync, and Sync now (F5)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..sync_bridge import SyncView
@@ -78,6 +77,8 @@ class SyncStatusWidget(QWidget):
             extra.append(f"{view.conflicts} conflict{'s' if view.conflicts != 1 else ''}")
         if view.quarantined:
             extra.append(f"{view.quarantined} rejected")
+        if view.set_aside:
+            extra.append(f"{view.set_aside} from the server set aside")
         self.set_pending(view.pending, signed_in=view.has_account and view.signed_in)
         if extra:
             self.pending.setText(self.pending.text() + " · " + ", ".join(extra))

@@ -2,14 +2,13 @@
 counter, clients, the mutation log, conflicts, toolkits and the audit trail.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None

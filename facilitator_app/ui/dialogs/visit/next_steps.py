@@ -12,6 +12,7 @@ beside it.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 
@@ -181,7 +182,7 @@ class NextStepsSection(Section[NextStepsValue]):
             self._show_status(line)
         chain = [self._anchor] + [w for line in self.lines for w in (line.action, line.owner, line.due)] + \
                 [self.next_contact]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             QWidget.setTabOrder(a, b)
 
     def line_edited(self, line: _Line) -> None:

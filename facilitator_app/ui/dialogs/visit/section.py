@@ -162,7 +162,8 @@ class LiveEditDelegate(QStyledItemDelegate):
         """Put the text of the cell being typed in into the table, keeping the cursor where it was
         (the view copies the committed text back into the editor)."""
         editor = self.editor
-        if editor is None or not shiboken6.isValid(editor) or self.table.state() != QAbstractItemView.State.EditingState:
+        if (editor is None or not shiboken6.isValid(editor)
+                or self.table.state() != QAbstractItemView.State.EditingState):
             return
         cursor = editor.cursorPosition() if isinstance(editor, QLineEdit) else None
         self.commitData.emit(editor)
@@ -249,7 +250,8 @@ def fit_to_rows(table: QTableWidget, *, min_rows: int = 1, max_rows: int = 8) ->
         policy.setVerticalPolicy(QSizePolicy.Policy.Fixed)  # else its group box takes the page's spare height
         table.setSizePolicy(policy)
     more = len(visible) > max_rows
-    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if more else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if more
+                                     else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     refresh_heights(table)
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ....core.model import StepClosure
 from ....core.vocab import StepStatus
-from ....store.queries import StepRow
+from ....store.queries import StepRow, steps_to_review
 from ...labels import fmt_date
 from ...widgets.field_errors import FieldErrors
 from ...widgets.keyboard import table_keys
@@ -45,12 +45,8 @@ OVERDUE = QColor("#c62828")
 
 
 def review_rows(steps: list[StepRow], visit_id: str, visit_date: date) -> list[StepRow]:
-    """The steps a visit form reviews, from every step of the practice (soonest due first): the
-    rule of Store.steps_to_review (open steps of other visits, and the steps this visit closed),
-    applied to the steps the form already has, without the steps of later visits (an old visit
-    opened again cannot close what was agreed after it)."""
-    return [s for s in steps if s.visit_id != visit_id and (
-        s.closed_in_visit == visit_id or (s.is_open and (s.visit_date is None or s.visit_date <= visit_date)))]
+    """The steps a visit form reviews, from every step of the practice it already has."""
+    return steps_to_review(steps, visit_id, visit_date)
 
 
 class _NoteDelegate(LiveEditDelegate):
@@ -143,7 +139,8 @@ class SinceLastSection(Section[list[StepClosure]]):
             font.setBold(True)
             due.setFont(font)
         self.table.setItem(r, C_DUE, due)
-        self.table.setItem(r, C_FROM, cell(fmt_date(step.visit_date), f"Agreed at the visit of {fmt_date(step.visit_date)}"))
+        self.table.setItem(r, C_FROM, cell(fmt_date(step.visit_date),
+                                           f"Agreed at the visit of {fmt_date(step.visit_date)}"))
         note = QTableWidgetItem(step.closing_note)
         note.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable)
         self.table.setItem(r, C_NOTE, note)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -93,8 +92,9 @@ class StrategiesSection(Section[VisitFields]):
             title.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             title.setToolTip(s.summary)
             self.table.setItem(row, S_STRATEGY, title)
-            self.table.setItem(row, S_BEFORE, self._before_item(self.before.get(s.id, StrategyStatus.NOT_SELECTED.value)))
-            self._after[s.id] = default_after(self.before.get(s.id, StrategyStatus.NOT_SELECTED.value))
+            before = self.before.get(s.id, StrategyStatus.NOT_SELECTED.value)
+            self.table.setItem(row, S_BEFORE, self._before_item(before))
+            self._after[s.id] = default_after(before)
             note = QTableWidgetItem("")
             note.setData(Qt.ItemDataRole.AccessibleTextRole, f"Note on {s.id}")
             self.table.setItem(row, S_NOTE, note)

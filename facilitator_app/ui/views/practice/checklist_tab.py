@@ -7,9 +7,24 @@ import dataclasses
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QShowEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QListWidget, QPushButton, QScrollArea, QSplitter, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import ChecklistItem, ChecklistNote
@@ -87,7 +102,8 @@ class ChecklistTab(QWidget):
         form = QFormLayout()
         self.reason_label = QLabel("Reason")
         for field, label, w in (("status", QLabel("Status"), self.status), ("reason", self.reason_label, self.reason),
-                                ("owner", QLabel("Owner"), self.owner), ("target_date", QLabel("Target date"), self.target)):
+                                ("owner", QLabel("Owner"), self.owner),
+                                ("target_date", QLabel("Target date"), self.target)):
             label.setBuddy(w)
             self.errors.add_row(form, field, label, w, self)
         self.steps_box = QGroupBox("Steps")

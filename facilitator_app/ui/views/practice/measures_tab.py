@@ -6,9 +6,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import MeasureValue
@@ -19,7 +33,6 @@ from ...widgets.field_errors import FieldErrors, error_label
 from ...widgets.keyboard import table_keys
 from ...widgets.run_chart import RunChart, quarter_label
 from .bundle import PracticeBundle
-
 
 DEFAULT_SOURCE = "EHR report"
 
@@ -54,7 +67,8 @@ class MeasuresTab(QWidget):
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
         for field, label, w in (("measure", "Measure", self.measure), ("period_end", "Quarter ending", self.period),
-                                ("numerator", "Numerator", self.numerator), ("denominator", "Denominator", self.denominator),
+                                ("numerator", "Numerator", self.numerator),
+                                ("denominator", "Denominator", self.denominator),
                                 ("version", "Measure version", self.version), ("source", "Source", self.source)):
             w.setAccessibleName(label)
             self.errors.add_row(form, field, label, w, self)
@@ -132,11 +146,11 @@ class MeasuresTab(QWidget):
                 self.table.setItem(row, col, item)
         self._prefill()
         for m, chart in self.charts.items():
-            latest: dict[date, MeasureValue] = {}
+            latest: dict[date, float] = {}
             for v in bundle.measures:
                 if v.measure == m and v.rate is not None:
-                    latest[v.period_end] = v
-            chart.set_points([(d, v.rate) for d, v in latest.items()])
+                    latest[v.period_end] = v.rate
+            chart.set_points(list(latest.items()))
 
     def period_index(self, period_end: date) -> int:
         """The quarter's row in the list, or -1. (QComboBox.findData cannot find a Python date.)"""

@@ -8,9 +8,23 @@ shown as selected, and saving says which strategies the plan moves to Selected o
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import FacilitationPlan
@@ -46,8 +60,10 @@ class PlanTab(QWidget):
         self.notes.setMaximumHeight(110)
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
-        for field, label, w in (("cadence", "Cadence", self.cadence), ("planned_visits", "Planned visits", self.planned_visits),
-                                ("planned_hours", "Planned hours", self.planned_hours), ("set_by", "Set by", self.set_by),
+        for field, label, w in (("cadence", "Cadence", self.cadence),
+                                ("planned_visits", "Planned visits", self.planned_visits),
+                                ("planned_hours", "Planned hours", self.planned_hours),
+                                ("set_by", "Set by", self.set_by),
                                 ("agreed_on", "Agreed on", self.agreed_on), ("notes", "Notes", self.notes)):
             w.setAccessibleName(label)
             self.errors.add_row(form, field, label, w, self)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.errors import ValidationError
 from ....core.model import Contact
@@ -94,7 +106,7 @@ class ProfileTab(QWidget):
         self.contacts.blockSignals(True)
         self.contacts.setRowCount(len(bundle.contacts))
         for row, c in enumerate(bundle.contacts):
-            for col, text in enumerate((c.name, ContactRole(c.role).label if c.role in ContactRole.choices() else c.role,
+            for col, text in enumerate((c.name, ContactRole.label_of(c.role),
                                         c.email, c.phone)):
                 self.contacts.setItem(row, col, QTableWidgetItem(text))
             if c.id == keep and not changed_practice:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ....core.vocab import VisitMode
 from ...context import AppContext
@@ -87,7 +96,8 @@ class VisitsTab(QWidget):
     def selected_visit_id(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         row = rows[0].row() if rows else (0 if self.table.rowCount() else None)
-        return None if row is None else self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        item = None if row is None else self.table.item(row, 0)
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
 
     def _open(self) -> None:
         vid = self.selected_visit_id()
