@@ -70,8 +70,8 @@ def bench(database_url: str, label: str, runs: int) -> None:
                 times.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200 and "Facilitator 35" in r.text
             times = times[1:]  # the first run warms the caches of both databases
-            verdict = "" if period != "month" else (" (target <= 300 ms: " +
-                                                    ("met" if statistics.median(times) <= TARGET_MS else "MISSED") + ")")
+            met = "met" if statistics.median(times) <= TARGET_MS else "MISSED"
+            verdict = "" if period != "month" else f" (target <= 300 ms: {met})"
             print(f"{label}: overview, {period:<8} median {statistics.median(times):6.0f} ms, best {min(times):6.0f} ms"
                   f"{verdict}")
         for path in ("/dashboard/facilitators/heartland-f01", "/dashboard/practices", "/dashboard/export.xlsx"):

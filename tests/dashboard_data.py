@@ -57,7 +57,8 @@ def load_cooperative(engine: Engine, *, cooperative: str, facilitators: int, pra
         if profile == "good":
             objs += _steps_for_bare_visits(objs, today=today)
             for step in objs:  # and follows up: steps get closed soon after they fall due
-                if isinstance(step, NextStep) and step.status == "open" and step.due and step.due < today - timedelta(days=3):
+                overdue = isinstance(step, NextStep) and step.status == "open" and step.due
+                if overdue and step.due < today - timedelta(days=3):
                     step.status, step.closed_on, step.closed_by = "done", step.due, name
         rows, log, practice_ids = [], [], []
         for obj in objs:
@@ -73,8 +74,9 @@ def load_cooperative(engine: Engine, *, cooperative: str, facilitators: int, pra
                       "MeasureValue": "measure"}[type(obj).__name__]
             if entity == "practice":
                 practice_ids.append(record["id"])
-            rows.append({"entity": entity, "id": record["id"], "practice_id": record["practice_id"], "data": dumps(record),
-                         "clocks": dumps({"*": CLOCK}), "deleted": False, "author": name, "editors": "{}", "sv": sv})
+            rows.append({"entity": entity, "id": record["id"], "practice_id": record["practice_id"],
+                         "data": dumps(record), "clocks": dumps({"*": CLOCK}), "deleted": False, "author": name,
+                         "editors": "{}", "sv": sv})
             sv += 1
             if entity == "visit":
                 lag = rng.choice([0, 0, 1, 1, 2, 3, 5]) + (rng.choice([5, 9, 14, 21, 30]) if late else 0)
@@ -112,7 +114,8 @@ def _steps_for_bare_visits(objs: list[object], *, today: date) -> list[NextStep]
         if isinstance(v, Visit) and v.id not in made:
             due = v.date + timedelta(days=21)
             closed = due + timedelta(days=5) < today
-            out.append(NextStep(v.practice_id, v.id, "Review the registry list with the QI team", owner="Practice leader",
+            out.append(NextStep(v.practice_id, v.id, "Review the registry list with the QI team",
+                                owner="Practice leader",
                                 due=due, status="done" if closed else "open", closed_on=due if closed else None,
                                 closed_by=""))
     return out

@@ -133,8 +133,10 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
 
     # The month's numbers on the page are the API's numbers for the same days.
     start = today.replace(day=1)
-    token = httpx.post(f"{proc.url}/auth/v1/token", json={"username": "sue", "password": PASSWORD}).json()["access_token"]
-    report = httpx.get(f"{proc.url}/reports/v1/intensity", params={"today": today.isoformat(), "start": start.isoformat()},
+    signed_in = httpx.post(f"{proc.url}/auth/v1/token", json={"username": "sue", "password": PASSWORD})
+    token = signed_in.json()["access_token"]
+    report = httpx.get(f"{proc.url}/reports/v1/intensity",
+                       params={"today": today.isoformat(), "start": start.isoformat()},
                        headers={"Authorization": f"Bearer {token}"}).json()
     cells = _cells(driver)
     assert {f["facilitator"] for f in report["facilitators"]} == set(cells)

@@ -83,7 +83,8 @@ def coop(api: Api) -> Coop:
                strategies=[StrategyWork("B1", "selected", "in_progress")])
     v2 = Visit(p1.id, date(2026, 6, 20), minutes=90)  # no notes, no strategy, no step: incomplete
     v3 = Visit(p2.id, date(2026, 6, 25), minutes=30, mode="phone", private_notes="Short call.",
-               strategies=[StrategyWork("X1", "not_selected", "selected"), StrategyWork("B1", "in_progress", "in_progress")])
+               strategies=[StrategyWork("X1", "not_selected", "selected"),
+                           StrategyWork("B1", "in_progress", "in_progress")])
     v4 = Visit(p3.id, date(2026, 5, 1), minutes=45, private_notes="Kick-off.",
                strategies=[StrategyWork("S1", "selected", "implemented")])
     steps = [
@@ -115,7 +116,8 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_needs_the_csrf_toke
     assert "Secure" not in cookie  # plain http to the test server
     page = api.client.get("/dashboard/", params=JUNE)
     assert page.status_code == 200 and "Program overview" in page.text
-    assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     # Every POST form carries the session's token; a sign-out without it is refused.
     assert page.text.count('name="csrf_token"') == 1
     refused = api.client.post("/dashboard/logout", data={"csrf_token": "forged"})
@@ -179,8 +181,9 @@ def test_sessions_end_on_revoke_disable_and_password_change(api: Api, coop: Coop
 
 def test_next_only_leads_to_the_dashboard(api: Api, coop: Coop) -> None:
     page = api.client.get("/dashboard/login")
-    r = api.client.post("/dashboard/login", data={"username": "sue", "password": PASSWORD, "csrf_token": csrf_of(page.text),
-                                                  "next": "https://evil.example/"}, follow_redirects=False)
+    r = api.client.post("/dashboard/login", data={"username": "sue", "password": PASSWORD,
+                                                  "csrf_token": csrf_of(page.text), "next": "https://evil.example/"},
+                        follow_redirects=False)
     assert r.headers["location"] == "/dashboard/"
 
 
@@ -226,7 +229,8 @@ def test_june_overview_matches_the_figures_worked_out_by_hand(api: Api, coop: Co
     # Ann: 3 June visits (60 + 90 + 30 minutes) at her 2 practices. Expected: Oak 12 visits over a
     # 365-day plan, 30 June days -> 0.986; Elm 24 over 365 days from 1 March -> 1.973: 3.0 in all.
     assert (ann["Practices"], ann["Visits"], ann["Hours"]) == ("2", "3", "3.0")
-    assert (ann["Visits expected by plan"], ann["Visits % of plan"], ann["Hours expected by plan"]) == ("3.0", "100.0", "3.0")
+    plan = (ann["Visits expected by plan"], ann["Visits % of plan"], ann["Hours expected by plan"])
+    assert plan == ("3.0", "100.0", "3.0")
     # Log delays 1, 10 and 3 days: median 3; 90th percentile 3 + 0.8 * (10 - 3) = 8.6.
     assert (ann["Log delay median (days)"], ann["Log delay 90th percentile (days)"]) == ("3.0", "8.6")
     # v1 and v3 have notes, a strategy and a step; v2 has none of them.
@@ -243,9 +247,11 @@ def test_june_overview_matches_the_figures_worked_out_by_hand(api: Api, coop: Co
     assert ann["Needs attention"] == ("Incomplete logs: 67% of visits have notes, a strategy and a next step; "
                                       "Next steps without owner or due date: only 33% have both")
     # Bob: no June visit; Pine's last visit 1 May is 60 days back (stalled); Ash is paused (not counted).
-    assert (bob["Practices"], bob["Visits"], bob["Hours"], bob["Practices without contact 45+ days"]) == ("2", "0", "0.0", "1")
-    assert bob["Visits expected by plan"] == "" and bob["Log delay median (days)"] == "" and bob["Needs attention"] == ""
-    assert (total["Practices"], total["Visits"], total["Hours"], total["Practices without contact 45+ days"]) == ("4", "3", "3.0", "1")
+    stalled = "Practices without contact 45+ days"
+    assert (bob["Practices"], bob["Visits"], bob["Hours"], bob[stalled]) == ("2", "0", "0.0", "1")
+    assert bob["Visits expected by plan"] == "" and bob["Log delay median (days)"] == ""
+    assert bob["Needs attention"] == ""
+    assert (total["Practices"], total["Visits"], total["Hours"], total[stalled]) == ("4", "3", "3.0", "1")
     assert (total["Log delay median (days)"], total["Log delay 90th percentile (days)"]) == ("3.0", "8.6")
     assert (total["Open next steps"], total["Overdue next steps"], total["Strategies moved forward"]) == ("3", "2", "2")
 
@@ -254,7 +260,8 @@ def test_program_to_date_and_the_api_agree(api: Api, coop: Coop) -> None:
     assert sign_in(api, "sue").status_code == 303
     rows = _overview_csv(api, period="program")
     # Every visit up to 30 June: Ann 4 (v0 in May too), Bob 1. Delays: Ann 0, 1, 3, 10; Bob 20.
-    assert (rows["ann"]["Visits"], rows["ann"]["Hours"], rows["bob"]["Visits"], rows["bob"]["Hours"]) == ("4", "4.0", "1", "0.75")
+    ann, bob = rows["ann"], rows["bob"]
+    assert (ann["Visits"], ann["Hours"], bob["Visits"], bob["Hours"]) == ("4", "4.0", "1", "0.75")
     assert (rows["ann"]["Log delay median (days)"], rows["ann"]["Log delay 90th percentile (days)"]) == ("2.0", "7.9")
     assert rows["ann"]["Strategies moved forward"] == "3" and rows["bob"]["Strategies moved forward"] == "1"
     for params, start in (({"period": "program"}, None), ({}, "2026-06-01")):
@@ -262,10 +269,12 @@ def test_program_to_date_and_the_api_agree(api: Api, coop: Coop) -> None:
                                 headers=api.auth(coop.sue.token)).json()
         ours = _overview_csv(api, **params)
         by_label = {r["Facilitator"]: r for r in ours.values()}
-        assert {f["facilitator"] for f in report["facilitators"]} == {r["Facilitator"] for k, r in ours.items() if k != "TOTAL"}
+        shown = {r["Facilitator"] for k, r in ours.items() if k != "TOTAL"}
+        assert {f["facilitator"] for f in report["facilitators"]} == shown
         for f in report["facilitators"]:
             mine = by_label[f["facilitator"]]
-            assert (int(mine["Practices"]), int(mine["Visits"]), float(mine["Hours"])) == (f["practices"], f["visits"], f["hours"])
+            figures = (int(mine["Practices"]), int(mine["Visits"]), float(mine["Hours"]))
+            assert figures == (f["practices"], f["visits"], f["hours"])
 
 
 def test_every_number_links_to_the_rows_behind_it(api: Api, coop: Coop) -> None:
@@ -275,7 +284,8 @@ def test_every_number_links_to_the_rows_behind_it(api: Api, coop: Coop) -> None:
     incomplete = read_csv(api.client.get("/dashboard/visits.csv", params={**JUNE, "facilitator": "ann",
                                                                           "kind": "incomplete"}).text)
     assert [(r["Date"], r["Missing"]) for r in incomplete] == [("2026-06-20", "notes, strategy, next step")]
-    overdue = read_csv(api.client.get("/dashboard/steps.csv", params={**JUNE, "facilitator": "ann", "kind": "overdue"}).text)
+    overdue = read_csv(api.client.get("/dashboard/steps.csv",
+                                      params={**JUNE, "facilitator": "ann", "kind": "overdue"}).text)
     assert sorted(r["Next step"] for r in overdue) == ["Pull the registry", "Repeat BP for high readings"]
     undetailed = read_csv(api.client.get("/dashboard/steps.csv", params={**JUNE, "kind": "undetailed"}).text)
     assert sorted(r["Next step"] for r in undetailed) == ["'+1 call the quitline", "Print posters"]
@@ -297,7 +307,8 @@ def test_exports_are_formula_safe(api: Api, coop: Coop) -> None:
     practices = read_csv(api.client.get("/dashboard/practices.csv", params=JUNE).text)
     assert "'=HYPERLINK(\"http://evil.example\")" in [r["Practice"] for r in practices]
     r = api.client.get("/dashboard/export.xlsx", params=JUNE)
-    assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="dashboard-month-2026-06-30.xlsx"'
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == 'attachment; filename="dashboard-month-2026-06-30.xlsx"'
     book = load_workbook(io.BytesIO(r.content))
     assert book.sheetnames == ["Facilitators", "Practices", "Visits", "Next steps", "Open next steps",
                                "Strategies moved forward"]

@@ -35,7 +35,8 @@ FACILITATORS = [
     Col("Visits expected by plan", lambda r: r.expected_visits), Col("Visits % of plan", lambda r: r.pct_of_plan),
     Col("Hours", lambda r: r.hours), Col("Hours expected by plan", lambda r: r.expected_hours),
     Col("Practices without contact 45+ days", lambda r: r.stalled),
-    Col("Log delay median (days)", lambda r: _opt(r.lag_median)), Col("Log delay 90th percentile (days)", lambda r: _opt(r.lag_p90)),
+    Col("Log delay median (days)", lambda r: _opt(r.lag_median)),
+    Col("Log delay 90th percentile (days)", lambda r: _opt(r.lag_p90)),
     Col("Visits with notes", lambda r: r.with_notes), Col("Visits with a strategy", lambda r: r.with_strategy),
     Col("Visits with a next step", lambda r: r.with_step), Col("Complete visit logs", lambda r: r.complete),
     Col("Complete visit logs %", lambda r: r.complete_pct), Col("Next steps made", lambda r: r.steps_made),
@@ -64,7 +65,8 @@ VISITS = [
     Col("Facilitator", lambda r: r.author), Col("Mode", lambda r: VisitMode.label_of(r.mode)),
     Col("Minutes", lambda r: r.minutes), Col("Days to reach the server", lambda r: r.lag),
     Col("Has notes", lambda r: "yes" if r.has_notes else "no"), Col("Strategies", lambda r: r.strategies),
-    Col("Next steps", lambda r: r.steps), Col("Missing", lambda r: ", ".join(r.missing)), Col("Visit ID", lambda r: r.id),
+    Col("Next steps", lambda r: r.steps), Col("Missing", lambda r: ", ".join(r.missing)),
+    Col("Visit ID", lambda r: r.id),
 ]
 
 STEPS = [
@@ -78,7 +80,8 @@ STEPS = [
 MOVES = [
     Col("Date", lambda r: r.date), Col("Practice", lambda r: r.practice), Col("Strategy", lambda r: r.strategy_id),
     Col("From", lambda r: StrategyStatus.label_of(r.before)), Col("To", lambda r: StrategyStatus.label_of(r.after)),
-    Col("Facilitator", lambda r: r.author), Col("Practice ID", lambda r: r.practice_id), Col("Visit ID", lambda r: r.visit_id),
+    Col("Facilitator", lambda r: r.author), Col("Practice ID", lambda r: r.practice_id),
+    Col("Visit ID", lambda r: r.visit_id),
 ]
 
 TABLES: dict[str, tuple[str, list[Col]]] = {

@@ -37,7 +37,8 @@ def flags_for(row: "FacilitatorRow") -> list[tuple[str, str]]:
     if pct is not None and row.expected_visits and row.expected_visits >= 1 and pct < DOSE_MIN_PCT:
         out.append(("Below plan", f"Visits at {pct:g}% of plan ({row.visits} of {row.expected_visits:g} expected)"))
     if row.stalled >= STALLED_MIN:
-        out.append(("No contact", f"{row.stalled} practice{'s' if row.stalled != 1 else ''} without contact for 45+ days"))
+        plural = "s" if row.stalled != 1 else ""
+        out.append(("No contact", f"{row.stalled} practice{plural} without contact for 45+ days"))
     if row.lag_median is not None and row.lag_median > LATE_MEDIAN_DAYS:
         out.append(("Late logs", f"Logs visits late: median {_days(round(row.lag_median, 1))} after the visit"))
     elif row.lag_p90 is not None and row.lag_p90 > LATE_P90_DAYS:

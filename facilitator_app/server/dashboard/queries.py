@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeAlias, Unpack
 
 from sqlalchemy import (
     Connection,
@@ -55,6 +55,8 @@ from ..scope import readable_practice_ids
 from .period import Period
 from .sqlx import Sql, entity_is
 
+AnySelect: TypeAlias = "Select[Unpack[tuple[Any, ...]]]"  # a SELECT of any columns
+
 STALLED_DAYS = 45
 LATE_DAYS = 7  # a visit logged more than a week after it happened is listed as late
 DEFAULT_PLAN_DAYS = 365  # a plan without an end date covers 12 months from enrolment
@@ -70,7 +72,7 @@ class Ctx:
 
     conn: Connection
     sql: Sql
-    scope: Select  # practice ids the viewer may read (narrowed to one cooperative for an admin)
+    scope: AnySelect  # practice ids the viewer may read (narrowed to one cooperative for an admin)
     period: Period
 
     @property
@@ -130,7 +132,7 @@ def _visit_doc(ctx: Ctx, vr: Any, alias: str, *, in_period: bool) -> tuple[Any, 
 
 
 def _visits(ctx: Ctx, *, in_period: bool = True, author: str | None = None,
-            practice_id: str | None = None, dates: Any = None) -> Select:
+            practice_id: str | None = None, dates: Any = None) -> AnySelect:
     """Visits dated up to the period's end (only those from its start when `in_period`): for
     each, whether it falls in the period and, for those that do, its minutes, mode, notes,
     strategies, next-step count and log delay in days (days from the visit to the server)."""
@@ -155,7 +157,9 @@ def _visits(ctx: Ctx, *, in_period: bool = True, author: str | None = None,
     first_ms = (select(func.min(m.c.received_ms))
                 .where(and_(m.c.entity == "visit", m.c.row_id == vr.c.id, m.c.outcome != "rejected"))
                 .scalar_subquery())
-    only = lambda x: case((period, x), else_=None)  # noqa: E731
+    def only(x: Any) -> Any:
+        return case((period, x), else_=None)
+
     q = (select(vr.c.id, vr.c.practice_id, vr.c.author, vr.c.vdate, only(sq.get_int(doc, "minutes")).label("minutes"),
                 only(sq.get(doc, "mode")).label("mode"), only(case((has_notes, 1), else_=0)).label("has_notes"),
                 only(sq.get_len(doc, "strategies")).label("nstrat"), only(nsteps).label("nsteps"),
@@ -187,13 +191,19 @@ def _percentile(w: Any, a: int, b: int) -> Any:
                 Float) / b
 
 
+def _step_docs(ctx: Ctx) -> Any:
+    """Live next steps in scope: id, practice and the record (parsed once, see Sql.doc)."""
+    s = t.rows.alias("s")
+    q = (select(s.c.id, s.c.practice_id, ctx.sql.doc(s.c.data).label("j"))
+         .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope))))
+    return q.cte("sd").prefix_with("MATERIALIZED") if ctx.sql.is_pg else q.subquery("sd")
+
+
 def _step_columns(ctx: Ctx) -> tuple[Any, Any, dict[str, Any]]:
     """(steps, visit dates, named expressions) for next steps in scope joined to the visit that
     made them (each record parsed once, see Sql.doc)."""
-    s, sq = t.rows.alias("s"), ctx.sql
-    sd = (select(s.c.id, s.c.practice_id, sq.doc(s.c.data).label("j"))
-          .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope))))
-    sd = sd.cte("sd").prefix_with("MATERIALIZED") if sq.is_pg else sd.subquery("sd")
+    sq = ctx.sql
+    sd = _step_docs(ctx)
     v = _visit_dates(ctx)
     status, closed_on, due = sq.get(sd.c.j, "status"), sq.get(sd.c.j, "closed_on"), sq.get(sd.c.j, "due")
     owner = func.trim(func.coalesce(sq.get(sd.c.j, "owner"), ""))
@@ -214,21 +224,28 @@ def _steps_from(ctx: Ctx, s: Any, v: Any, e: dict[str, Any]) -> Any:
 def _strategy_elements(ctx: Ctx, doc: Any) -> tuple[Any, Any, Any, Any]:
     """A lateral table of a visit's strategies: (table, strategy_id, status_before, status_after)."""
     if ctx.sql.is_pg:
-        j = func.jsonb_array_elements(doc.op("->")(literal_column("'strategies'"))).table_valued("value").lateral("j")
-        get = lambda k: j.c.value.op("->>")(literal_column(f"'{k}'"))  # noqa: E731
+        j: Any = func.jsonb_array_elements(doc.op("->")(literal_column("'strategies'"))).table_valued("value")
+        j = j.lateral("j")
+
+        def get(k: str) -> Any:
+            return j.c.value.op("->>")(literal_column(f"'{k}'"))
     else:
         j = func.json_each(doc, literal_column("'$.strategies'")).table_valued("value").alias("j")
-        get = lambda k: func.json_extract(j.c.value, literal_column(f"'$.{k}'"))  # noqa: E731
+
+        def get(k: str) -> Any:
+            return func.json_extract(j.c.value, literal_column(f"'$.{k}'"))
     return j, get("strategy_id"), get("status_before"), get("status_after")
 
 
 def _moves(ctx: Ctx, *, author: str | None = None, practice_id: str | None = None,
-           dates: Any = None) -> tuple[Select, Any]:
+           dates: Any = None) -> tuple[AnySelect, Any]:
     """Visits in the period with each strategy they moved forward (select, and the date CTE)."""
     vr = dates if dates is not None else _visit_dates(ctx, author=author, practice_id=practice_id)
     source, doc = _visit_doc(ctx, vr, "mv", in_period=True)
     j, sid, before, after = _strategy_elements(ctx, doc)
-    rank = lambda x: case(*((x == k, n) for k, n in _RANK.items()), else_=-1)  # noqa: E731
+    def rank(x: Any) -> Any:
+        return case(*((x == k, n) for k, n in _RANK.items()), else_=-1)
+
     q = (select(vr.c.author, vr.c.practice_id, vr.c.id.label("visit_id"), vr.c.vdate, sid.label("strategy_id"),
                 before.label("before"), after.label("after"))
          .select_from(source.join(j, true()))
@@ -393,7 +410,9 @@ def _rollup(ctx: Ctx) -> Rollup:
     that every branch of a UNION ALL aggregates."""
     dates = _visit_dates(ctx)
     va = _visits(ctx, in_period=False, dates=dates).cte("va").prefix_with("MATERIALIZED")
-    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    def one(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
     per = va.c.in_period == 1
     # Per (facilitator, practice) pair: a few hundred rows that Python adds up per facilitator,
     # per practice and in total (one pass over the visits instead of three).
@@ -409,10 +428,8 @@ def _rollup(ctx: Ctx) -> Rollup:
         q = select(*_part("la" if by_author else "lt", w.c.author if by_author else None, ints=[func.max(w.c.n)],
                           reals=[_percentile(w, 1, 2), _percentile(w, 9, 10)]))
         parts.append(q.group_by(w.c.author) if by_author else q)
-    s, sq = t.rows.alias("s"), ctx.sql
-    sd = (select(s.c.practice_id, sq.doc(s.c.data).label("j"))
-          .where(and_(entity_is(s.c.entity, "next_step"), s.c.deleted.is_(False), s.c.practice_id.in_(ctx.scope))))
-    sd = sd.cte("sd").prefix_with("MATERIALIZED") if sq.is_pg else sd.subquery("sd")
+    sq = ctx.sql
+    sd = _step_docs(ctx)
     status, closed_on, due = sq.get(sd.c.j, "status"), sq.get(sd.c.j, "closed_on"), sq.get(sd.c.j, "due")
     owner = func.trim(func.coalesce(sq.get(sd.c.j, "owner"), ""))
     st = (select(sd.c.practice_id, va.c.author, va.c.in_period,
@@ -451,7 +468,7 @@ def _rollup(ctx: Ctx) -> Rollup:
         elif r.kind == "s":
             for target, key in ((out.author_steps, r.k), (out.practice_steps, r.k2)):
                 counts = target.setdefault(key, dict.fromkeys(_STEP_AGG, 0))
-                for name, n in zip(_STEP_AGG, c):
+                for name, n in zip(_STEP_AGG, c[:len(_STEP_AGG)], strict=True):
                     counts[name] += n
         elif r.kind == "m":
             out.moved[r.k] = c[0]
@@ -527,9 +544,9 @@ def overview(ctx: Ctx) -> Overview:
     roll = _rollup(ctx)
     _apply_practice_figures(ctx, prs, roll)
     assigned: dict[str, list[str]] = {}
-    for row in prs.values():
-        for name in row.facilitators:
-            assigned.setdefault(name, []).append(row.id)
+    for practice in prs.values():
+        for name in practice.facilitators:
+            assigned.setdefault(name, []).append(practice.id)
     names = set(roll.authors) | set(assigned)
     shown = display_names(ctx.conn, names)
     rows = []
@@ -646,7 +663,8 @@ def step_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = 
          .add_columns(s.c.id, s.c.practice_id, ctx.sql.text(p.c.data, "name").label("practice"), v.c.author,
                       e["vdate"].label("vdate"), e["action"].label("action"), e["owner"].label("owner"),
                       e["due"].label("due"), e["status"].label("status"), e["closed_on"].label("closed_on"),
-                      case((e["is_open"], 1), else_=0).label("is_open"), case((e["is_overdue"], 1), else_=0).label("is_overdue"))
+                      case((e["is_open"], 1), else_=0).label("is_open"),
+                      case((e["is_overdue"], 1), else_=0).label("is_overdue"))
          .outerjoin(p, and_(p.c.entity == "practice", p.c.id == s.c.practice_id))
          .order_by(e["due"].is_(None), e["due"], e["vdate"], s.c.id))
     if author is not None:
@@ -662,7 +680,8 @@ def step_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = 
     elif state == "made":
         q = q.where(e["in_period"])
     return [StepRow(r.id, r.practice_id, r.practice or r.practice_id, r.author, r.vdate, r.action or "", r.owner or "",
-                    r.due, r.status or "", r.closed_on, bool(r.is_open), bool(r.is_overdue)) for r in ctx.conn.execute(q)]
+                    r.due, r.status or "", r.closed_on, bool(r.is_open), bool(r.is_overdue))
+            for r in ctx.conn.execute(q)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -73,7 +73,10 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _security_headers(response: Response) -> Response:
+R = TypeVar("R", bound=Response)
+
+
+def _security_headers(response: R) -> R:
     response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'self'; img-src 'self' data:; "
                                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -374,7 +377,7 @@ def workbook(request: Request) -> Response:
     with read_tx(request.app.state.engine) as conn:
         ctx = view.ctx(conn)
         data = queries.overview(ctx)
-        sheets = [
+        sheets: list[tuple[str, list[exports.Col], list[Any]]] = [
             ("Facilitators", exports.FACILITATORS, [*sorted(data.rows, key=lambda r: r.label.lower()), data.totals]),
             ("Practices", exports.PRACTICES, sorted(data.practices.values(), key=lambda p: p.name.lower())),
             ("Visits", exports.VISITS, queries.visit_list(ctx)),

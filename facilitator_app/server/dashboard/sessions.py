@@ -61,9 +61,11 @@ def find_session(conn: Connection, cookie: str | None) -> tuple[Session | None, 
     if not cookie or len(cookie) > 200:
         return None, False
     s = t.dashboard_sessions
-    row = conn.execute(_user_query().add_columns(s.c.session_hash, s.c.csrf_token, s.c.revoked, s.c.expires_ms,
-                                                 s.c.last_seen_ms, s.c.credential_generation.label("session_generation"))
-                       .join(s, s.c.user_id == t.users.c.id).where(s.c.session_hash == token_hash(cookie))).first()
+    query = (_user_query()
+             .add_columns(s.c.session_hash, s.c.csrf_token, s.c.revoked, s.c.expires_ms, s.c.last_seen_ms,
+                          s.c.credential_generation.label("session_generation"))
+             .join(s, s.c.user_id == t.users.c.id).where(s.c.session_hash == token_hash(cookie)))
+    row = conn.execute(query).first()
     now = now_ms()
     if (row is None or row.revoked or row.disabled or row.session_generation != row.credential_generation
             or row.expires_ms <= now or row.last_seen_ms + IDLE_MINUTES * 60_000 <= now):

@@ -40,9 +40,11 @@ def upgrade() -> None:
     op.create_index("ix_mutation_log_row_received", "mutation_log", ["entity", "row_id", "received_ms"])
     # A next step's visit, read out of its JSON (a visit's next-step count without reading every step).
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_rows_step_visit ON rows (((data::jsonb) ->> 'visit_id')) WHERE entity = 'next_step'")
+        op.execute("CREATE INDEX ix_rows_step_visit ON rows (((data::jsonb) ->> 'visit_id'))"
+                   " WHERE entity = 'next_step'")
     else:
-        op.execute("CREATE INDEX ix_rows_step_visit ON rows (json_extract(data, '$.visit_id')) WHERE entity = 'next_step'")
+        op.execute("CREATE INDEX ix_rows_step_visit ON rows (json_extract(data, '$.visit_id'))"
+                   " WHERE entity = 'next_step'")
 
 
 def downgrade() -> None:
