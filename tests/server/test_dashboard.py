@@ -302,6 +302,21 @@ def test_every_number_links_to_the_rows_behind_it(api: Api, coop: Coop) -> None:
         assert href in page
 
 
+def test_every_page_offers_the_same_periods(api: Api, coop: Coop) -> None:
+    """The list pages have their own choices (late, overdue...): the period picker stays month,
+    quarter, program to date, and keeps the list's choice when the period changes."""
+    assert sign_in(api, "sue").status_code == 303
+    for path in ("/dashboard/", "/dashboard/visits", "/dashboard/steps", "/dashboard/practices", "/dashboard/moves",
+                 "/dashboard/facilitators/ann", f"/dashboard/practices/{coop.p1.id}"):
+        page = api.client.get(path, params={**JUNE, "kind": "late"})
+        assert page.status_code == 200, path
+        picker = re.search(r'<select id="period-kind" name="period">(.*?)</select>', page.text, re.S)
+        assert picker is not None, path
+        assert re.findall(r'<option value="(\w+)"', picker.group(1)) == ["month", "quarter", "program"], path
+    visits = api.client.get("/dashboard/visits", params={**JUNE, "kind": "late"}).text
+    assert '<input type="hidden" name="kind" value="late">' in visits
+
+
 def test_exports_are_formula_safe(api: Api, coop: Coop) -> None:
     assert sign_in(api, "sue").status_code == 303
     practices = read_csv(api.client.get("/dashboard/practices.csv", params=JUNE).text)

@@ -158,8 +158,8 @@ class View:
     def render(self, template: str, **context: Any) -> HTMLResponse:
         response = templates.TemplateResponse(self.request, template, {
             "view": self, "user": self.user, "csrf": self.session.csrf_token, "period": self.period,
-            "kinds": KINDS, "problems": self.problems, "StepStatus": StepStatus, "StrategyStatus": StrategyStatus,
-            "VisitMode": VisitMode, "fmt": fmt, **context})
+            "period_kinds": KINDS, "problems": self.problems, "StepStatus": StepStatus,
+            "StrategyStatus": StrategyStatus, "VisitMode": VisitMode, "fmt": fmt, **context})
         return _security_headers(response)
 
 
