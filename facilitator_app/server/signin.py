@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from ..sync.protocol import ErrorCode
 from . import accounts
 from .accounts import User
 from .db import write_tx
@@ -24,7 +25,7 @@ DISABLED = "This account is disabled. Ask your cooperative's admin."
 class SignInError(Exception):
     """A sign-in that did not succeed: `status` is the HTTP status (401, 422, 429)."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: ErrorCode, message: str):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 

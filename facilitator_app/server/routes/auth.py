@@ -25,7 +25,7 @@ def issue_token(body: TokenRequest, request: Request, engine: EngineDep, setting
     try:
         user = check_sign_in(engine, settings, username=body.username, password=body.password, address=address)
     except SignInError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None  # type: ignore[arg-type]
+        raise ApiError(exc.status, exc.code, exc.message) from None
     with write_tx(engine) as conn:
         token, expires_ms = accounts.issue_token(conn, user, days=settings.token_days)
         accounts.audit(conn, user.name, "login", address=address)
