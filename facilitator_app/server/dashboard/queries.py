@@ -200,25 +200,35 @@ def _step_docs(ctx: Ctx) -> Any:
 
 
 def _step_columns(ctx: Ctx) -> tuple[Any, Any, dict[str, Any]]:
-    """(steps, visit dates, named expressions) for next steps in scope joined to the visit that
-    made them (each record parsed once, see Sql.doc)."""
+    """(steps in scope joined to the visit that made them, the steps, named expressions); each
+    record is parsed once (see Sql.doc).
+
+    On PostgreSQL the steps join the materialized visit dates by hash. On SQLite each step's
+    visit is looked up by the rows' primary key: joined to the visit-dates CTE instead, SQLite
+    (without ANALYZE statistics) scanned the CTE and read every step of the scope for each visit,
+    which took a minute for a cooperative of 250 practices."""
     sq = ctx.sql
     sd = _step_docs(ctx)
-    v = _visit_dates(ctx)
+    visit_id = sq.get(sd.c.j, "visit_id")
+    if sq.is_pg:
+        v = _visit_dates(ctx)
+        source, author, vdate = sd.join(v, v.c.id == visit_id), v.c.author, v.c.vdate
+    else:
+        r = t.rows.alias("sv")
+        vdate = sq.text(r.c.data, "date")
+        source = sd.join(r, and_(entity_is(r.c.entity, "visit"), r.c.id == visit_id, r.c.deleted.is_(False),
+                                 r.c.practice_id.in_(ctx.scope), vdate <= ctx.end_iso))
+        author = r.c.author
     status, closed_on, due = sq.get(sd.c.j, "status"), sq.get(sd.c.j, "closed_on"), sq.get(sd.c.j, "due")
     owner = func.trim(func.coalesce(sq.get(sd.c.j, "owner"), ""))
     is_open = or_(status == "open", and_(status != "open", closed_on.is_not(None), closed_on > ctx.end_iso))
-    in_period = v.c.vdate >= ctx.start_iso if ctx.start_iso else true()
-    return sd, v, {
-        "status": status, "closed_on": closed_on, "due": due, "owner": owner, "vdate": v.c.vdate,
-        "action": sq.get(sd.c.j, "action"), "visit_id": sq.get(sd.c.j, "visit_id"),
-        "is_open": is_open, "is_overdue": and_(is_open, due.is_not(None), due < ctx.end_iso),
+    in_period = vdate >= ctx.start_iso if ctx.start_iso else true()
+    return source, sd, {
+        "status": status, "closed_on": closed_on, "due": due, "owner": owner, "vdate": vdate, "author": author,
+        "action": sq.get(sd.c.j, "action"), "is_open": is_open,
+        "is_overdue": and_(is_open, due.is_not(None), due < ctx.end_iso),
         "in_period": in_period, "has_detail": and_(func.length(owner) > 0, due.is_not(None)),
     }
-
-
-def _steps_from(ctx: Ctx, s: Any, v: Any, e: dict[str, Any]) -> Any:
-    return select().select_from(s.join(v, v.c.id == e["visit_id"]))
 
 
 def _strategy_elements(ctx: Ctx, doc: Any) -> tuple[Any, Any, Any, Any]:
@@ -657,18 +667,17 @@ def step_list(ctx: Ctx, *, author: str | None = None, practice_id: str | None = 
               state: str = "open") -> list[StepRow]:
     """Next steps: "open" or "overdue" at the period's end, "undetailed" (made in the period
     without an owner or a due date), "made" (made in the period) or "all" up to the end."""
-    s, v, e = _step_columns(ctx)
+    source, s, e = _step_columns(ctx)
     p = t.rows.alias("pn")
-    q = (_steps_from(ctx, s, v, e)
-         .add_columns(s.c.id, s.c.practice_id, ctx.sql.text(p.c.data, "name").label("practice"), v.c.author,
+    q = (select(s.c.id, s.c.practice_id, ctx.sql.text(p.c.data, "name").label("practice"), e["author"].label("author"),
                       e["vdate"].label("vdate"), e["action"].label("action"), e["owner"].label("owner"),
                       e["due"].label("due"), e["status"].label("status"), e["closed_on"].label("closed_on"),
                       case((e["is_open"], 1), else_=0).label("is_open"),
                       case((e["is_overdue"], 1), else_=0).label("is_overdue"))
-         .outerjoin(p, and_(p.c.entity == "practice", p.c.id == s.c.practice_id))
+         .select_from(source.outerjoin(p, and_(p.c.entity == "practice", p.c.id == s.c.practice_id)))
          .order_by(e["due"].is_(None), e["due"], e["vdate"], s.c.id))
     if author is not None:
-        q = q.where(v.c.author == author)
+        q = q.where(e["author"] == author)
     if practice_id is not None:
         q = q.where(s.c.practice_id == practice_id)
     if state == "open":
