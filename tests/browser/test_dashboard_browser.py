@@ -30,7 +30,7 @@ from tests.serverproc import REPO, ServerProcess, start_server
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "docs" / "screenshots"
-WIDTH = 1366
+WIDTH, HEIGHT = 1366, 768  # the most common facilitator laptop, as for the app's screenshots
 
 
 def _need_chromium() -> None:
@@ -71,13 +71,16 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     options.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}", f"--window-size={WIDTH},900", "--force-device-scale-factor=1"):
+                f"--user-data-dir={profile}", f"--window-size={WIDTH},{HEIGHT}", "--force-device-scale-factor=1"):
         options.add_argument(arg)
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                               "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.downloads = downloads  # type: ignore[attr-defined]
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    # The page itself 1366x768 (the window's size would include the browser's own bars).
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
     try:
         yield driver
     finally:
@@ -97,13 +100,14 @@ def _axe(driver: object, page: str) -> None:
     assert not bad, f"{page}: " + "; ".join(bad)
 
 
-def _shot(driver: object, name: str) -> None:
-    """A full-page screenshot (the window grows to the page, up to 3000 px)."""
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(WIDTH, min(max(height, 700), 3000))
+def _shot(driver: object, name: str, *, at: str | None = None) -> None:
+    """What a 1366x768 screen shows of the page: its top, or from the element `at` (a CSS selector)."""
+    if at:
+        driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", at)
+    else:
+        driver.execute_script("window.scrollTo(0, 0)")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"dashboard-{name}.png"))
-    driver.set_window_size(WIDTH, 900)
 
 
 def _cells(driver: object) -> dict[str, list[str]]:
@@ -194,6 +198,7 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
     assert "target 70%" in driver.page_source
     _axe(driver, "practice")
     _shot(driver, "practice")
+    _shot(driver, "practice-measures", at="#abcs-h")
 
     # Sign out: the session ends on the server, not only in this browser.
     driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
