@@ -4,8 +4,10 @@ chromedriver, against a real `facilitator-server serve` process on 127.0.0.1.
 A supervisor signs in, the overview's numbers are checked against the API's intensity report
 for the same period, a drill-down link is followed, a CSV is downloaded, and the supervisor
 signs out. Every page is checked with axe-core (vendored in tests/vendor/axe-core) for serious
-or critical accessibility violations, and saved as a screenshot in docs/screenshots/. Without
-Chromium the test is skipped on a developer machine and fails in CI (.ci/run installs it).
+or critical accessibility violations, and saved as a screenshot: into docs/screenshots/ (the
+README's) with FFK_UPDATE_SCREENSHOTS=1, otherwise into the test's temporary folder, so a test
+run leaves the working tree as it was. Without Chromium the test is skipped on a developer
+machine and fails in CI (.ci/run installs it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tests.serverproc import REPO, ServerProcess, start_server
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 AXE = REPO / "tests" / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = "FFK_UPDATE_SCREENSHOTS"
 WIDTH, HEIGHT = 1366, 768  # the most common facilitator laptop, as for the app's screenshots
 
 
@@ -77,6 +80,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
                                               "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.downloads = downloads  # type: ignore[attr-defined]
+    update = os.environ.get(UPDATE_SCREENSHOTS, "") not in ("", "0")
+    driver.screenshots = SCREENSHOTS if update else tmp_path_factory.mktemp("screenshots")  # type: ignore[attr-defined]
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     # The page itself 1366x768 (the window's size would include the browser's own bars).
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
@@ -106,8 +111,9 @@ def _shot(driver: object, name: str, *, at: str | None = None) -> None:
         driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", at)
     else:
         driver.execute_script("window.scrollTo(0, 0)")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / f"dashboard-{name}.png"))
+    folder: Path = driver.screenshots
+    folder.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(folder / f"dashboard-{name}.png")), name
 
 
 def _cells(driver: object) -> dict[str, list[str]]:
