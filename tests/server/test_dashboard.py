@@ -341,10 +341,15 @@ def test_pages_render_for_a_practice_and_a_facilitator(api: Api, coop: Coop) -> 
     page = api.client.get(f"/dashboard/practices/{coop.p1.id}", params=JUNE)
     assert page.status_code == 200
     assert "Plan and dose" in page.text and "Checklist by domain" in page.text and "ABCS measures" in page.text
-    assert "2 visits, 2.5 hours" in page.text  # program to date at Oak: 60 + 90 minutes
+    assert ">2</a> visits, 2.5 hours" in page.text  # program to date at Oak: 60 + 90 minutes
+    assert f'/dashboard/visits?period=program&amp;end=2026-06-30&amp;practice={coop.p1.id}' in page.text
     person = api.client.get("/dashboard/facilitators/ann", params=JUNE)
     assert person.status_code == 200 and "Late logs" in person.text and "<svg" in person.text
     assert 'role="img"' in person.text
+    # Each of the facilitator's figures links to its rows, as on the overview.
+    for kind in ("late", "incomplete"):
+        assert f'/dashboard/visits?period=month&amp;end=2026-06-30&amp;facilitator=ann&amp;kind={kind}' in person.text
+    assert '/dashboard/steps?period=month&amp;end=2026-06-30&amp;facilitator=ann&amp;kind=undetailed' in person.text
 
 
 def test_a_bad_period_says_what_is_wrong_and_shows_the_default(api: Api, coop: Coop) -> None:
