@@ -13,6 +13,7 @@ overview (the default page) in at most 300 ms on both databases.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -89,6 +90,9 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    # The figures are wall-clock times: on a shared machine they grow with its load.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} CPUs")
     if args.only != "postgres":
         with tempfile.TemporaryDirectory() as tmp:
             bench(f"sqlite:///{Path(tmp) / 'server.sqlite'}", "SQLite", args.runs)
