@@ -21,7 +21,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -116,6 +116,20 @@ def _shot(driver: object, name: str, *, at: str | None = None) -> None:
     assert driver.save_screenshot(str(folder / f"dashboard-{name}.png")), name
 
 
+def _until(driver: object, check: Callable[[object], object]) -> None:
+    """Wait for the page a click or a key press opened (a form's submit returns before it loads)."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 60, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(check)
+
+
+def _h1(driver: object) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
 def _cells(driver: object) -> dict[str, list[str]]:
     from selenium.webdriver.common.by import By
 
@@ -138,7 +152,7 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
     _shot(driver, "login")
     driver.find_element(By.ID, "username").send_keys("sue")
     driver.find_element(By.ID, "password").send_keys(PASSWORD + Keys.ENTER)
-    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Program overview")
+    _until(driver, lambda d: _h1(d).startswith("Program overview"))
 
     # The month's numbers on the page are the API's numbers for the same days.
     start = today.replace(day=1)
@@ -172,11 +186,12 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
     # A facilitator's page, then the rows behind one of their numbers.
     busiest = max(report["facilitators"], key=lambda f: f["visits"])
     driver.find_element(By.LINK_TEXT, busiest["facilitator"]).click()
-    assert driver.find_element(By.TAG_NAME, "h1").text.startswith(busiest["facilitator"])
+    _until(driver, lambda d: _h1(d).startswith(busiest["facilitator"]))
     assert driver.find_elements(By.CSS_SELECTOR, "svg.chart[role=img]")
     _axe(driver, "facilitator")
     _shot(driver, "facilitator")
     driver.find_element(By.CSS_SELECTOR, "dl.figures a[href*='/dashboard/visits?']").click()
+    _until(driver, lambda d: d.find_element(By.CSS_SELECTOR, "p.count"))
     count = driver.find_element(By.CSS_SELECTOR, "p.count").text
     assert count.startswith(f"{busiest['visits']} row")
     _axe(driver, "visits")
@@ -199,7 +214,7 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
 
     # A practice: plan, checklist, run charts against the 70% target.
     driver.find_element(By.CSS_SELECTOR, "table.data tbody th a[href*='/dashboard/practices/']").click()
-    assert driver.find_element(By.ID, "abcs-h")
+    _until(driver, lambda d: d.find_element(By.ID, "abcs-h"))
     assert "target 70%" in driver.page_source
     _axe(driver, "practice")
     _shot(driver, "practice")
@@ -207,7 +222,7 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
 
     # Sign out: the session ends on the server, not only in this browser.
     driver.find_element(By.XPATH, "//button[normalize-space()='Sign out']").click()
-    assert "You are signed out." in driver.find_element(By.CSS_SELECTOR, "p.notice").text
+    _until(driver, lambda d: "You are signed out." in d.find_element(By.CSS_SELECTOR, "p.notice").text)
     driver.get(f"{proc.url}/dashboard/")
     assert "/dashboard/login" in driver.current_url
 
