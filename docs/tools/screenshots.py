@@ -262,6 +262,14 @@ def sync_issues_shot(app: QApplication) -> Path:
         other.store().save_practice(dataclasses.replace(harbor, phone="(920) 555-0199"))
         other.sync_once()
         other.close()
+        # A measure an older server stored unchecked (more patients meeting it than eligible):
+        # the laptop sets it aside with the reason instead of failing its sync.
+        from tests.sync.hostile import insert_rows
+        insert_rows(server.database_url, [{
+            "entity": "measure", "id": "old-server-measure", "practice_id": harbor.id, "author": "marcus",
+            "data": {"measure": "B", "period_end": "2025-12-31", "numerator": 412, "denominator": 368,
+                     "version": "", "source": "EHR report"},
+            "clocks": {"*": "001772000000000-000000-oldserver"}, "deleted": False}])
         server.admin("unassign", "renee", maple.id)
         mine.store().save_visit(Visit(maple.id, TODAY, minutes=45,
                                       practice_notes="Walked through the quitline fax form."))

@@ -113,12 +113,12 @@ def _strict_float(value: Any) -> Any:
 @cache
 def _field_decoders(cls: type, strict: bool = False) -> tuple[tuple[str, typing.Callable[[Any], Any]], ...]:
     hints = _hints(cls)
-    return tuple((f.name, _decoder(hints[f.name], strict)) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    return tuple((f.name, _decoder(hints[f.name], strict)) for f in dataclasses.fields(cls))
 
 
 @cache
 def _known_keys(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls)) | {"id", "practice_id"}  # type: ignore[arg-type]
+    return frozenset(f.name for f in dataclasses.fields(cls)) | {"id", "practice_id"}
 
 
 def to_record(obj: Any) -> dict[str, Any]:

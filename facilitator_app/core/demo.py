@@ -124,6 +124,7 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
             worked = []
             for sid in rng.sample(selected, min(len(selected), rng.randint(1, 3))):
                 before = status_of[sid]
+                after: StrategyStatus
                 if before in (StrategyStatus.SUSTAINED, StrategyStatus.DECLINED):
                     after = before
                 elif rng.random() < 0.04:
@@ -184,7 +185,7 @@ def generate(*, practices: int = 12, months: int = 12, seed: int = 1, today: dat
 
 def _quarter_ends(start: date, end: date) -> list[date]:
     """Quarter-end dates (Mar 31, Jun 30, Sep 30, Dec 31) from `start` to `end`."""
-    out = []
+    out: list[date] = []
     year, q = start.year, (start.month - 1) // 3
     while True:
         month = q * 3 + 3

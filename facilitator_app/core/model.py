@@ -334,9 +334,9 @@ class Visit:
                 if a.role not in ContactRole.choices():
                     c.add("attendees", f"Attendee {i}: role must be one of: {', '.join(ContactRole.choices())}")
         if c.items("activities", self.activities, "Activities"):
-            for a in self.activities:
-                if a not in Activity.choices():
-                    c.add("activities", f"Activity {str(a)[:40]!r} must be one of: {', '.join(Activity.choices())}")
+            for activity in self.activities:
+                if activity not in Activity.choices():
+                    c.add("activities", f"Activity {str(activity)[:40]!r} must be one of: {', '.join(Activity.choices())}")
         seen: set[str] = set()
         if c.items("strategies", self.strategies, "Strategies"):
             for s in self.strategies:

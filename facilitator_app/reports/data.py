@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any, Sequence
 
-from ..core.model import Practice, Visit
+from ..core.model import FacilitationPlan, MeasureValue, Practice, Visit
 from ..core.toolkit import Quitline, Resource, Toolkit, ToolkitError
 from ..core.vocab import (
     CHOSEN_STATUSES,
@@ -34,6 +34,7 @@ from ..store import Store
 
 SMOKING_DOMAIN = "S"
 MAX_QUARTERS = 12  # a run chart wider than three years is unreadable on a page
+Day = date  # the type under another name, for classes whose field `date` hides it
 
 
 def _label(kind: type[Labeled], value: str) -> str:
@@ -189,14 +190,14 @@ class VisitSummaryData:
     # What is open after this visit, soonest due first: the steps it made, and earlier ones still open.
     next_steps: tuple[StepLine, ...] = ()
     closed_steps: tuple[StepLine, ...] = ()  # earlier steps closed since the last visit, or at this one
-    previous_visit: date | None = None
+    previous_visit: Day | None = None
     measures: tuple[MeasureResult, ...] = ()  # all four ABCS measures, in A, B, C, S order
     target: float = MEASURE_TARGET
     help: tuple[StrategyHelp, ...] = ()
     quitlines: tuple[Quitline, ...] = ()  # the practice's state line first, then the national ones
     resources_left: tuple[str, ...] = ()
-    next_contact: date | None = None
-    generated_on: date = field(default_factory=date.today)
+    next_contact: Day | None = None
+    generated_on: Day = field(default_factory=Day.today)
     toolkit_version: str = ""
 
 
@@ -246,8 +247,12 @@ def previous_visit_date(store: Store, visit: Visit) -> date | None:
 
     Looks in the 120 days before first (practices are seen about monthly), and only then at the
     whole history, so a practice with years of visits does not load them all for one date."""
-    for since in (visit.date - timedelta(days=120), None):
-        earlier = [v.date for v in store.visits(visit.practice_id, since=since, until=visit.date - timedelta(days=1))]
+    if visit.date == date.min:  # an odd date from an older record: nothing can come before it
+        return None
+    until = visit.date - timedelta(days=1)
+    window = visit.date - timedelta(days=120) if visit.date > date.min + timedelta(days=120) else None
+    for since in (window, None) if window else (None,):
+        earlier = [v.date for v in store.visits(visit.practice_id, since=since, until=until)]
         if earlier:
             return max(earlier)
     return None
@@ -470,7 +475,7 @@ def quarter_label(day: date) -> str:
     return f"Q{(day.month - 1) // 3 + 1} {day.year}"
 
 
-def engagement_for(visits: list[Visit], plan) -> Engagement:
+def engagement_for(visits: list[Visit], plan: FacilitationPlan | None) -> Engagement:
     by_mode: dict[str, list[Visit]] = defaultdict(list)
     for v in visits:
         by_mode[v.mode].append(v)
@@ -479,8 +484,8 @@ def engagement_for(visits: list[Visit], plan) -> Engagement:
         group = by_mode.pop(mode.value, [])
         if group:
             rows.append(ModeRow(mode.label, len(group), round(sum(v.minutes for v in group) / 60, 2)))
-    for mode, group in by_mode.items():  # unknown modes from a newer app still count
-        rows.append(ModeRow(_label(VisitMode, mode), len(group), round(sum(v.minutes for v in group) / 60, 2)))
+    for code, group in by_mode.items():  # unknown modes from a newer app still count
+        rows.append(ModeRow(_label(VisitMode, code), len(group), round(sum(v.minutes for v in group) / 60, 2)))
     dates = [v.date for v in visits]
     return Engagement(first_contact=min(dates) if dates else None, last_contact=max(dates) if dates else None,
                       visits=len(visits), hours=round(sum(v.minutes for v in visits) / 60, 2),
@@ -489,11 +494,11 @@ def engagement_for(visits: list[Visit], plan) -> Engagement:
                       cadence_label=_label(Cadence, plan.cadence) if plan else "", by_mode=tuple(rows))
 
 
-def measure_series(values) -> tuple[MeasureSeries, ...]:
+def measure_series(values: Sequence[MeasureValue]) -> tuple[MeasureSeries, ...]:
     """One series per ABCS measure with data, one point per quarter (the latest value in it)."""
     out = []
     for m in Measure:
-        per_quarter: dict[str, object] = {}
+        per_quarter: dict[str, MeasureValue] = {}
         for v in sorted((v for v in values if v.measure == m.value and v.denominator), key=lambda v: v.period_end):
             per_quarter[quarter_label(v.period_end)] = v
         if not per_quarter:

@@ -8,11 +8,19 @@ import json
 import types
 import typing
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from ..core.codec import entity_fields, from_record
 from ..core.model import ENTITY_TYPES
 from .schema import ENTITY_TABLES
+
+T = TypeVar("T")
+
+
+class RowLike(Protocol):
+    """A row read by column name: `sqlite3.Row` (which typeshed does not make a Mapping) or a dict."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 @cache
@@ -63,11 +71,11 @@ def to_row_values(entity: str, record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def row_to_record(entity: str, row: typing.Mapping[str, Any]) -> dict[str, Any]:
+def row_to_record(entity: str, row: RowLike) -> dict[str, Any]:
     """A table row as a JSON-ready record of the entity's fields (no sync metadata)."""
     js = json_columns(entity)
     flags = bool_columns(entity)
-    record = {}
+    record: dict[str, Any] = {}
     for name in columns(entity):
         value = row[name]
         if value is not None:
@@ -79,5 +87,14 @@ def row_to_record(entity: str, row: typing.Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def row_to_entity(entity: str, row: typing.Mapping[str, Any]) -> Any:
-    return from_record(ENTITY_TYPES[entity], row_to_record(entity, row))
+_ENTITY_NAMES: dict[type, str] = {cls: name for name, cls in ENTITY_TYPES.items()}
+
+
+def entity_name(cls: type) -> str:
+    """The entity name ("visit") of an entity type (Visit)."""
+    return _ENTITY_NAMES[cls]
+
+
+def row_to_entity(cls: type[T], row: RowLike) -> T:
+    """A table row as the entity it stores, typed by the class asked for."""
+    return from_record(cls, row_to_record(entity_name(cls), row))

@@ -6,7 +6,7 @@ inside the migration transaction opened by `db.migrate`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # imported lazily: only migrations need it, and it costs ~0.4 s at start-up
     import sqlite_utils
@@ -17,7 +17,7 @@ META_COLUMNS = {"updated_at": str, "author": str, "deleted": int, "clocks": str}
 
 
 def _entity_table(db: sqlite_utils.Database, name: str, columns: dict[str, type]) -> None:
-    db[name].create({"id": str, "practice_id": str, **columns, **META_COLUMNS}, pk="id",
+    db.table(name).create({"id": str, "practice_id": str, **columns, **META_COLUMNS}, pk="id",
                     not_null={"id", "practice_id"}, defaults={"deleted": 0, "clocks": "{}", "author": ""})
 
 
@@ -40,10 +40,10 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     _entity_table(db, "measures", {
         "measure": str, "period_end": str, "numerator": int, "denominator": int, "version": str, "source": str})
     for table in ("contacts", "plans", "visits", "checklist", "checklist_notes", "measures"):
-        db[table].create_index(["practice_id"])
-    db["visits"].create_index(["practice_id", "date"], index_name="idx_visits_practice_date")
-    db["visits"].create_index(["date"])
-    db["measures"].create_index(["practice_id", "measure", "period_end"], index_name="idx_measures_period")
+        db.table(table).create_index(["practice_id"])
+    db.table("visits").create_index(["practice_id", "date"], index_name="idx_visits_practice_date")
+    db.table("visits").create_index(["date"])
+    db.table("measures").create_index(["practice_id", "measure", "period_end"], index_name="idx_measures_period")
     # AUTOINCREMENT: a plain rowid restarts at 1 once the outbox drains, and the server would
     # then drop new edits as already seen.
     db.execute("""
@@ -55,9 +55,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             args TEXT NOT NULL,
             created_at TEXT NOT NULL
         )""")
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
     # Unsaved form contents (visit drafts), kept so nothing typed is lost; never synced.
-    db["drafts"].create({"key": str, "kind": str, "payload": str, "updated_at": str}, pk="key")
+    db.table("drafts").create({"key": str, "kind": str, "payload": str, "updated_at": str}, pk="key")
 
 
 Migration = Callable[["sqlite_utils.Database"], None]
@@ -210,7 +210,7 @@ def m003_next_steps_and_notes(db: sqlite_utils.Database) -> None:
         conn.execute("UPDATE meta SET value = '' WHERE key = 'facilitator' AND value = ?", (login,))
 
 
-def convert_visit_draft(payload: dict) -> dict:
+def convert_visit_draft(payload: dict[str, Any]) -> dict[str, Any]:
     """An unsaved visit form from before next steps were records, in the current draft shape:
     `{"visit": record, "steps": [{"id", "action", "owner", "due_text"}], "closures": [], ...}`."""
     from ..core.model import legacy_step_id
@@ -233,7 +233,7 @@ def convert_visit_draft(payload: dict) -> dict:
     return out
 
 
-def _json_object(text: str | None) -> dict:
+def _json_object(text: str | None) -> dict[str, Any]:
     import json
 
     try:

@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from ..core.codec import entity_of, to_record
 from ..core.errors import FieldProblem, NotFoundError, ValidationError
@@ -41,9 +41,10 @@ from ..core.toolkit import Toolkit
 from ..core.vocab import StepStatus, StrategyStatus
 from . import queries
 from .db import backup_file, open_database
-from .rows import columns, row_to_entity, table, to_row_values
+from .rows import columns, entity_name, row_to_entity, table, to_row_values
 
 DATA_FILE = "local.sqlite"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ class Store:
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (tx.clock.last,))
 
     def _current(self, conn: sqlite3.Connection, entity: str, row_id: str) -> sqlite3.Row | None:
-        return conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ?", (row_id,)).fetchone()
+        row: sqlite3.Row | None = conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ?", (row_id,)).fetchone()
+        return row
 
     def _put(self, tx: _Tx, entity: str, record: dict[str, Any]) -> bool:
         """Write the fields of `record` that differ from the stored row, plus one outbox row.
@@ -437,22 +439,24 @@ class Store:
 
     # -- reads ----------------------------------------------------------------------------
 
-    def _get(self, entity: str, row_id: str) -> Any:
+    def _get(self, cls: type[T], row_id: str) -> T:
+        entity = entity_name(cls)
         with self._lock:
             row = self.conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ? AND deleted = 0",
                                     (row_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"There is no {entity.replace('_', ' ')} with id {row_id!r}")
-        return row_to_entity(entity, row)
+        return row_to_entity(cls, row)
 
-    def _list(self, entity: str, where: str = "", params: Iterable[Any] = (), order: str = "rowid") -> list[Any]:
+    def _list(self, cls: type[T], where: str = "", params: Iterable[Any] = (), order: str = "rowid") -> list[T]:
+        entity = entity_name(cls)
         sql = f"SELECT * FROM {table(entity)} WHERE deleted = 0 {('AND ' + where) if where else ''} ORDER BY {order}"
         with self._lock:
             rows = self.conn.execute(sql, tuple(params)).fetchall()
-        return [row_to_entity(entity, r) for r in rows]
+        return [row_to_entity(cls, r) for r in rows]
 
     def practice(self, practice_id: str) -> Practice:
-        return self._get("practice", practice_id)
+        return self._get(Practice, practice_id)
 
     def find_practice(self, key: str) -> Practice:
         """A practice by id, id prefix (8+ characters) or exact name (case-insensitive)."""
@@ -462,23 +466,23 @@ class Store:
                 "SELECT * FROM practices WHERE deleted = 0 AND (id = ? OR lower(name) = lower(?) "
                 "OR (length(?) >= 8 AND id LIKE ? || '%')) LIMIT 2", (key, key, key, key)).fetchall()
         if len(rows) == 1:
-            return row_to_entity("practice", rows[0])
+            return row_to_entity(Practice, rows[0])
         if not rows:
             raise NotFoundError(f"No practice matches {key!r}. Use 'facilitator-app practice list' to see ids.")
         raise NotFoundError(f"More than one practice matches {key!r}; use its full id.")
 
     def practices(self) -> list[Practice]:
-        return self._list("practice", order="name COLLATE NOCASE")
+        return self._list(Practice, order="name COLLATE NOCASE")
 
     def contacts(self, practice_id: str) -> list[Contact]:
-        return self._list("contact", "practice_id = ?", (practice_id,), order="name COLLATE NOCASE")
+        return self._list(Contact, "practice_id = ?", (practice_id,), order="name COLLATE NOCASE")
 
     def plan(self, practice_id: str) -> FacilitationPlan | None:
-        found = self._list("plan", "id = ?", (practice_id,))
+        found = self._list(FacilitationPlan, "id = ?", (practice_id,))
         return found[0] if found else None
 
     def visit(self, visit_id: str) -> Visit:
-        return self._get("visit", visit_id)
+        return self._get(Visit, visit_id)
 
     def find_visit(self, key: str) -> Visit:
         with self._lock:
@@ -486,7 +490,7 @@ class Store:
                                      "(length(?) >= 8 AND id LIKE ? || '%')) LIMIT 2", (key, key, key)).fetchall()
         if len(rows) != 1:
             raise NotFoundError(f"No single visit matches {key!r}. Use 'facilitator-app visit list' to see ids.")
-        return row_to_entity("visit", rows[0])
+        return row_to_entity(Visit, rows[0])
 
     def visits(self, practice_id: str | None = None, *, since: date | None = None,
                until: date | None = None) -> list[Visit]:
@@ -500,12 +504,12 @@ class Store:
         if until:
             where.append("date <= ?")
             params.append(until.isoformat())
-        return self._list("visit", " AND ".join(where), params, order="date DESC, start_time DESC")
+        return self._list(Visit, " AND ".join(where), params, order="date DESC, start_time DESC")
 
     def _checklist_row(self, conn: sqlite3.Connection, practice_id: str, strategy_id: str) -> ChecklistItem:
         row = conn.execute("SELECT * FROM checklist WHERE id = ? AND deleted = 0",
                            (checklist_id(practice_id, strategy_id),)).fetchone()
-        return row_to_entity("checklist", row) if row else ChecklistItem(practice_id, strategy_id)
+        return row_to_entity(ChecklistItem, row) if row else ChecklistItem(practice_id, strategy_id)
 
     def checklist_item(self, practice_id: str, strategy_id: str) -> ChecklistItem:
         with self._lock:
@@ -513,17 +517,17 @@ class Store:
 
     def checklist(self, practice_id: str, toolkit: Toolkit) -> list[ChecklistItem]:
         """One item per toolkit strategy, in toolkit order; unsaved ones are 'not selected'."""
-        saved = {i.strategy_id: i for i in self._list("checklist", "practice_id = ?", (practice_id,))}
+        saved = {i.strategy_id: i for i in self._list(ChecklistItem, "practice_id = ?", (practice_id,))}
         return [saved.get(s.id) or ChecklistItem(practice_id, s.id) for s in toolkit.strategies]
 
     def checklist_notes(self, practice_id: str, strategy_id: str | None = None) -> list[ChecklistNote]:
         if strategy_id:
-            return self._list("checklist_note", "practice_id = ? AND strategy_id = ?", (practice_id, strategy_id),
+            return self._list(ChecklistNote, "practice_id = ? AND strategy_id = ?", (practice_id, strategy_id),
                               order="written_on, updated_at")
-        return self._list("checklist_note", "practice_id = ?", (practice_id,), order="written_on, updated_at")
+        return self._list(ChecklistNote, "practice_id = ?", (practice_id,), order="written_on, updated_at")
 
     def measures(self, practice_id: str) -> list[MeasureValue]:
-        return self._list("measure", "practice_id = ?", (practice_id,), order="measure, period_end")
+        return self._list(MeasureValue, "practice_id = ?", (practice_id,), order="measure, period_end")
 
     # -- roll-ups for the screens ---------------------------------------------------------
 
@@ -557,7 +561,7 @@ class Store:
         return queries.steps_to_review(rows, visit_id, visit_date)
 
     def next_step(self, step_id: str) -> NextStep:
-        return self._get("next_step", step_id)
+        return self._get(NextStep, step_id)
 
     def find_next_step(self, key: str) -> NextStep:
         """A step by id or id prefix (8+ characters)."""
@@ -568,7 +572,7 @@ class Store:
         if len(rows) != 1:
             raise NotFoundError(f"No single next step matches {key!r}. "
                                 "Use 'facilitator-app next-step list' to see ids.")
-        return row_to_entity("next_step", rows[0])
+        return row_to_entity(NextStep, rows[0])
 
     def visit_counts(self, *, today: date | None = None) -> queries.VisitCounts:
         with self._lock:
@@ -576,7 +580,8 @@ class Store:
 
     def pending_changes(self) -> int:
         with self._lock:
-            return self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            count: int = self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        return count
 
     # -- drafts (never synced) ------------------------------------------------------------
 

@@ -71,7 +71,7 @@ _ROW_KEYS = ("entity", "id", "practice_id", "fields", "clocks", "deleted", "auth
 
 def _as_mapping(row: Mapping[str, Any] | IncomingRow) -> Mapping[str, Any]:
     if row.__class__ is dict:
-        return row  # type: ignore[return-value]
+        return row
     return {k: getattr(row, k, None) for k in _ROW_KEYS}
 
 
@@ -237,7 +237,8 @@ class SyncState:
     # -- outbox ---------------------------------------------------------------------------
 
     def pending_count(self) -> int:
-        return self._read("SELECT count(*) FROM outbox")[0][0]
+        count: int = self._read("SELECT count(*) FROM outbox")[0][0]
+        return count
 
     def outbox_batch(self, *, max_count: int, max_bytes: int) -> list[OutboxMutation]:
         """The oldest unsent mutations, at most `max_count` and about `max_bytes` of JSON."""
@@ -381,7 +382,7 @@ class SyncState:
             memo: dict[tuple[Any, ...], str | None] = {}
             plain: list[list[Any]] = []
             plain_items: list[Mapping[str, Any]] = []
-            guarded = []
+            guarded: list[tuple[Mapping[str, Any], dict[str, Any], set[str]]] = []
             for item in items:
                 try:
                     values = read(item, today=today, memo=memo)
@@ -405,10 +406,10 @@ class SyncState:
                             conn.execute(sql, values)
                         except _ROW_ERRORS as exc:
                             rejected.append((item, _storage_reason(exc)))
-            for item, values, fields in guarded:
+            for item, by_column, fields in guarded:
                 conn.execute("SAVEPOINT guarded")  # its parked values go with it, or not at all
                 try:
-                    self._upsert_guarded(conn, entity, name, item["id"], values, fields)
+                    self._upsert_guarded(conn, entity, name, item["id"], by_column, fields)
                 except _ROW_ERRORS as exc:
                     conn.execute("ROLLBACK TO guarded")
                     rejected.append((item, _storage_reason(exc)))
@@ -657,8 +658,8 @@ class SyncState:
         if entity == "practice":
             return f"Practice {practice}"
         if entity == "visit":
-            when = shown(fields.get("date")) or shown(
-                (self._read("SELECT date FROM visits WHERE id = ?", (row_id,)) or [[None]])[0][0])
+            stored = self._read("SELECT date FROM visits WHERE id = ?", (row_id,))
+            when = shown(fields.get("date")) or shown(stored[0][0] if stored else None)
             return f"Visit to {practice}" + (f" on {when}" if when else "")
         strategy = (row_id.split(":", 1)[1] if entity == "checklist" and isinstance(row_id, str) and ":" in row_id
                     else fields.get("strategy_id"))

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from .conftest import PASSWORD, Laptop, unique
 from .hostile import Ids, RawClient, check_cli, check_gui, direct_row, hostile_put, insert_rows, valid_record
 
-EXAMPLES = int(os.environ.get("FFK_HOSTILE_EXAMPLES") or (200 if os.environ.get("FFK_SOAK") else 4))
+EXAMPLES = int(os.environ.get("FFK_HOSTILE_EXAMPLES") or (200 if os.environ.get("FFK_SOAK") else 8))
 TODAY = date.today()
 
 

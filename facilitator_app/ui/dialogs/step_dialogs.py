@@ -29,10 +29,37 @@ def _step_label(step: StepRow) -> QLabel:
     return label
 
 
-class DropStepDialog(QDialog):
-    """Drop a step: the reason is required (colleagues and supervisors see it)."""
+class _StepDialog(QDialog):
+    """What both dialogs share: the store's write runs off the UI thread; on success `saved`
+    carries the Changes and the dialog closes, on a refusal it stays open with the message."""
 
     saved = Signal(object)  # Changes
+    ctx: AppContext
+    buttons: QDialogButtonBox
+    errors: FieldErrors
+
+    def _write(self, work) -> None:
+        self.buttons.setEnabled(False)
+        StoreOp(self.ctx.ops, work, initiator=self).success(self._done).failure(self._failed).run()
+
+    def _done(self, changes) -> None:
+        self.saved.emit(changes)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.errors.show(exc)
+        else:
+            self.errors.show_message(describe_error(exc))
+        self._focus_after_failure()
+
+    def _focus_after_failure(self) -> None:
+        pass
+
+
+class DropStepDialog(_StepDialog):
+    """Drop a step: the reason is required (colleagues and supervisors see it)."""
 
     def __init__(self, ctx: AppContext, step: StepRow, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,28 +91,15 @@ class DropStepDialog(QDialog):
 
     def _save(self) -> None:
         step_id, note, today = self.step.id, self.reason.text(), self.ctx.today()
-        self.buttons.setEnabled(False)
-        StoreOp(self.ctx.ops, lambda s: s.close_next_step(step_id, "dropped", note=note, today=today),
-                initiator=self).success(self._done).failure(self._failed).run()
+        self._write(lambda s: s.close_next_step(step_id, "dropped", note=note, today=today))
 
-    def _done(self, changes) -> None:
-        self.saved.emit(changes)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.errors.show(exc)
-        else:
-            self.errors.show_message(describe_error(exc))
+    def _focus_after_failure(self) -> None:
         self.reason.setFocus()
 
 
-class EditStepDialog(QDialog):
+class EditStepDialog(_StepDialog):
     """Change who owns a step and when it is due. The due date takes the shortcuts of the visit
     form (+1w, +2w, +1m, tomorrow, next visit), counted from today."""
-
-    saved = Signal(object)  # Changes
 
     def __init__(self, ctx: AppContext, step: StepRow, *, owners: list[str], next_visit: date | None = None,
                  parent: QWidget | None = None):
@@ -160,16 +174,4 @@ class EditStepDialog(QDialog):
 
         def write(s):
             return s.save_next_step(dataclasses.replace(s.next_step(step_id), owner=owner, due=due), today=today)
-        self.buttons.setEnabled(False)
-        StoreOp(self.ctx.ops, write, initiator=self).success(self._done).failure(self._failed).run()
-
-    def _done(self, changes) -> None:
-        self.saved.emit(changes)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self.errors.show(exc)
-        else:
-            self.errors.show_message(describe_error(exc))
+        self._write(write)

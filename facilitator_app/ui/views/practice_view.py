@@ -3,7 +3,7 @@ next steps and measures of one practice, in tabs."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from ...core.errors import NotFoundError
@@ -44,13 +44,13 @@ class PracticeView(BaseView):
         self.subtitle = QLabel()
         self.new_visit_button = QPushButton("New visit (Ctrl+N)")
         self.new_visit_button.setAccessibleName("New visit")
-        self.new_visit_button.clicked.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
+        self.new_visit_button.clicked.connect(lambda: self._emit_for_practice(self.new_visit))
         self.progress_button = QPushButton("Pro&gress report")  # G: every other letter is taken on some tab
         self.progress_button.setAccessibleName("Progress report")
         self.progress_button.setToolTip("Print the practice's progress report, or save it as PDF")
         menu = QMenu(self.progress_button)
-        menu.addAction("&Print…", lambda: self.practice_id and self.print_progress.emit(self.practice_id))
-        menu.addAction("&Save PDF…", lambda: self.practice_id and self.save_progress_pdf.emit(self.practice_id))
+        menu.addAction("&Print…", lambda: self._emit_for_practice(self.print_progress))
+        menu.addAction("&Save PDF…", lambda: self._emit_for_practice(self.save_progress_pdf))
         self.progress_button.setMenu(menu)
         self.profile = ProfileTab(ctx)
         self.plan = PlanTab(ctx)
@@ -58,7 +58,7 @@ class PracticeView(BaseView):
         self.visits = VisitsTab(ctx)
         self.steps = NextStepsTab(ctx)
         self.measures = MeasuresTab(ctx)
-        self.visits.new_visit.connect(lambda: self.practice_id and self.new_visit.emit(self.practice_id))
+        self.visits.new_visit.connect(lambda: self._emit_for_practice(self.new_visit))
         self.visits.open_visit.connect(self.open_visit)
         self.visits.print_visit.connect(self.print_visit)
         self.visits.save_visit_pdf.connect(self.save_visit_pdf)
@@ -85,6 +85,11 @@ class PracticeView(BaseView):
     def show_practice(self, practice_id: str) -> None:
         self.practice_id = practice_id
         self.refresh()
+
+    def _emit_for_practice(self, signal: SignalInstance) -> None:
+        """Emit `signal` with the practice shown; nothing while no practice is open."""
+        if self.practice_id:
+            signal.emit(self.practice_id)
 
     def show_step(self, practice_id: str, step_id: str) -> None:
         """Open the practice on its Next steps tab with step `step_id` selected."""

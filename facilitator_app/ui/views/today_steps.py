@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...store.queries import StepRow
 from ..context import AppContext
@@ -48,17 +48,8 @@ class TodayStepsPanel(QWidget):
         self.empty = QLabel("Nothing overdue or due in the next 7 days.")
         self.empty.setEnabled(False)
         self.empty.setVisible(False)
-        self.done_button = QPushButton("Mark &done")
-        self.done_button.setToolTip("Mark the selected step done (Space or Ctrl+D)")
-        self.done_button.clicked.connect(self.step_actions.mark_done)
-        self.drop_button = QPushButton("D&rop…")
-        self.drop_button.setToolTip("Drop the selected step, saying why (Delete)")
-        self.drop_button.clicked.connect(self.step_actions.drop)
-        self.undo_button = QPushButton("&Undo")
-        self.undo_button.setToolTip("Put back the step you last marked or dropped (Ctrl+Z)")
-        self.undo_button.setEnabled(False)
-        self.undo_button.clicked.connect(self.step_actions.undo)
-        self.step_actions.undo_changed.connect(self.undo_button.setEnabled)
+        made = self.step_actions.make_buttons()
+        self.done_button, self.drop_button, self.undo_button = made.done, made.drop, made.undo
         for button in (self.done_button, self.drop_button, self.undo_button):
             button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes list to list; the keys do the rest
             button.setAutoDefault(False)

@@ -15,12 +15,13 @@ Keys in the table (on top of widgets/keyboard.py: arrows move, Tab leaves):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QPushButton, QTableView, QWidget
 
 from ...core.vocab import StepStatus
 from ...store.queries import StepRow
@@ -107,6 +108,16 @@ class StepsTable(QTableView):
         return next((c for c in range(self.proxy.columnCount()) if not self.isColumnHidden(c)), 0)
 
 
+@dataclass
+class StepButtons:
+    """The buttons of a steps panel, each wired to its StepActions slot."""
+
+    done: QPushButton
+    drop: QPushButton
+    reopen: QPushButton | None  # only where closed steps are listed
+    undo: QPushButton
+
+
 class StepActions(QObject):
     """Mark done, drop and reopen the current step of a StepsTable, with one level of undo.
 
@@ -132,6 +143,26 @@ class StepActions(QObject):
     @property
     def can_undo(self) -> bool:
         return self._undo is not None
+
+    def make_buttons(self) -> StepButtons:
+        """Mark done, Drop, (Reopen,) Undo: the same words, keys and mnemonics on every screen."""
+        done = QPushButton("Mark &done")
+        done.setToolTip("Mark the selected step done (Space or Ctrl+D)")
+        done.clicked.connect(self.mark_done)
+        drop = QPushButton("D&rop…")
+        drop.setToolTip("Drop the selected step, saying why (Delete)")
+        drop.clicked.connect(self.drop)
+        reopen = None
+        if self.space_reopens:
+            reopen = QPushButton("Re&open")
+            reopen.setToolTip("Open a done or dropped step again (Space)")
+            reopen.clicked.connect(self.reopen)
+        undo = QPushButton("&Undo")
+        undo.setToolTip("Put back the step you last marked, dropped" + (" or reopened" if reopen else "") + " (Ctrl+Z)")
+        undo.setEnabled(False)
+        undo.clicked.connect(self.undo)
+        self.undo_changed.connect(undo.setEnabled)
+        return StepButtons(done, drop, reopen, undo)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         if event.type() != QEvent.Type.KeyPress or not shiboken6.isValid(self.table) or obj is not self.table:

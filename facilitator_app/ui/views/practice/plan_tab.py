@@ -218,7 +218,12 @@ class PlanTab(QWidget):
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(again)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _r: box.clickedButton() is again and self._write(plan, changing))
+
+        def write_if_again(_result: int) -> None:
+            if box.clickedButton() is again:
+                self._write(plan, changing)
+
+        box.finished.connect(write_if_again)
         box.open()
 
     def _reason(self, strategy_id: str) -> str:

@@ -90,24 +90,14 @@ class NextStepsTab(QWidget):
         self.table.activated.connect(lambda _i: self.edit())
         self.step_actions = StepActions(ctx, self.table, self, space_reopens=True)
 
-        self.done_button = QPushButton("Mark &done")
-        self.done_button.setToolTip("Mark the selected step done (Space or Ctrl+D)")
-        self.done_button.clicked.connect(self.step_actions.mark_done)
-        self.drop_button = QPushButton("D&rop…")
-        self.drop_button.setToolTip("Drop the selected step, saying why (Delete)")
-        self.drop_button.clicked.connect(self.step_actions.drop)
-        self.reopen_button = QPushButton("Re&open")
-        self.reopen_button.setToolTip("Open a done or dropped step again (Space)")
-        self.reopen_button.clicked.connect(self.step_actions.reopen)
+        made = self.step_actions.make_buttons()
+        assert made.reopen is not None  # space_reopens: closed steps are listed here
+        self.done_button, self.drop_button, self.reopen_button = made.done, made.drop, made.reopen
+        self.undo_button = made.undo
         self.edit_button = QPushButton("&Edit owner, due…")
         self.edit_button.setToolTip("Change the owner or due date; the due date takes +1w, +2w, +1m, next visit "
                                     "(Enter)")
         self.edit_button.clicked.connect(self.edit)
-        self.undo_button = QPushButton("&Undo")
-        self.undo_button.setToolTip("Put back the step you last marked, dropped or reopened (Ctrl+Z)")
-        self.undo_button.setEnabled(False)
-        self.undo_button.clicked.connect(self.step_actions.undo)
-        self.step_actions.undo_changed.connect(self.undo_button.setEnabled)
         self.status = QLabel(KEYS_HINT)
         self.status.setAccessibleName("Next steps message")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
