@@ -89,11 +89,16 @@ def _credit(visit: Visit, credited: Credits | None) -> str:
     return credited.get(visit.id, visit.facilitator) if credited is not None else visit.facilitator
 
 
+def _in_window(visit: Visit, start: date | None, today: date) -> bool:
+    return visit.date <= today and (start is None or visit.date >= start)
+
+
 def practice_intensity(practice: Practice, visits: Iterable[Visit], *, plan: FacilitationPlan | None,
                        checklist: Iterable[ChecklistItem], today: date, strategies_total: int = 35,
-                       credited: Credits | None = None) -> PracticeIntensity:
-    """One practice's dose. Visits dated after `today` are plans, not contacts, and are left out."""
-    done = sorted((v for v in visits if v.date <= today), key=lambda v: v.date)
+                       credited: Credits | None = None, start: date | None = None) -> PracticeIntensity:
+    """One practice's dose. Visits dated after `today` are plans, not contacts, and are left out;
+    with `start`, so are visits before it (a month's or a quarter's dose)."""
+    done = sorted((v for v in visits if _in_window(v, start, today)), key=lambda v: v.date)
     hours = round(sum(v.minutes for v in done) / 60, 2)
     in_person = round(sum(v.minutes for v in done if v.mode in IN_PERSON_MODES) / 60, 2)
     first, last = (done[0].date, done[-1].date) if done else (None, None)
@@ -119,12 +124,13 @@ def practice_intensity(practice: Practice, visits: Iterable[Visit], *, plan: Fac
 
 def facilitator_totals(visits: Iterable[Visit], *, today: date,
                        assignments: Mapping[str, Iterable[str]] | None = None,
-                       credited: Credits | None = None) -> list[FacilitatorIntensity]:
-    """Per facilitator: practices (assigned, else visited), visits, hours by mode, last contact."""
+                       credited: Credits | None = None, start: date | None = None) -> list[FacilitatorIntensity]:
+    """Per facilitator: practices (assigned, else visited), visits, hours by mode, last contact
+    (visits from `start`, when given, to `today`)."""
     mine: dict[str, list[Visit]] = defaultdict(list)
     for v in visits:
         name = _credit(v, credited)
-        if v.date <= today and name:
+        if _in_window(v, start, today) and name:
             mine[name].append(v)
     names = set(mine) | set(assignments or {})
     out = []
@@ -143,8 +149,9 @@ def intensity_report(practices: Iterable[Practice], visits: Iterable[Visit], *,
                      plans: Iterable[FacilitationPlan] = (), checklist: Iterable[ChecklistItem] = (),
                      today: date, strategies_total: int = 35,
                      assignments: Mapping[str, Iterable[str]] | None = None,
-                     credited: Credits | None = None) -> IntensityReport:
-    """The whole roll-up for a set of practices, sorted by days since last contact (longest first)."""
+                     credited: Credits | None = None, start: date | None = None) -> IntensityReport:
+    """The whole roll-up for a set of practices, sorted by days since last contact (longest first).
+    With `start`, only visits from that day to `today` count (the dashboard's month or quarter)."""
     visits = list(visits)
     by_practice: dict[str, list[Visit]] = defaultdict(list)
     for v in visits:
@@ -154,8 +161,9 @@ def intensity_report(practices: Iterable[Practice], visits: Iterable[Visit], *,
     for item in checklist:
         items[item.practice_id].append(item)
     rows = [practice_intensity(p, by_practice.get(p.id, []), plan=plan_of.get(p.id), checklist=items.get(p.id, []),
-                               today=today, strategies_total=strategies_total, credited=credited) for p in practices]
+                               today=today, strategies_total=strategies_total, credited=credited, start=start)
+            for p in practices]
     rows.sort(key=lambda r: (-(r.days_since_last_contact if r.days_since_last_contact is not None else 10**6), r.name))
     return IntensityReport(today=today, practices=rows,
                            facilitators=facilitator_totals(visits, today=today, assignments=assignments,
-                                                           credited=credited))
+                                                           credited=credited, start=start))

@@ -267,7 +267,11 @@ def revoke_tokens(conn: Connection, name: str, *, actor: str = "admin-cli") -> i
     user = get_user(conn, name)
     count = conn.execute(update(t.tokens).where(and_(t.tokens.c.user_id == user.id, t.tokens.c.revoked.is_(False)))
                          .values(revoked=True)).rowcount
-    audit(conn, actor, "token.revoke", name=name, tokens=count)
+    # The dashboard's browser sessions end too: "sign out everywhere" means every sign-in.
+    sessions = conn.execute(update(t.dashboard_sessions).where(and_(t.dashboard_sessions.c.user_id == user.id,
+                                                                    t.dashboard_sessions.c.revoked.is_(False)))
+                            .values(revoked=True)).rowcount
+    audit(conn, actor, "token.revoke", name=name, tokens=count, dashboard_sessions=sessions)
     return int(count or 0)
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from .. import __version__
+from . import dashboard
 from .db import make_engine
 from .errors import install_handlers
 from .limits import BodyLimit
@@ -47,6 +48,7 @@ def _build(settings: Settings, engine: Engine | None) -> FastAPI:
     install_handlers(app)
     for module in (auth, sync, reports, status):
         app.include_router(module.router)
+    dashboard.install(app)
     app.add_middleware(BodyLimit)
     return app
 

@@ -44,7 +44,7 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[i:i + size]
 
 
-def intensity(conn: Connection, user: User, *, today: date) -> IntensityReport:
+def intensity(conn: Connection, user: User, *, today: date, start: date | None = None) -> IntensityReport:
     """Visits are credited to the account that logged them on the server (the row's author), never
     to the free-text facilitator field; people show by their full name when the admin set one."""
     practices = [p for p, _ in _objects(conn, user, "practice")]
@@ -65,4 +65,4 @@ def intensity(conn: Connection, user: User, *, today: date) -> IntensityReport:
     credited = {v.id: shown[author] for v, author in visits_by}
     total = len(toolkit_for(conn, user.cooperative_id).strategies)
     return intensity_report(practices, [v for v, _ in visits_by], plans=plans, checklist=checklist, today=today,
-                            strategies_total=total, assignments=assignments, credited=credited)
+                            strategies_total=total, assignments=assignments, credited=credited, start=start)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -100,6 +101,7 @@ rows = Table(
     Column("sv", BigInteger, nullable=False),  # server version of the last write
     Index("ix_rows_sv", "sv"),
     Index("ix_rows_practice_sv", "practice_id", "sv"),
+    Index("ix_rows_entity_practice", "entity", "practice_id"),  # the dashboard's roll-ups
 )
 
 # One row (id = 1). Every push transaction bumps it first, so version order is commit order.
@@ -138,6 +140,7 @@ mutation_log = Table(
     Column("received_ms", BigInteger, nullable=False),
     UniqueConstraint("client_id", "mutation_id", name="uq_mutation_log_client_mutation"),
     Index("ix_mutation_log_row", "entity", "row_id"),
+    Index("ix_mutation_log_row_received", "entity", "row_id", "received_ms"),  # a visit's first arrival
 )
 
 conflicts = Table(
@@ -177,4 +180,21 @@ audit = Table(
     Column("actor", String(200), nullable=False),
     Column("action", String(60), nullable=False),
     Column("detail", Text, nullable=False),
+)
+
+# One row per dashboard sign-in (a browser session). The cookie holds a random value; only its
+# SHA-256 is stored. Like a token, a session is valid only while it carries the user's current
+# credential generation, and `token revoke` ends it.
+dashboard_sessions = Table(
+    "dashboard_sessions", metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("credential_generation", Integer, nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False, server_default=false()),
+    Column("address", String(100), nullable=False),
+    Index("ix_dashboard_sessions_user", "user_id"),
 )

@@ -10,10 +10,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from facilitator_app.server import accounts
+from facilitator_app.server import accounts, signin
 from facilitator_app.server import tables as t
 from facilitator_app.server.admin import import_practices
-from facilitator_app.server.routes import auth as auth_route
 from facilitator_app.sync.protocol import PROTOCOL_VERSION, ErrorBody
 from tests.server.helpers import PASSWORD, Api, Device
 
@@ -80,13 +79,13 @@ def test_a_non_canonical_clock_cannot_win_every_field_forever(api: Api, tmp_path
 
 def test_parallel_guesses_cannot_exceed_the_sign_in_limit(api: Api, monkeypatch) -> None:
     api.user("ann")
-    real = auth_route.verify_password
+    real = signin.verify_password
 
     def slow_verify(hash_, password):  # widen the window between the limit check and the failure record
         time.sleep(0.5)
         return real(hash_, password)
 
-    monkeypatch.setattr(auth_route, "verify_password", slow_verify)
+    monkeypatch.setattr(signin, "verify_password", slow_verify)  # the check the API and the dashboard share
     codes: list[int] = []
 
     def guess(i: int) -> None:
