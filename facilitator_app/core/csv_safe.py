@@ -9,16 +9,26 @@ are left alone: -3 is a number, not a formula. Used by the server's and the app'
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Quotes, then a formula character: text that already starts with quotes before one gets one
+# more quote too, so `cell_value` can always take exactly one off again (the app's roster
+# export is read back by its import).
+_QUOTED_FORMULA = re.compile("^'*[" + re.escape("".join(FORMULA_STARTS)) + "]")
 
 
 def safe_cell(value: Any) -> Any:
     """`value` with a leading `'` if it is text a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _QUOTED_FORMULA.match(value):
         return "'" + value
     return value
+
+
+def cell_value(cell: str) -> str:
+    """The text `safe_cell` was given: the one `'` it added taken off; any other cell as it is."""
+    return cell[1:] if cell.startswith("'") and _QUOTED_FORMULA.match(cell) else cell
 
 
 def safe_row(values: Iterable[Any]) -> list[Any]:

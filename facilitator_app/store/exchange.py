@@ -2,7 +2,7 @@
 
 Exports are written to temporary files and renamed into place, so a failed export never leaves
 half a file. CSV cells that a spreadsheet would run as a formula get a leading `'`
-(`csv_safe_cell`), and the roster import takes it off again. Imports validate every row first
+(`core.csv_safe`), and the roster import takes it off again. Imports validate every row first
 and save nothing unless all rows are valid.
 """
 
@@ -13,13 +13,13 @@ import errno
 import io
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from ..core.codec import entity_fields
+from ..core.csv_safe import cell_value, safe_cell
 from ..core.errors import FieldKitError, ValidationError
 from ..core.model import Practice
 from ..core.vocab import Ownership, PracticeStatus
@@ -55,30 +55,12 @@ def all_records(store: Store) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_QUOTED_FORMULA = re.compile("^'*[" + re.escape("".join(FORMULA_STARTS)) + "]")
-
-
-def csv_safe_cell(value: str) -> str:
-    """`value` with a leading `'` if a spreadsheet would run it as a formula (=HYPERLINK(...),
-    +cmd, @SUM, -2+3: "CSV injection"). A value that already starts with quotes before such a
-    character gets one more, so `csv_cell_value` can always take exactly one off again."""
-    return "'" + value if _QUOTED_FORMULA.match(value) else value
-
-
-def csv_cell_value(cell: str) -> str:
-    """The value `csv_safe_cell` was given: drop the one `'` it added (the cell then starts with
-    one or more quotes and a formula character); any other cell is returned as is."""
-    return cell[1:] if cell.startswith("'") and _QUOTED_FORMULA.match(cell) else cell
-
-
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
-    return csv_safe_cell(value) if isinstance(value, str) else value
+    return safe_cell(value)
 
 
 def _write_all(files: dict[Path, str]) -> None:
@@ -183,7 +165,7 @@ def read_practices_csv(path: Path, store: Store) -> list[Practice]:
     practices = []
     for raw in reader:
         line = reader.line_num
-        row = {(k or "").strip(): csv_cell_value((v or "").strip()).strip() for k, v in raw.items() if k is not None}
+        row = {(k or "").strip(): cell_value((v or "").strip()).strip() for k, v in raw.items() if k is not None}
         if None in raw:
             problems.append(f"line {line}: more values than columns (check for an unquoted comma)")
             continue

