@@ -47,3 +47,31 @@ def test_records_set_aside_are_listed_with_the_reason_and_can_be_dismissed(app, 
     assert state.rejected_rows() == [] and len(state.rejected_rows(include_dismissed=True)) == 1
     app.idle()
     assert "set aside" not in w.sync_status.pending.text()
+
+
+def test_a_record_set_aside_is_dismissed_with_the_keyboard_alone(app, qtbot):
+    """Tab reaches the list (after the other two), Alt+R dismisses the selected record."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    p = Practice("Elm Clinic", state="IL")
+    state = SyncState(app.store)
+    state.apply_page([_row("practice", p), _row("visit", Visit(p.id, TODAY, minutes=45), minutes=2 ** 70)],
+                     cursor=2, last_mutation_id=0, server_hlc=S1, scope_epoch=1, today=TODAY)
+    w = app.window
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w.show_view(w.SYNC_ISSUES)
+    view = w.current_view()
+    view.refresh()
+    app.idle()
+    view.conflicts.setFocus(Qt.FocusReason.TabFocusReason)
+    for _ in range(20):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is view.set_aside:
+            break
+    assert QApplication.focusWidget() is view.set_aside
+    QTest.keyClick(view.set_aside, Qt.Key.Key_Down)  # the first row is current and selected
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: view.set_aside.rowCount() == 0)
+    assert state.rejected_rows() == []
