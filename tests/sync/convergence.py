@@ -247,7 +247,7 @@ class World:
     def sync(self, name: str, fault: str = "none"):
         """One sync of one laptop with an injected fault; returns the report (None after a crash)."""
         laptop = self.laptops[name]
-        self._expect_verdicts(name)
+        self.judge_outbox(name)
         progress = None
         if fault == "edit_during_pull":
             typed: list[int] = []
@@ -280,7 +280,7 @@ class World:
 
     # -- the rules' verdicts -------------------------------------------------------------
 
-    def _expect_verdicts(self, name: str) -> None:
+    def judge_outbox(self, name: str) -> None:
         """Before a sync: what the rules say of each unsent edit the server has not seen yet.
 
         Assignments only change between steps, so this is what holds when the push that
@@ -295,7 +295,9 @@ class World:
             assigned = _assigned(conn, user)
             for m in outbox:
                 if m.uuid not in seen:
-                    self.verdicts[m.uuid] = self._verdict(conn, account, m.args, assigned)
+                    self.verdicts[m.uuid] = verdict = self._verdict(conn, account, m.args, assigned)
+                    if m.args["entity"] == "practice" and verdict is None and account != "sup":
+                        assigned.add(m.args["practice_id"])  # its creator is assigned it in the same push
 
     def _verdict(self, conn, account: str, args: dict[str, Any], assigned: set[str]) -> str | None:
         """Why server/scope.py and server/push.py refuse this edit (a phrase of their reason), or None."""

@@ -34,13 +34,15 @@ def test_faulted_sync_cycles_lose_and_duplicate_nothing(sqlite_server, tmp_path,
             laptop.reopen()
         for cycle in range(CYCLES):
             name = rng.choice(names)
+            practice = "moving" if name == "facB" else "home"  # each facilitator's own practice
             if name == "sup" or rng.random() < 0.3:
                 world.set_checklist(name, rng.choice(["A1", "A2", "B1"]), rng.choice(["selected", "in_progress"]),
-                                    f"owner {cycle}")
+                                    f"owner {cycle}", practice)
             else:
-                world.change_visit(name, rng.randrange(4), rng.randrange(1, 240), f"cycle {cycle}")
+                world.change_visit(name, rng.randrange(4), rng.randrange(1, 240), f"cycle {cycle}", practice)
             proxy.mode = rng.choices(MODES, weights=(4, 2, 1, 2, 2))[0]
             proxy.cut_after = rng.randrange(1, 400)
+            world.judge_outbox(name)  # what the server must refuse of what it is about to receive
             try:
                 world.laptops[name].sync()
             except SyncError:
@@ -51,5 +53,5 @@ def test_faulted_sync_cycles_lose_and_duplicate_nothing(sqlite_server, tmp_path,
     finally:
         world.close()
         proxy.close()
-    print(f"{CYCLES} cycles, {failures} failed syncs, {proxy.connections} connections, {len(world.uuids)} edits")
+    print(f"{CYCLES} cycles, {failures} failed syncs, {proxy.connections} connections, {len(world.made_by)} edits")
     assert failures > CYCLES // 10  # the faults really happened
