@@ -146,6 +146,29 @@ class Disruption(Labeled):
     OTHER = ("other", "Other")
 
 
+class PracticeSize(Labeled):
+    """Sizes a field tip may say it suits, by the number of clinicians."""
+
+    SOLO = ("solo", "Solo (1 clinician)")
+    SMALL = ("small", "Small (2-5 clinicians)")
+    LARGER = ("larger", "Larger (6 or more)")
+
+    @classmethod
+    def of(cls, clinicians: int | None) -> "PracticeSize | None":
+        if clinicians is None or clinicians < 1:
+            return None
+        return cls.SOLO if clinicians == 1 else cls.SMALL if clinicians <= 5 else cls.LARGER
+
+
+class DiaryTag(Labeled):
+    """How a facilitator files a diary entry, so they and their supervisor can find it again."""
+
+    BARRIER = ("barrier", "Barrier")
+    SUCCESS = ("success", "Success")
+    QUESTION = ("question", "Question")
+    IDEA = ("idea", "Idea")
+
+
 class Measure(Labeled):
     """The ABCS clinical quality measures; `cms_id` names the eCQM."""
 

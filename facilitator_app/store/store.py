@@ -35,12 +35,14 @@ from ..core.model import (
     Visit,
     checklist_id,
     id_problem,
+    scope_of,
     validate_entity,
 )
 from ..core.toolkit import Toolkit
 from ..core.vocab import StepStatus, StrategyStatus
 from . import queries
 from .db import backup_file, open_database
+from .peer import TipsAndDiary
 from .rows import columns, entity_name, row_to_entity, table, to_row_values
 
 DATA_FILE = "local.sqlite"
@@ -76,7 +78,7 @@ class _Tx:
                        tuple(i for _, i, _ in self.changed))
 
 
-class Store:
+class Store(TipsAndDiary):
     """A facilitator's local database. Thread-safe: one lock serializes every statement."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
@@ -240,7 +242,7 @@ class Store:
         validate_entity(obj, today=today or date.today(), **context)
         entity = entity_of(obj)
         with self.transaction() as tx:
-            if entity != "practice":
+            if entity != "practice" and scope_of(entity) == "practice":
                 self._require_practice(tx.conn, obj.practice_id)
             self._put(tx, entity, to_record(obj))
         return tx.changes()
