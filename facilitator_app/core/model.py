@@ -699,6 +699,13 @@ class DiaryEntry:
         c.raise_if_any()
 
 
+def blank_diary_entry(entry_id: str, scope: str, *, written_by: str) -> dict[str, object]:
+    """What the server keeps of a diary entry whose share was taken back or that was deleted:
+    that it existed, and nothing of what it said."""
+    return {"written_on": None, "text": "", "tags": [], "about_practice": "", "strategies": [], "shared": False,
+            "written_by": written_by, "practice_id": scope, "id": entry_id, "deleted": True}
+
+
 @dataclass
 class FacilitatorProfile:
     """How the facilitator signs the leave-behinds: name, email and phone. Local only."""
