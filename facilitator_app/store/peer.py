@@ -149,7 +149,7 @@ class TipsAndDiary:
 
     def share_diary_entry(self: Store, entry_id: str, shared: bool = True) -> Changes:
         """Share a private entry with my supervisor, or take a share back (the server keeps a blank
-        tombstone; the words stay here, private, under a new id)."""
+        tombstone; the words stay here, private, under a new id: the last of the returned ids)."""
         entry, is_shared = self._diary_row(entry_id)
         if entry is None:
             raise NotFoundError(f"There is no diary entry with id {entry_id!r}")
@@ -167,6 +167,7 @@ class TipsAndDiary:
         with self.transaction() as tx:
             self._withdraw_shared(tx, entry)
             self._insert_private(tx.conn, private)
+            tx.changed.append(("diary_entry", private.id, PERSONAL_SCOPE))  # the last id: where it is now
         return tx.changes()
 
     def delete_diary_entry(self: Store, entry_id: str) -> Changes:
