@@ -652,6 +652,10 @@ class SyncState:
         def shown(value: Any) -> str | None:
             return _shown(value) if isinstance(value, str) and value.strip() else None
 
+        if entity in ("tip", "tip_mark", "diary_entry"):  # records of no practice
+            words = shown(fields.get("text"))
+            return {"tip": "Field tip" + (f": {words}" if words else ""), "tip_mark": "Helpful mark on a field tip",
+                    "diary_entry": "Diary entry" + (f" of {shown(fields.get('written_on')) or 'an unknown day'}")}[entity]
         rows = self._read("SELECT name FROM practices WHERE id = ?", (practice_id,))
         name = shown(rows[0][0] if rows else (fields.get("name") if entity == "practice" else None))
         practice = name or "a practice no longer on this computer"

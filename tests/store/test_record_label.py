@@ -19,3 +19,15 @@ def test_record_labels(tmp_path):
         assert state.record_label("checklist", f"{oak.id}:B2", oak.id, {}) == "Oak Clinic: strategy B2"
         assert state.record_label("visit", "gone", "elsewhere", {"date": "2026-01-02"}) == \
             "Visit to a practice no longer on this computer on 2026-01-02"
+
+
+def test_records_of_no_practice_are_named_by_what_they_say(tmp_path):
+    with Store.open(tmp_path / "local.sqlite") as store:
+        state = SyncState(store)
+        assert state.record_label("tip", "t1", "~coop:3", {"text": "Cuff chart\u202e in rooms"}) == \
+            "Field tip: Cuff chart  in rooms"
+        assert state.record_label("tip_mark", "t1:ab", "~coop:3", {}) == "Helpful mark on a field tip"
+        assert state.record_label("diary_entry", "d1", "~user:4", {"written_on": "2026-02-29"}) == \
+            "Diary entry of 2026-02-29"
+        assert state.record_label("diary_entry", "d1", "~user:4", ["not", "a", "record"]) == \
+            "Diary entry of an unknown day"
