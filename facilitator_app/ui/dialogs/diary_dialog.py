@@ -116,7 +116,9 @@ class DiaryEntryDialog(QDialog):
 
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
-        for field, label, widget in (("written_on", "&Date", self.date), ("text", "&Entry", self.text)):
+        fields: tuple[tuple[str, str, QWidget], ...] = (("written_on", "&Date", self.date),
+                                                        ("text", "&Entry", self.text))
+        for field, label, widget in fields:
             caption = QLabel(label)
             caption.setBuddy(widget)
             self.errors.add_row(form, field, caption, widget, self)
@@ -125,8 +127,8 @@ class DiaryEntryDialog(QDialog):
         tags_box.addLayout(tag_row)
         tags_box.addWidget(self.errors.add("tags", self))
         form.addRow(QLabel("Tags"), tags_box)
-        for field, label, widget in (("about_practice", "&Practice", self.practice),
-                                     ("strategies", "S&trategies", self.strategies)):
+        fields = (("about_practice", "&Practice", self.practice), ("strategies", "S&trategies", self.strategies))
+        for field, label, widget in fields:
             caption = QLabel(label)
             caption.setBuddy(widget)
             self.errors.add_row(form, field, caption, widget, self)

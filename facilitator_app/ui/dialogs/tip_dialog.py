@@ -7,6 +7,7 @@ lost. The traits are optional: a tip that names none suits every practice."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -47,7 +48,7 @@ class TipDialog(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, ctx: AppContext, strategy_id: str, *, tip: Tip | None = None, vendors: list[str] = (),
+    def __init__(self, ctx: AppContext, strategy_id: str, *, tip: Tip | None = None, vendors: Sequence[str] = (),
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -88,15 +89,16 @@ class TipDialog(QDialog):
         assert vendor_edit is not None  # editable combo boxes have one
         vendor_edit.setPlaceholderText("Any")
         vendor_edit.setMaxLength(100)
-        self.size = QComboBox()
-        self.size.setAccessibleName("Suits practice size")
-        _choices(self.size, PracticeSize, self.tip.size)
+        self.practice_size = QComboBox()
+        self.practice_size.setAccessibleName("Suits practice size")
+        _choices(self.practice_size, PracticeSize, self.tip.size)
 
         self.errors = FieldErrors(error_label(self))
         form = QFormLayout()
         for field, label, widget in (("text", "&Tip", self.text), ("link", "&Link", self.link),
                                      ("ownership", "&Ownership", self.ownership),
-                                     ("ehr_vendor", "&EHR vendor", self.ehr_vendor), ("size", "Si&ze", self.size)):
+                                     ("ehr_vendor", "&EHR vendor", self.ehr_vendor),
+                                     ("size", "Si&ze", self.practice_size)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             self.errors.add_row(form, field, caption, widget, self)
@@ -123,7 +125,8 @@ class TipDialog(QDialog):
     def value(self) -> Tip:
         return dataclasses.replace(self.tip, text=self.text.toPlainText().strip(), link=self.link.text().strip(),
                                    ownership=self.ownership.currentData() or "",
-                                   ehr_vendor=self.ehr_vendor.currentText().strip(), size=self.size.currentData() or "")
+                                   ehr_vendor=self.ehr_vendor.currentText().strip(),
+                                   size=self.practice_size.currentData() or "")
 
     def _save(self) -> None:
         tip, today, toolkit = self.value(), self.ctx.today(), self.ctx.toolkit
@@ -152,5 +155,6 @@ class TipDialog(QDialog):
     def _show(self, exc: ValidationError) -> None:
         self.errors.show(exc)
         first = next((p.field for p in exc.problems if p.field in self.errors.labels), "text")
-        {"text": self.text, "link": self.link, "ownership": self.ownership, "ehr_vendor": self.ehr_vendor,
-         "size": self.size}.get(first, self.text).setFocus()
+        widgets: dict[str, QWidget] = {"text": self.text, "link": self.link, "ownership": self.ownership,
+                                       "ehr_vendor": self.ehr_vendor, "size": self.practice_size}
+        widgets.get(first, self.text).setFocus()

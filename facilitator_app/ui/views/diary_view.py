@@ -186,7 +186,8 @@ class DiaryView(BaseView):
         self._fill(self.author, [("Mine", me)] + [(a, a) for a in authors])
         self.author.setVisible(self.supervisor)
         self.author_label.setVisible(self.supervisor)
-        keep = self._select or (self.current().entry.id if self.current() else None)
+        current = self.current()
+        keep = self._select or (current.entry.id if current else None)
         self._select = None
         old_row = self.table.currentIndex().row()
         had_focus = self.table.hasFocus()

@@ -11,7 +11,9 @@ asking); Alt+A add, Alt+H helpful, Alt+E edit, Alt+W withdraw, Alt+P pin, Alt+I 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from typing import Sequence
+
+from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -115,14 +117,15 @@ class TipsPanel(QWidget):
         if sid is None:
             self._show([], None)
             return
-        keep = select or (self.current().tip.id if self.current() else None)
+        current = self.current()
+        keep = select or (current.tip.id if current else None)
 
         def load(s):
             return s.tips(sid, include_hidden=supervisor), sorted({p.ehr_vendor for p in s.practices()})
         QueryOp(self.ctx.ops, load).success(
             lambda r: self._show(r[0], keep, vendors=r[1]) if sid == self.strategy_id else None).run()
 
-    def _show(self, rows: list[TipView], keep: str | None, *, vendors: list[str] = ()) -> None:
+    def _show(self, rows: list[TipView], keep: str | None, *, vendors: Sequence[str] = ()) -> None:
         self._vendors = list(vendors)
         self.model.supervisor = self.supervisor
         had_focus = self.table.hasFocus()
