@@ -93,7 +93,7 @@ class PrintDialog(QDialog):
         self.tips.setWordWrap(True)
         self.tips.setMaximumHeight(150)
         self.tips_label.setBuddy(self.tips)
-        table_keys(self.tips)  # Space ticks, Tab leaves
+        self.tips_keys = table_keys(self.tips)  # Space ticks, Tab leaves
         for widget in (self.tips_label, self.tips):
             widget.setVisible(False)
 
