@@ -123,6 +123,12 @@ def main(argv: list[str]) -> int:
     window.toolkit.search.setText("quitline")
     shot(window, "toolkit")
     window.toolkit.search.clear()
+    if wanted("toolkit-tips"):
+        toolkit_tips_shot(window, app, ctx, shot)
+    if wanted("diary") or wanted("diary-entry"):
+        diary_shots(window, app, ctx, summaries[0].id, shot)
+    if wanted("print-dialog"):
+        print_dialog_shot(window, app, ctx, shot)
     window.show_view(window.SETTINGS)
     shot(window, "settings")
     window.close()
@@ -134,6 +140,107 @@ def main(argv: list[str]) -> int:
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+# Colleagues' field tips for the pictures (written on other laptops, as a sync brings them).
+TIPS = (
+    ("B1", "marcus", 26, "Put the cuff-size chart on the wall beside the scale: the MAs picked the right cuff "
+                         "without asking, and re-checks dropped by half.", "https://example.org/cuff-chart",
+     {"ownership": "clinician_owned"}),
+    ("B1", "dana", 9, "In eClinicalWorks the repeat-BP field is hidden by default: add it to the vitals template "
+                      "once and every room has it.", "", {"ehr_vendor": "eClinicalWorks", "size": "small"}),
+    ("B1", "marcus", 4, "Ask the front desk to flag patients with no BP in 12 months on the day sheet.", "", {}),
+    ("S4", "dana", 12, "Fax the quitline referral before the patient leaves the room; the same-day fax doubled "
+                       "the callbacks.", "", {}),
+)
+
+
+def add_tips(ctx) -> None:
+    from datetime import timedelta
+
+    from facilitator_app.core.model import Tip, TipMark, tip_mark_id
+    tips = [Tip(sid, text, TODAY - timedelta(days=days), link=link, written_by=by, pinned=(i == 1), **traits)
+            for i, (sid, by, days, text, link, traits) in enumerate(TIPS)]
+    marks = [TipMark(tips[0].id, by=who, id=tip_mark_id(tips[0].id, who)) for who in ("dana", "lee", "sam")]
+    marks.append(TipMark(tips[3].id, by="lee", id=tip_mark_id(tips[3].id, "lee")))
+    ctx.store.bulk_insert([*tips, *marks], outbox=False)
+
+
+def toolkit_tips_shot(window, app, ctx, shot) -> None:
+    """The Toolkit on B1 with its field tips: one pinned, one marked helpful by three colleagues."""
+    add_tips(ctx)
+    from facilitator_app.core.model import Tip
+    ctx.store.save_tip(Tip("B1", "Practise the 5-minute rest with the MAs on each other first; they believed it "
+                                 "after seeing their own numbers drop.", None), ctx.toolkit, today=TODAY)
+    view = window.toolkit
+    view.search.setText("B1")
+    for i in range(view.list.count()):
+        if view.list.item(i).text().startswith("B1 "):
+            view.list.setCurrentRow(i)
+    view.refresh()
+    settle(app, ctx)
+    view.tips.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "toolkit-tips")
+    view.search.clear()
+
+
+def diary_shots(window, app, ctx, practice_id: str, shot) -> None:
+    """The Diary with a few entries (private and shared), and one open in its editor."""
+    from datetime import timedelta
+
+    from facilitator_app.core.model import DiaryEntry
+    practices = ctx.store.practices()
+    entries = [
+        DiaryEntry(TODAY - timedelta(days=12), "The MA lead pushed back on repeat BPs: too little time per room.\n"
+                   "Try: show her the 12-month numbers before asking again.", tags=["barrier"],
+                   about_practice=practices[0].id, strategies=["B1"]),
+        DiaryEntry(TODAY - timedelta(days=8), "How do others handle an owner who cancels every second visit?",
+                   tags=["question"], shared=True),
+        DiaryEntry(TODAY - timedelta(days=5), "Registry report ran first time; the champion printed it for the "
+                   "huddle herself.", tags=["success"], about_practice=practices[1].id, strategies=["A6"]),
+        DiaryEntry(TODAY - timedelta(days=1), "Idea: a one-page quitline fax checklist for the front desk.",
+                   tags=["idea"], about_practice=practices[2].id, strategies=["S4"], shared=True),
+    ]
+    for entry in entries:
+        ctx.store.save_diary_entry(entry, today=TODAY)
+    window.show_view(window.DIARY)
+    view = window.diary
+    view.refresh()
+    settle(app, ctx)
+    view.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "diary")
+    view.table.selectRow(1)
+    settle(app, ctx)
+    view.open_current()
+    settle(app, ctx)
+    dialog = view.dialog
+    dialog.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(dialog, "diary-entry")
+    dialog.reject()
+    settle(app, ctx)
+
+
+def print_dialog_shot(window, app, ctx, shot) -> None:
+    """Print… for a visit that worked on B1 and S4: the colleagues' tips offered for the help section."""
+    from facilitator_app.core.model import StrategyWork, Visit
+    if not ctx.store.tips():
+        add_tips(ctx)
+    practice = next(p for p in ctx.store.practices() if p.ehr_vendor != "eClinicalWorks")
+    visit = Visit(practice.id, TODAY, minutes=60, strategies=[StrategyWork("B1", "selected", "in_progress"),
+                                                             StrategyWork("S4", "selected", "in_progress")])
+    ctx.store.save_visit(visit, ctx.toolkit, today=TODAY)
+    window.print_visit(visit.id)
+    settle(app, ctx, 1.0)
+    dialog = window.print_dialog
+    dialog.tips.setFocus()
+    dialog.tips.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(dialog, "print-dialog")
+    dialog.reject()
+    ctx.store.delete("visit", visit.id)
+    settle(app, ctx)
 
 
 def next_steps_shot(window, app, ctx, shot) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .sync_bridge import SyncBridge
 
 ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note",
-                          "measure"})
+                          "measure", "tip", "tip_mark", "diary_entry"})
 
 
 @dataclass

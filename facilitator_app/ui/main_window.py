@@ -45,7 +45,8 @@ LEAVE_BEHIND_NEEDS_NAME = "The leave-behind tells the practice who you are, and 
 # is first shown, so start-up pays only for the one on screen.
 SCREENS = [("Today", "today_view", "TodayView"), ("Practices", "practices_view", "PracticesView"),
            ("Practice", "practice_view", "PracticeView"), ("Toolkit", "toolkit_view", "ToolkitView"),
-           ("Sync issues", "sync_issues_view", "SyncIssuesView"), ("Settings", "settings_view", "SettingsView")]
+           ("Sync issues", "sync_issues_view", "SyncIssuesView"), ("Settings", "settings_view", "SettingsView"),
+           ("Diary", "diary_view", "DiaryView")]  # last: Ctrl+1 to Ctrl+6 keep the screens they always had
 
 
 def _screen_factory(module: str, name: str) -> Callable[[AppContext], BaseView]:
@@ -60,7 +61,7 @@ def _visit_form_module():
 
 
 class MainWindow(QMainWindow):
-    TODAY, PRACTICES, PRACTICE, TOOLKIT, SYNC_ISSUES, SETTINGS = range(6)
+    TODAY, PRACTICES, PRACTICE, TOOLKIT, SYNC_ISSUES, SETTINGS, DIARY = range(7)
 
     def __init__(self, ctx: AppContext):
         super().__init__()
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
     toolkit = property(lambda self: self.view(self.TOOLKIT))
     sync_issues = property(lambda self: self.view(self.SYNC_ISSUES))
     settings = property(lambda self: self.view(self.SETTINGS))
+    diary = property(lambda self: self.view(self.DIARY))
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -205,6 +207,9 @@ class MainWindow(QMainWindow):
         return None
 
     def new_visit_shortcut(self) -> None:
+        """Ctrl+N: a screen's own new item (the Diary's new entry), else a new visit."""
+        if self.current_view().new_item():
+            return
         pid = self._current_practice_id()
         if pid:
             self.new_visit(pid)

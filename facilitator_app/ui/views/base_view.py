@@ -48,3 +48,7 @@ class BaseView(QWidget):
     def focus_search(self) -> bool:
         """Ctrl+F: focus this screen's search box if it has one."""
         return False
+
+    def new_item(self) -> bool:
+        """Ctrl+N: start this screen's own new item if it has one (else Ctrl+N is a new visit)."""
+        return False
