@@ -100,6 +100,20 @@ class Store:
         with self._lock:
             self.conn.close()
 
+    def reopen(self, path: Path | str | None = None) -> None:
+        """Open `path` (by default the same file) again in this very object, after `close`.
+
+        Why in place: the GUI's screens, its operations and the sync service all hold this one
+        Store; switching account or restoring a backup swaps the file under them, so no copy of
+        "the active store" can be left pointing at a closed one."""
+        with self._lock:
+            self.conn.close()  # a no-op when already closed
+            target = Path(path) if path is not None else self.path
+            self.conn = open_database(target)
+            self.path = target
+            if self.get_meta("client_id") is None:
+                self._init_identity()
+
     def __enter__(self) -> "Store":
         return self
 

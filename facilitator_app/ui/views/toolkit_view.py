@@ -74,7 +74,9 @@ class ToolkitView(BaseView):
         self._apply()
 
     def reload(self) -> None:
-        pass  # the toolkit does not change with store edits
+        # Not on store edits (is_relevant), but after a switch of account or a new cooperative toolkit.
+        self.info.setText(f"{self.ctx.toolkit.title} · version {self.ctx.toolkit.version}")
+        self._apply()
 
     def is_relevant(self, changes) -> bool:
         return False
