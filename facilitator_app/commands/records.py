@@ -40,6 +40,7 @@ from ..core.vocab import (
     StepStatus,
     StrategyStatus,
     VisitMode,
+    reason_kept,
 )
 from . import Context, UsageError, parse_date, table
 
@@ -550,9 +551,11 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
     item = store.checklist_item(practice.id, strategy.id)
     if args.status:
         item.status = args.status
-        if args.status != StrategyStatus.DECLINED and args.reason is None:
-            item.reason = ""
-    for name in ("reason", "owner", "target_date"):
+    if args.reason is not None and item.status != StrategyStatus.DECLINED:
+        raise UsageError(f"--reason is kept only for a declined strategy, and {strategy.id} is "
+                         f"{StrategyStatus.label_of(item.status)}: add --status declined, or leave --reason out.")
+    item.reason = reason_kept(item.status, item.reason if args.reason is None else args.reason)
+    for name in ("owner", "target_date"):
         if getattr(args, name) is not None:
             setattr(item, name, getattr(args, name))
     item.steps_done = sorted((set(item.steps_done) | set(args.step)) - set(args.untick))

@@ -38,7 +38,7 @@ from ..core.model import (
     validate_entity,
 )
 from ..core.toolkit import Toolkit
-from ..core.vocab import StepStatus, StrategyStatus
+from ..core.vocab import StepStatus, StrategyStatus, reason_kept
 from . import queries
 from .db import backup_file, open_database
 from .rows import columns, entity_name, row_to_entity, table, to_row_values
@@ -329,10 +329,8 @@ class Store:
                 item = self._checklist_row(tx.conn, visit.practice_id, work.strategy_id)
                 if work.status_after != work.status_before and item.status != work.status_after:
                     item.status = work.status_after
-                    if item.status != StrategyStatus.DECLINED:
-                        item.reason = ""
-                    elif not item.reason:
-                        item.reason = work.note or "Declined at visit"
+                    item.reason = reason_kept(item.status, item.reason.strip() or work.note.strip()
+                                              or "Declined at visit")
                     self._put(tx, "checklist", to_record(item))
             if steps is not None:
                 self._put_visit_steps(tx, visit, steps)

@@ -10,13 +10,13 @@ simply carries on from what is on disk.
 from __future__ import annotations
 
 import gc
-import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterator
 
+from ..core import faults
 from ..core.toolkit import ToolkitError
 from ..store import Store
 from ..store.pulled import day_of_clock
@@ -33,21 +33,15 @@ from .client import (
     TooLargeError,
 )
 
-CRASH_ENV = "FFK_TEST_CRASH_AT"
 REFUSED_TOOLKIT_KEY = "toolkit_refused_version"
-CRASH_POINTS = ("after_local_commit", "mid_push", "after_push_response", "mid_page_apply")
+# Where a sync may stop, for the kill -9 and convergence tests (see core/faults.py).
+CRASH_POINTS = ("mid_push", "after_push_response", "mid_page_apply")
 
 Progress = Callable[[str, int, int], None]
 
 
 class SyncCancelled(SyncError):
     """The user pressed Cancel; everything done so far is kept."""
-
-
-def crash_point(name: str) -> None:
-    """A named place where the kill -9 tests end the process (only when FFK_TEST_CRASH_AT names it)."""
-    if os.environ.get(CRASH_ENV) == name:
-        os._exit(137)
 
 
 @contextmanager
@@ -101,7 +95,7 @@ class SyncEngine:
     max_batch_bytes = protocol.MAX_PUSH_BYTES - 64 * 1024  # room for the envelope
     pull_limit = protocol.MAX_PULL_LIMIT  # fewer round trips on a first sync; the server never splits a version
 
-    def __init__(self, store: Store, client: SyncClient, *, crash: Callable[[str], None] = crash_point):
+    def __init__(self, store: Store, client: SyncClient, *, crash: Callable[[str], None] = faults.reached):
         self.store = store
         self.state = SyncState(store)
         self.client = client
@@ -200,7 +194,7 @@ class SyncEngine:
         epoch = None if refetch else meta.scope_epoch
         # The first page is fetched here: an up-to-date laptop needs no second thread. Leaving the
         # executor waits for a fetch still running: the client is not thread-safe.
-        with _gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
             page = self._fetch(meta.client_id, cursor, epoch, report)
             while True:
                 if page.cursor < cursor:

@@ -82,9 +82,9 @@ class ActiveAccount(QObject):
                 self.toolkit_changed.emit(self.toolkit)
             self.switched.emit()
 
-        self.about_to_switch.emit()
         self.ops.exclusive(exclusive, done=lambda r: (finish(), done(r)),  # type: ignore[func-returns-value]
                            failed=lambda e: (finish(), failed(e)))  # type: ignore[func-returns-value]
+        self.about_to_switch.emit()  # after: what its listeners queue waits for the switch
 
     def reload_toolkit(self) -> None:
         """Read the toolkit again (the cooperative's new version was just stored by a sync)."""
