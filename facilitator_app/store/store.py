@@ -446,9 +446,6 @@ class Store:
             self._put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
         return tx.changes()
 
-    def delete_practice(self, practice_id: str) -> Changes:
-        return self.delete("practice", practice_id)
-
     # -- reads ----------------------------------------------------------------------------
 
     def _get(self, cls: type[T], row_id: str) -> T:

@@ -56,9 +56,6 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     def rows(self) -> list[R]:
         return self._rows
 
-    def row_at(self, row: int) -> R:
-        return self._rows[row]
-
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
