@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..core.codec import to_record
 from ..core.dates import SHORTCUTS_HELP, DateTextError, parse_day
-from ..core.demo import generate
+from ..core.demo import NotEmptyError, load_demo
 from ..core.errors import FieldKitError
 from ..core.toolkit import install_toolkit, load_toolkit
 from ..core.model import (
@@ -40,6 +40,7 @@ from ..core.vocab import (
     StepStatus,
     StrategyStatus,
     VisitMode,
+    reason_kept,
 )
 from . import Context, UsageError, parse_date, table
 
@@ -550,9 +551,11 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
     item = store.checklist_item(practice.id, strategy.id)
     if args.status:
         item.status = args.status
-        if args.status != StrategyStatus.DECLINED and args.reason is None:
-            item.reason = ""
-    for name in ("reason", "owner", "target_date"):
+    if args.reason is not None and item.status != StrategyStatus.DECLINED:
+        raise UsageError(f"--reason is kept only for a declined strategy, and {strategy.id} is "
+                         f"{StrategyStatus.label_of(item.status)}: add --status declined, or leave --reason out.")
+    item.reason = reason_kept(item.status, item.reason if args.reason is None else args.reason)
+    for name in ("owner", "target_date"):
         if getattr(args, name) is not None:
             setattr(item, name, getattr(args, name))
     item.steps_done = sorted((set(item.steps_done) | set(args.step)) - set(args.untick))
@@ -620,15 +623,12 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
     if args.visits_per_month <= 0 or round(args.months * args.visits_per_month) > 200:
         raise UsageError(f"--visits-per-month must be more than 0 and at most {200 / args.months:g} for "
                          f"{args.months} months (a plan holds at most 200 visits)")
-    store = ctx.store()
-    if store.practices():
-        raise FieldKitError("This data folder already has practices; demo data goes only into an empty one. "
-                            "Use --data-dir to choose another folder.")
-    objs = generate(practices=args.practices, months=args.months, seed=args.seed, toolkit=ctx.toolkit,
-                    visits_per_month=args.visits_per_month, facilitator=store.facilitator or "Demo Facilitator")
-    count = store.bulk_insert(objs, outbox=False, meta={"demo": "1"})  # rows and flag in one transaction
-    visits = sum(isinstance(o, Visit) for o in objs)
-    ctx.emit({"records": count, "practices": args.practices, "visits": visits},
-             f"Added demo data: {args.practices} practices, {visits} visits, {count} records in all. "
-             "Demo data is never sent to a server.")
+    try:
+        loaded = load_demo(ctx.store(), today=date.today(), toolkit=ctx.toolkit, practices=args.practices,
+                           months=args.months, seed=args.seed, visits_per_month=args.visits_per_month)
+    except NotEmptyError as exc:
+        raise FieldKitError(f"{exc} Use --data-dir to choose another folder.") from None
+    ctx.emit({"records": loaded.records, "practices": loaded.practices, "visits": loaded.visits},
+             f"Added demo data: {loaded.practices} practices, {loaded.visits} visits, {loaded.records} records in "
+             "all. Demo data is never sent to a server.")
     return 0

@@ -31,6 +31,7 @@ from .vocab import (
     StrategyStatus,
     US_STATES,
     VisitMode,
+    declined_reason_problem,
 )
 
 Day = date  # for annotations inside a class with a field named `date`, which hides the type there
@@ -487,8 +488,8 @@ class ChecklistItem:
         c = _Checker(today)
         c.text("strategy_id", self.strategy_id, "Strategy id", 20)
         c.enum("status", self.status, StrategyStatus, "Status")
-        if self.status == StrategyStatus.DECLINED and not (isinstance(self.reason, str) and self.reason.strip()):
-            c.add("reason", "Give a reason when the practice declines a strategy")
+        if problem := declined_reason_problem(self.status, self.reason):
+            c.add("reason", problem)
         c.text("reason", self.reason, "Reason", 2000, multiline=True)
         c.text("owner", self.owner, "Owner")
         c.day("target_date", self.target_date, "Target date")

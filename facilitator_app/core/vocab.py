@@ -108,6 +108,24 @@ class StrategyStatus(Labeled):
     DECLINED = ("declined", "Declined")
 
 
+DECLINED_NEEDS_REASON = "Give a reason when the practice declines a strategy"
+
+
+def declined_reason_problem(status: object, reason: object) -> str | None:
+    """The one rule on a checklist reason: a declined strategy needs one (why the practice said no
+    is what the next facilitator and the progress report need). Used by the model's validation,
+    the checklist screen and `facilitator-app checklist set`."""
+    if status == StrategyStatus.DECLINED and not (isinstance(reason, str) and reason.strip()):
+        return DECLINED_NEEDS_REASON
+    return None
+
+
+def reason_kept(status: object, reason: str) -> str:
+    """The reason stored with `status`: the text given (trimmed) for a declined strategy, none for
+    any other status, so a strategy taken up again does not carry an old refusal."""
+    return reason.strip() if status == StrategyStatus.DECLINED else ""
+
+
 # Statuses that count as "implemented" in roll-ups (sustained implies implemented).
 DONE_STATUSES = frozenset({StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED})
 # Statuses that mean the practice chose to work on the strategy.

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, get_args
+from typing import Any, get_args
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from ..core import faults
 from ..core.hlc import Timestamp, clock_of
 from ..core.model import PERSONAL_ENTITIES, blank_diary_entry, legacy_step_id, legacy_step_record, scope_of
 from ..core.toolkit import Toolkit
@@ -108,10 +109,9 @@ class _Ctx:
 
 def apply_push(engine: Engine, user: User | str, req: PushRequest, *, versions: Versions = COUNTER,
                skew_limit_ms: int = CLOCK_SKEW_LIMIT_MS,
-               before_commit: Callable[[Connection], None] | None = None,
                queue_in_process: bool = True) -> PushResponse:
-    """Apply a push; `before_commit` lets the concurrency test hold the transaction open, and
-    `queue_in_process=False` lets its threads stand for pushes from separate worker processes
+    """Apply a push (the fault point "push_before_commit" lets the concurrency test hold the
+    transaction open); `queue_in_process=False` lets its threads stand for pushes from separate worker processes
     (which only the database orders; see db._WriteGate). `user` may be the request's bearer
     token: it is then checked in the push's own transaction (401 if it is no longer valid),
     which spares the API a connection and a transaction of its own for it."""
@@ -152,8 +152,7 @@ def apply_push(engine: Engine, user: User | str, req: PushRequest, *, versions: 
             last = m.id
         ctx.flush()
         _CLIENT_DONE.execute(conn, {"c": req.client_id, "last": last, "now": now_ms()})
-        if before_commit is not None:
-            before_commit(conn)
+        faults.reached("push_before_commit")
     return PushResponse(last_mutation_id=last, server_hlc=server_hlc(*ctx.clocks_seen), results=results)
 
 

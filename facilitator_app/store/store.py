@@ -39,7 +39,7 @@ from ..core.model import (
     validate_entity,
 )
 from ..core.toolkit import Toolkit
-from ..core.vocab import StepStatus, StrategyStatus
+from ..core.vocab import StepStatus, StrategyStatus, reason_kept
 from . import queries
 from .db import backup_file, open_database
 from .peer import TipsAndDiary
@@ -101,6 +101,20 @@ class Store(TipsAndDiary):
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+
+    def reopen(self, path: Path | str | None = None) -> None:
+        """Open `path` (by default the same file) again in this very object, after `close`.
+
+        Why in place: the GUI's screens, its operations and the sync service all hold this one
+        Store; switching account or restoring a backup swaps the file under them, so no copy of
+        "the active store" can be left pointing at a closed one."""
+        with self._lock:
+            self.conn.close()  # a no-op when already closed
+            target = Path(path) if path is not None else self.path
+            self.conn = open_database(target)
+            self.path = target
+            if self.get_meta("client_id") is None:
+                self._init_identity()
 
     def __enter__(self) -> "Store":
         return self
@@ -317,10 +331,8 @@ class Store(TipsAndDiary):
                 item = self._checklist_row(tx.conn, visit.practice_id, work.strategy_id)
                 if work.status_after != work.status_before and item.status != work.status_after:
                     item.status = work.status_after
-                    if item.status != StrategyStatus.DECLINED:
-                        item.reason = ""
-                    elif not item.reason:
-                        item.reason = work.note or "Declined at visit"
+                    item.reason = reason_kept(item.status, item.reason.strip() or work.note.strip()
+                                              or "Declined at visit")
                     self._put(tx, "checklist", to_record(item))
             if steps is not None:
                 self._put_visit_steps(tx, visit, steps)
@@ -435,9 +447,6 @@ class Store(TipsAndDiary):
                 raise NotFoundError(f"There is no {entity.replace('_', ' ')} with id {row_id!r}")
             self._put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
         return tx.changes()
-
-    def delete_practice(self, practice_id: str) -> Changes:
-        return self.delete("practice", practice_id)
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -79,10 +79,18 @@ class ToolkitView(BaseView):
         layout.addWidget(split, 1)
         self.info = QLabel(f"{ctx.toolkit.title} · version {ctx.toolkit.version}")
         layout.addWidget(self.info)
+        self._shown_toolkit = ctx.toolkit
         self._apply()
 
     def reload(self) -> None:
-        self.tips.reload()  # the toolkit itself does not change with store edits; its field tips do
+        # Store edits change only the field tips; a switch of account or a new cooperative toolkit
+        # changes the strategies themselves.
+        if self.ctx.toolkit is self._shown_toolkit:
+            self.tips.reload()
+            return
+        self._shown_toolkit = self.ctx.toolkit
+        self.info.setText(f"{self.ctx.toolkit.title} · version {self.ctx.toolkit.version}")
+        self._apply()
 
     def is_relevant(self, changes) -> bool:
         return bool(changes.entities & TIP_ENTITIES)
