@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from ..core.hlc import Timestamp, clock_of
+from ..core.kinds import Outcome
 from ..core.model import APPEND_ONLY
 from .meta import load_clock, put_meta, save_clock
 from .pulled import INT64_MAX, INT64_MIN, Unusable, day_of_clock, entity_problem, reader, received_json
@@ -79,7 +80,7 @@ def _as_mapping(row: Mapping[str, Any] | IncomingRow) -> Mapping[str, Any]:
 @dataclass(frozen=True)
 class MutationOutcome:
     id: int
-    outcome: str
+    outcome: Outcome
     reason: str | None
 
 
@@ -107,7 +108,7 @@ class ConflictRecord:
     entity: str
     row_id: str
     practice_id: str
-    outcome: str
+    outcome: Outcome
     reason: str | None
     local_fields: dict[str, Any]
     current_fields: dict[str, Any]
