@@ -16,6 +16,7 @@ from datetime import date, time, timedelta
 from typing import Literal
 
 from .errors import FieldProblem, ValidationError
+from .kinds import covers_every_entity
 from .vocab import (
     Activity,
     Cadence,
@@ -737,6 +738,7 @@ ENTITY_TYPES: dict[str, type] = {
     "tip_mark": TipMark,
     "diary_entry": DiaryEntry,
 }
+covers_every_entity(ENTITY_TYPES, "core.model.ENTITY_TYPES")
 # Entities whose rows are only ever created, never edited (merge = keep every one).
 APPEND_ONLY = frozenset({"checklist_note"})
 # Longest id a record may have (server columns and checklist ids `practice:strategy` included).

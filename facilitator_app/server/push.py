@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, get_args
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..core import faults
 from ..core.hlc import Timestamp, clock_of
+from ..core.kinds import OUTCOMES, Outcome
 from ..core.model import PERSONAL_ENTITIES, blank_diary_entry, legacy_step_id, legacy_step_record, scope_of
 from ..core.toolkit import Toolkit
-from ..sync.protocol import Mutation, MutationResult, Outcome, PushRequest, PushResponse
+from ..sync.protocol import Mutation, MutationResult, PushRequest, PushResponse
 from . import tables as t
 from .accounts import User, practice_cooperative
 from .clock import now_ms, server_hlc, today_utc
@@ -52,7 +53,7 @@ from .text import storable, text_problem
 from .versions import COUNTER, Versions
 
 # Outcomes read back from the mutation log, as the protocol's type (this server wrote them).
-_OUTCOMES: dict[str, Outcome] = {o: o for o in get_args(Outcome)}
+_OUTCOMES: dict[str, Outcome] = {o: o for o in OUTCOMES}
 
 @dataclass
 class _Ctx:

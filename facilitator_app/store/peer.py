@@ -67,7 +67,7 @@ class TipsAndDiary:
         if row is not None:
             record = {k: record[k] for k in ("id", "practice_id", *TIP_WORDS)}
         with self.transaction() as tx:
-            self._put(tx, "tip", record)
+            self.put(tx, "tip", record)
         return tx.changes()
 
     def withdraw_tip(self: Store, tip_id: str) -> Changes:
@@ -84,7 +84,7 @@ class TipsAndDiary:
             raise ValidationError([FieldProblem("by", "Sign in (or type your name in Settings) before marking tips")])
         mark = TipMark(tip_id=tip.id, by=me, helpful=helpful, practice_id=tip.practice_id, id=tip_mark_id(tip.id, me))
         with self.transaction() as tx:
-            self._put(tx, "tip_mark", to_record(mark))
+            self.put(tx, "tip_mark", to_record(mark))
         return tx.changes()
 
     def flag_tip(self: Store, tip_id: str, *, pinned: bool | None = None, hidden: bool | None = None) -> Changes:
@@ -92,7 +92,7 @@ class TipsAndDiary:
         tip = self.tip(tip_id)
         flags = {k: v for k, v in (("pinned", pinned), ("hidden", hidden)) if v is not None}
         with self.transaction() as tx:
-            self._put(tx, "tip", {"id": tip.id, "practice_id": tip.practice_id, **flags})
+            self.put(tx, "tip", {"id": tip.id, "practice_id": tip.practice_id, **flags})
         return tx.changes()
 
     def tip(self: Store, tip_id: str) -> Tip:
@@ -160,7 +160,7 @@ class TipsAndDiary:
             return Changes()
         if shared:
             with self.transaction() as tx:
-                self._put(tx, "diary_entry", to_record(dataclasses.replace(entry, shared=True)))
+                self.put(tx, "diary_entry", to_record(dataclasses.replace(entry, shared=True)))
                 tx.conn.execute(f"DELETE FROM {PRIVATE_DIARY_TABLE} WHERE id = ?", (entry_id,))
             return tx.changes()
         private = dataclasses.replace(entry, shared=False, id=new_id(), practice_id=PERSONAL_SCOPE)
@@ -180,7 +180,7 @@ class TipsAndDiary:
             with self.transaction() as tx:
                 self._withdraw_shared(tx, entry)
             return tx.changes()
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             conn.execute(f"DELETE FROM {PRIVATE_DIARY_TABLE} WHERE id = ?", (entry_id,))
         return self._diary_changes(entry_id)
 
@@ -235,7 +235,7 @@ class TipsAndDiary:
         """Take a shared entry back: a tombstone for the server, which then keeps none of its words
         (server/push.py), and every unsent change of it reduced to that tombstone, so words
         written since the last sync never leave this computer. Its copy here is blanked too."""
-        self._put(tx, "diary_entry", {"id": entry.id, "practice_id": entry.practice_id, "deleted": True})
+        self.put(tx, "diary_entry", {"id": entry.id, "practice_id": entry.practice_id, "deleted": True})
         tx.conn.execute("UPDATE outbox SET args = json_set(args, '$.fields', json('{\"deleted\": true}'), '$.base', "
                         "json('{}')) WHERE json_extract(args, '$.entity') = 'diary_entry' "
                         "AND json_extract(args, '$.id') = ?", (entry.id,))
@@ -250,11 +250,11 @@ class TipsAndDiary:
             record = to_record(entry)
             if current is not None:
                 record["practice_id"] = current["practice_id"]  # the server's scope key, once it came back
-            self._put(tx, "diary_entry", record)
+            self.put(tx, "diary_entry", record)
         return tx.changes()
 
     def _put_private_entry(self: Store, entry: DiaryEntry) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             conn.execute(f"DELETE FROM {PRIVATE_DIARY_TABLE} WHERE id = ?", (entry.id,))
             self._insert_private(conn, entry)
 

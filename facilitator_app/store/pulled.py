@@ -46,6 +46,7 @@ from ..core.model import (
     scope_of,
     validate_entity,
 )
+from ..core.record_labels import what_kind
 from .rows import columns, json_columns
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
@@ -70,9 +71,6 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def what_kind(entity: str) -> str:
-    return {"checklist": "checklist item", "checklist_note": "checklist note", "plan": "facilitation plan",
-            "measure": "ABCS measure", "next_step": "next step"}.get(entity, entity.replace("_", " "))
 
 
 # -- one value --------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..core.kinds import covers_every_entity
+
 if TYPE_CHECKING:  # imported lazily: only migrations need it, and it costs ~0.4 s at start-up
     import sqlite_utils
 
@@ -63,7 +65,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 Migration = Callable[["sqlite_utils.Database"], None]
 MIGRATIONS: list[Migration] = [m001_initial]
 
-ENTITY_TABLES = {
+ENTITY_TABLES: dict[str, str] = {
     "practice": "practices",
     "contact": "contacts",
     "plan": "plans",
@@ -76,6 +78,7 @@ ENTITY_TABLES = {
     "tip_mark": "tip_marks",  # from m005 on
     "diary_entry": "diary_entries",  # from m005 on: shared entries only (see m005)
 }
+covers_every_entity(ENTITY_TABLES, "store.schema.ENTITY_TABLES")
 
 
 def m002_sync(db: sqlite_utils.Database) -> None:

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from ..core.codec import entity_of, to_record
+from ..core.record_labels import LabelFacts
 from ..core.errors import FieldProblem, NotFoundError, ValidationError
-from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of, node_id
+from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of
 from ..core.model import (
     APPEND_ONLY,
     ChecklistItem,
@@ -42,6 +43,7 @@ from ..core.toolkit import Toolkit
 from ..core.vocab import StepStatus, StrategyStatus, reason_kept
 from . import queries
 from .db import backup_file, open_database
+from .meta import load_clock, put_meta, save_clock
 from .peer import TipsAndDiary
 from .rows import columns, entity_name, row_to_entity, table, to_row_values
 
@@ -125,7 +127,7 @@ class Store(TipsAndDiary):
     # -- identity and settings ------------------------------------------------------------
 
     def _init_identity(self) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             for key, value in (("client_id", str(uuid.uuid4())), ("hlc", ""), ("cursor", "0"), ("facilitator", "")):
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
@@ -135,12 +137,8 @@ class Store(TipsAndDiary):
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str | None) -> None:
-        with self._raw_tx() as conn:
-            if value is None:
-                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-            else:
-                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        with self.write() as conn:
+            put_meta(conn, key, value)
 
     @property
     def client_id(self) -> str:
@@ -154,11 +152,9 @@ class Store(TipsAndDiary):
     def set_facilitator_profile(self, profile: FacilitatorProfile) -> None:
         """Saved in one transaction; printed on every leave-behind as 'Your facilitator'."""
         profile.validate()
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             for field_name, key in self.PROFILE_KEYS.items():
-                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (key, getattr(profile, field_name).strip()))
+                put_meta(conn, key, getattr(profile, field_name).strip())
 
     @property
     def facilitator(self) -> str:
@@ -169,7 +165,9 @@ class Store(TipsAndDiary):
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def _raw_tx(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE) under the store's lock, committed on success and
+        rolled back on any error: the unit every writer in `store/` builds on."""
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -188,19 +186,28 @@ class Store(TipsAndDiary):
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
         """A write transaction with the clock loaded; the advanced clock is saved with the commit."""
-        with self._raw_tx() as conn:
-            node = conn.execute("SELECT value FROM meta WHERE key='client_id'").fetchone()[0]
-            last = conn.execute("SELECT value FROM meta WHERE key='hlc'").fetchone()
-            tx = _Tx(conn, HybridClock(node_id(node), last[0] if last and last[0] else None), self.facilitator)
+        with self.write() as conn:
+            tx = _Tx(conn, load_clock(conn), self.facilitator)
             yield tx
-            conn.execute("INSERT INTO meta(key, value) VALUES ('hlc', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (tx.clock.last,))
+            save_clock(conn, tx.clock)
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one query, under the store's lock (the connection is shared with the sync thread)."""
+        with self._lock:
+            rows: list[sqlite3.Row] = self.conn.execute(sql, params).fetchall()
+        return rows
+
+    @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection for several reads that must see one state (no write comes between)."""
+        with self._lock:
+            yield self.conn
 
     def _current(self, conn: sqlite3.Connection, entity: str, row_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ?", (row_id,)).fetchone()
         return row
 
-    def _put(self, tx: _Tx, entity: str, record: dict[str, Any]) -> bool:
+    def put(self, tx: _Tx, entity: str, record: dict[str, Any]) -> bool:
         """Write the fields of `record` that differ from the stored row, plus one outbox row.
 
         Returns False (and writes nothing) when nothing differs.
@@ -258,7 +265,7 @@ class Store(TipsAndDiary):
         with self.transaction() as tx:
             if entity != "practice" and scope_of(entity) == "practice":
                 self._require_practice(tx.conn, obj.practice_id)
-            self._put(tx, entity, to_record(obj))
+            self.put(tx, entity, to_record(obj))
         return tx.changes()
 
     def _require_practice(self, conn: sqlite3.Connection, practice_id: str) -> None:
@@ -292,12 +299,12 @@ class Store(TipsAndDiary):
         plan.validate(today=today or date.today(), strategy_ids=toolkit.ids if toolkit else None)
         with self.transaction() as tx:
             self._require_practice(tx.conn, plan.practice_id)
-            self._put(tx, "plan", to_record(plan))
+            self.put(tx, "plan", to_record(plan))
             for sid in plan.selected_strategies:
                 item = self._checklist_row(tx.conn, plan.practice_id, sid)
                 if item.status in (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED):
                     item.status, item.reason = StrategyStatus.SELECTED.value, ""
-                    self._put(tx, "checklist", to_record(item))
+                    self.put(tx, "checklist", to_record(item))
         return tx.changes()
 
     def save_visit(self, visit: Visit, toolkit: Toolkit | None = None, *, steps: Sequence[NextStep] | None = None,
@@ -326,14 +333,14 @@ class Store(TipsAndDiary):
             raise ValidationError(problems)
         with self.transaction() as tx:
             self._require_practice(tx.conn, visit.practice_id)
-            self._put(tx, "visit", to_record(visit))
+            self.put(tx, "visit", to_record(visit))
             for work in visit.strategies:
                 item = self._checklist_row(tx.conn, visit.practice_id, work.strategy_id)
                 if work.status_after != work.status_before and item.status != work.status_after:
                     item.status = work.status_after
                     item.reason = reason_kept(item.status, item.reason.strip() or work.note.strip()
                                               or "Declined at visit")
-                    self._put(tx, "checklist", to_record(item))
+                    self.put(tx, "checklist", to_record(item))
             if steps is not None:
                 self._put_visit_steps(tx, visit, steps)
             for closure in closures:
@@ -356,11 +363,11 @@ class Store(TipsAndDiary):
             record = to_record(step)
             if current is not None and not current["deleted"]:
                 record = {k: record[k] for k in ("id", "practice_id", *self._STEP_EDIT_FIELDS)}
-            self._put(tx, "next_step", record)
+            self.put(tx, "next_step", record)
         kept = {s.id for s in steps}
         for step_id, row in existing.items():
             if step_id not in kept and not row["deleted"]:
-                self._put(tx, "next_step", {"id": step_id, "practice_id": row["practice_id"], "deleted": True})
+                self.put(tx, "next_step", {"id": step_id, "practice_id": row["practice_id"], "deleted": True})
 
     def _close_step(self, tx: _Tx, closure: StepClosure, *, on: date, visit_id: str = "",
                     practice_id: str | None = None) -> None:
@@ -383,7 +390,7 @@ class Store(TipsAndDiary):
                       "closing_note": note, "closed_in_visit": visit_id}
         if len(note) > 2000:
             raise ValidationError([FieldProblem("closing_note", "Closing note is too long (at most 2,000 characters)")])
-        self._put(tx, "next_step", {"id": row["id"], "practice_id": row["practice_id"], **fields})
+        self.put(tx, "next_step", {"id": row["id"], "practice_id": row["practice_id"], **fields})
 
     def close_next_step(self, step_id: str, status: str, *, note: str = "", today: date | None = None,
                         visit_id: str = "") -> Changes:
@@ -397,7 +404,7 @@ class Store(TipsAndDiary):
         step.validate(today=today or date.today())
         with self.transaction() as tx:
             self._require_practice(tx.conn, step.practice_id)
-            self._put(tx, "next_step", to_record(step))
+            self.put(tx, "next_step", to_record(step))
         return tx.changes()
 
     def set_checklist(self, item: ChecklistItem, toolkit: Toolkit | None = None,
@@ -414,8 +421,8 @@ class Store(TipsAndDiary):
         note.validate(today=today)
         with self.transaction() as tx:
             self._require_practice(tx.conn, item.practice_id)
-            self._put(tx, "checklist", to_record(item))
-            self._put(tx, "checklist_note", to_record(note))
+            self.put(tx, "checklist", to_record(item))
+            self.put(tx, "checklist_note", to_record(note))
         return tx.changes()
 
     def add_checklist_note(self, note: ChecklistNote, *, today: date | None = None) -> Changes:
@@ -445,7 +452,7 @@ class Store(TipsAndDiary):
             row = self._current(tx.conn, entity, row_id)
             if row is None or row["deleted"]:
                 raise NotFoundError(f"There is no {entity.replace('_', ' ')} with id {row_id!r}")
-            self._put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
+            self.put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
         return tx.changes()
 
     # -- reads ----------------------------------------------------------------------------
@@ -585,6 +592,12 @@ class Store(TipsAndDiary):
                                 "Use 'facilitator-app next-step list' to see ids.")
         return row_to_entity(NextStep, rows[0])
 
+    def label_facts(self, entity: str, row_id: str, practice_id: str) -> LabelFacts:
+        """What `core.record_labels.record_label` needs from this computer about a record."""
+        name = self.read("SELECT name FROM practices WHERE id = ?", (practice_id,))
+        day = self.read("SELECT date FROM visits WHERE id = ?", (row_id,)) if entity == "visit" else []
+        return LabelFacts(practice_name=name[0][0] if name else None, visit_date=day[0][0] if day else None)
+
     def visit_counts(self, *, today: date | None = None) -> queries.VisitCounts:
         with self._lock:
             return queries.visit_counts(self.conn, today or date.today())
@@ -597,7 +610,7 @@ class Store(TipsAndDiary):
     # -- drafts (never synced) ------------------------------------------------------------
 
     def save_draft(self, key: str, kind: str, payload: dict[str, Any]) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             conn.execute("INSERT INTO drafts(key, kind, payload, updated_at) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT(key) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
                          (key, kind, json.dumps(payload, ensure_ascii=False), _utcnow()))
@@ -614,7 +627,7 @@ class Store(TipsAndDiary):
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def drop_draft(self, key: str) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             conn.execute("DELETE FROM drafts WHERE key = ?", (key,))
 
     # -- bulk -----------------------------------------------------------------------------
@@ -657,8 +670,7 @@ class Store(TipsAndDiary):
                 tx.conn.executemany("INSERT INTO outbox(uuid, name, hlc, args, created_at) VALUES (?, 'put', ?, ?, ?)",
                                     outbox_rows)
             for key, value in (meta or {}).items():  # e.g. the demo flag, committed with the rows it describes
-                tx.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+                put_meta(tx.conn, key, value)
         return count
 
     def backup(self, backup_dir: Path | None = None) -> Path:

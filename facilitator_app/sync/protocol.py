@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..core.kinds import EntityName, Outcome
+
 # 2: next steps are records of their own (entity next_step) and a visit's notes are split in
 # practice_notes / private_notes; a protocol-1 app would not understand what it pulls.
 # 3: records of the cooperative (tip, tip_mark) and of one person (diary_entry), whose
@@ -25,9 +27,6 @@ MAX_PUSH_BYTES = 5 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 1000
 MAX_PULL_LIMIT = 5000
 
-EntityName = Literal["practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note", "measure",
-                     "tip", "tip_mark", "diary_entry"]
-Outcome = Literal["applied", "applied_conflict", "superseded", "rejected"]
 Role = Literal["facilitator", "supervisor", "admin"]
 
 

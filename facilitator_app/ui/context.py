@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..core.kinds import ENTITY_NAMES
 from ..core.toolkit import Toolkit
 from ..store.store import Store
 from .ops import Ops
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
     from .account import ActiveAccount
     from .sync_bridge import SyncBridge
 
-ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note",
-                          "measure", "tip", "tip_mark", "diary_entry"})
+ALL_ENTITIES: frozenset[str] = frozenset(ENTITY_NAMES)  # what a sync or a demo load may have changed
 
 
 @dataclass
