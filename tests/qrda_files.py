@@ -14,6 +14,7 @@ true, beside supplemental data (sex, payer) and reporting strata with counts of 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -111,7 +112,7 @@ def _strata(strata: dict[str, dict[str, int]], code: str, layout: str) -> str:
             f'<statusCode code="completed"/><value xsi:type="CD" nullFlavor="OTH"><originalText>{label}</originalText>'
             f'</value>{_aggregate(counts[code], layout)}'
             f'<reference typeCode="REFR"><externalObservation classCode="OBS" moodCode="EVN">'
-            f'<id root="{label.encode().hex()[:8]}-0000-4000-8000-000000000000"/></externalObservation></reference>'
+            f'<id root="{zlib.crc32(label.encode()):08x}-0000-4000-8000-000000000000"/></externalObservation></reference>'
             f'</observation></entryRelationship>')
     return "".join(out)
 

@@ -295,7 +295,8 @@ def _stratum_label(stratum: Element) -> str:
     ext = _child(_child(stratum, "reference"), "externalObservation")
     ids = [i.get("root") or "" for i in _children(ext, "id")] if ext is not None else []
     value = _child(stratum, "value")
-    name = (value.get("displayName") or value.get("code") or "") if value is not None else ""
+    name = (_attr(value, "displayName") or _text(_child(value, "originalText")) or _attr(value, "code")
+            if value is not None else "")
     return (name or (ids[0] if ids else "") or "stratum")[:80]
 
 
