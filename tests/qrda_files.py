@@ -112,7 +112,8 @@ def _strata(strata: dict[str, dict[str, int]], code: str, layout: str) -> str:
             f'<statusCode code="completed"/><value xsi:type="CD" nullFlavor="OTH"><originalText>{label}</originalText>'
             f'</value>{_aggregate(counts[code], layout)}'
             f'<reference typeCode="REFR"><externalObservation classCode="OBS" moodCode="EVN">'
-            f'<id root="{zlib.crc32(label.encode()):08x}-0000-4000-8000-000000000000"/></externalObservation></reference>'
+            f'<id root="{zlib.crc32(label.encode()):08x}-0000-4000-8000-000000000000"/>'
+            f'</externalObservation></reference>'
             f'</observation></entryRelationship>')
     return "".join(out)
 
@@ -142,7 +143,8 @@ def _organizer(m: MeasureEntry, rel: dict[str, str | None], layout: str, period:
     if layout == "other":
         set_id = set_id.lower()
     title = m.title if m.title is not None else TITLES.get(m.cms, m.cms)
-    version_id = m.version_id if m.version_id is not None else f"2c928085-{m.version:04x}-{m.cms[3:]:0>4}-0180-bd0a8c2b0000"
+    version_id = m.version_id if m.version_id is not None else \
+        f"2c928085-{m.version:04x}-{m.cms[3:]:0>4}-0180-bd0a8c2b0000"
     doc = (f'<externalDocument classCode="DOC" moodCode="EVN">'
            f'<id root="2.16.840.1.113883.4.738" extension="{version_id}"/>'
            + (f"<text>{title}</text>" if title else "")
@@ -216,7 +218,8 @@ def qrda3(measures: list[MeasureEntry] | None = None, *, period: tuple[date, dat
         '<id root="26a42253-99f5-48e7-9274-b467c6c7f623"/>'
         '<code code="55184-6" codeSystem="2.16.840.1.113883.6.1" displayName="Quality Reporting Document '
         'Architecture Calculated Summary Report"/><title>QRDA Category III Report</title>'
-        '<effectiveTime value="20251015120000-0500"/><confidentialityCode code="N" codeSystem="2.16.840.1.113883.5.25"/>'
+        '<effectiveTime value="20251015120000-0500"/>'
+        '<confidentialityCode code="N" codeSystem="2.16.840.1.113883.5.25"/>'
         '<languageCode code="en"/>'
         '<recordTarget><patientRole><id nullFlavor="NA"/></patientRole></recordTarget>'
         '<author><time value="20251015"/><assignedAuthor><id root="2.16.840.1.113883.4.6" extension="1234567893"/>'

@@ -15,8 +15,8 @@ from facilitator_app.core.measure_import import (
     read_measure_bytes,
     read_measure_file,
 )
-from facilitator_app.core.measure_import.qrda import measure_results, parse_xml
 from facilitator_app.core.measure_import.plan import ImportPlan
+from facilitator_app.core.measure_import.qrda import measure_results, parse_xml
 from tests.qrda_files import ABCS_FOUR, Group, MeasureEntry, entry, qrda3
 
 END = date(2025, 9, 30)
