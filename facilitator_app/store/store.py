@@ -435,42 +435,52 @@ class Store:
         A quarter already recorded with the same numbers is left alone (importing a file twice
         changes nothing); with other numbers it is replaced only when `replace` is given, the
         old numbers going into the value's history; otherwise nothing at all is written
-        (MeasureConflictError). `dry_run` says what would happen without writing."""
+        (MeasureConflictError). `dry_run` says what would happen, reading only."""
         if plan.problems:
             raise ValidationError([FieldProblem("file", str(p)) for p in plan.problems])
-        outcome = ImportOutcome()
-        records: list[MeasureValue] = []
+        if dry_run:
+            with self._lock:
+                self._require_practice(self.conn, practice_id)
+                outcome, _ = self._measure_outcome(self.conn, plan, practice_id, replace=replace, today=today)
+            return outcome, Changes()
         with self.transaction() as tx:
             self._require_practice(tx.conn, practice_id)
-            for value in plan.values:
-                row = tx.conn.execute(
-                    "SELECT * FROM measures WHERE deleted = 0 AND practice_id = ? AND measure = ? AND period_end = ? "
-                    "ORDER BY updated_at LIMIT 1", (practice_id, value.measure, value.period_end.isoformat())).fetchone()
-                source = plan.source(value, today)
-                if row is None:
-                    outcome.added.append(value)
-                    records.append(MeasureValue(practice_id, value.measure, value.period_end, value.numerator,
-                                                value.denominator, version=value.version, source=source))
-                    continue
-                old = row_to_entity(MeasureValue, row)
-                if (old.numerator, old.denominator) == (value.numerator, value.denominator):
-                    outcome.unchanged.append(value)
-                elif not replace:
-                    outcome.conflicting.append((value, old))
-                else:
-                    outcome.replaced.append((value, old))
-                    earlier = MeasureRevision(old.numerator, old.denominator, today, old.version, old.source)
-                    records.append(dataclasses.replace(
-                        old, numerator=value.numerator, denominator=value.denominator, version=value.version,
-                        source=source, history=[*old.history, earlier][-MAX_REVISIONS:]))
-            if not (dry_run or outcome.conflicting):
-                for record in records:  # a value that fails validation rolls back every one
-                    record.validate(today=today)
-                    self._put(tx, "measure", to_record(record))
-                outcome.written = True
-        if outcome.conflicting and not dry_run:
-            raise MeasureConflictError(outcome)
+            outcome, records = self._measure_outcome(tx.conn, plan, practice_id, replace=replace, today=today)
+            if outcome.conflicting:
+                raise MeasureConflictError(outcome)
+            for record in records:  # a value that fails validation rolls back every one
+                record.validate(today=today)
+                self._put(tx, "measure", to_record(record))
+            outcome.written = True
         return outcome, tx.changes()
+
+    def _measure_outcome(self, conn: sqlite3.Connection, plan: ImportPlan, practice_id: str, *, replace: bool,
+                         today: date) -> tuple[ImportOutcome, list[MeasureValue]]:
+        """Compare a plan with what is recorded: the outcome, and the records to write."""
+        outcome = ImportOutcome()
+        records: list[MeasureValue] = []
+        for value in plan.values:
+            row = conn.execute(
+                "SELECT * FROM measures WHERE deleted = 0 AND practice_id = ? AND measure = ? AND period_end = ? "
+                "ORDER BY updated_at LIMIT 1", (practice_id, value.measure, value.period_end.isoformat())).fetchone()
+            source = plan.source(value, today)
+            if row is None:
+                outcome.added.append(value)
+                records.append(MeasureValue(practice_id, value.measure, value.period_end, value.numerator,
+                                            value.denominator, version=value.version, source=source))
+                continue
+            old = row_to_entity(MeasureValue, row)
+            if (old.numerator, old.denominator) == (value.numerator, value.denominator):
+                outcome.unchanged.append(value)
+            elif not replace:
+                outcome.conflicting.append((value, old))
+            else:
+                outcome.replaced.append((value, old))
+                earlier = MeasureRevision(old.numerator, old.denominator, today, old.version, old.source)
+                records.append(dataclasses.replace(
+                    old, numerator=value.numerator, denominator=value.denominator, version=value.version,
+                    source=source, history=[*old.history, earlier][-MAX_REVISIONS:]))
+        return outcome, records
 
     def delete(self, entity: str, row_id: str) -> Changes:
         """Tombstone a row: it disappears from every list, and the deletion syncs."""
