@@ -71,7 +71,7 @@ def test_import_a_quarterly_export_from_the_keyboard(app, qtbot, tmp_path):
     choose_file_by_keyboard(app, qtbot, path)
     dialog = preview(app, qtbot)
     assert rows(dialog) == [("Add", "B · CMS165"), ("Add", "S · CMS138"), ("Add", "C · CMS347"), ("Add", "A · CMS164"),
-                            ("Skipped", "Diabetes: Glycemic Status Assessment Greater Than 9%")]
+                            ("Skipped", "Diabetes: Glycemic Stat…")]
     assert "4 to add" in dialog.summary.text() and "1 skipped" in dialog.summary.text()
     assert app.store.measures(practice.id) == []  # nothing before Import
     assert dialog.import_button.isDefault() and not dialog.replace.isVisible()

@@ -124,7 +124,8 @@ class MeasureImportDialog(QDialog):
             for p in outcome.unchanged:
                 self._value_row("Already recorded", p)
         for s in plan.skipped:
-            self._row(["Skipped", s.what[:60], "", "", "", f"{s.where}: {s.reason}" if s.where else s.reason])
+            short = s.what if len(s.what) <= 24 else s.what[:23] + "…"
+            self._row(["Skipped", short, "", "", "", f"{s.where}: {s.reason}" if s.where else s.reason], tip=s.what)
         self.table.resizeRowsToContents()
         head = f"<b>{plan.kind} file {plan.file_name}</b> for <b>{practice_name}</b>: "
         if plan.problems:
