@@ -322,7 +322,8 @@ MIGRATIONS.append(m004_rejected_rows)
 def m006_measure_history(db: sqlite_utils.Database) -> None:
     """Measure values keep the numbers an import replaced (`MeasureValue.history`, a JSON list,
     synced like any other field). Numbered after the lead's m005; renumber at merge if needed."""
-    db.execute("ALTER TABLE measures ADD COLUMN history TEXT NOT NULL DEFAULT '[]'")
+    if "history" not in {c.name for c in db.table("measures").columns}:  # a file re-upgraded from a lower version
+        db.execute("ALTER TABLE measures ADD COLUMN history TEXT NOT NULL DEFAULT '[]'")
 
 
 MIGRATIONS.append(m006_measure_history)
