@@ -115,6 +115,8 @@ def main(argv: list[str]) -> int:
         page.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
         window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
+    if wanted("measure-import"):
+        measure_import_shot(window, app, ctx, summaries[0].id, data_dir, shot)
     if wanted("practice-next-steps"):
         next_steps_shot(window, app, ctx, shot)
     if wanted("visit-form") or wanted("visit-form-bottom"):
@@ -218,6 +220,51 @@ def diary_shots(window, app, ctx, practice_id: str, shot) -> None:
     dialog = view.dialog
     dialog.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
     shot(dialog, "diary-entry")
+
+
+def measure_import_shot(window, app, ctx, practice_id: str, data_dir: Path, shot) -> None:
+    """The preview of a QRDA III export over the Measures tab: a quarter already recorded, one
+    with other numbers (Replace asked), two new ones and a measure the app does not track. The
+    file is built from the QRDA III structure by tests/qrda_files.py."""
+    from PySide6.QtGui import QPainter
+
+    from facilitator_app.ui.dialogs.measure_import_dialog import MeasureImportDialog
+    from tests.qrda_files import entry, qrda3
+
+    latest = max(ctx.store.measures(practice_id), key=lambda v: v.period_end).period_end
+    stored = {v.measure: v for v in ctx.store.measures(practice_id) if v.period_end == latest}
+    bp, smoking = stored["B"], stored["S"]
+    year_before = date(latest.year - 1, latest.month, latest.day)
+    path = data_dir / f"qrda3-{latest.isoformat()}.xml"
+    path.write_bytes(qrda3(sections=[
+        ((date(latest.year - 1, latest.month, 1), latest), [
+            entry("CMS165", {"IPOP": bp.denominator + 25, "DENOM": bp.denominator + 25, "DENEX": 25,
+                             "NUMER": bp.numerator}),
+            entry("CMS138", {"IPOP": 900, "DENOM": 900, "NUMER": 800}, {"IPOP": 900, "DENOM": 140, "NUMER": 90},
+                  {"IPOP": 900, "DENOM": smoking.denominator, "NUMER": smoking.numerator + 12}),
+            entry("CMS122", {"IPOP": 210, "DENOM": 210, "NUMER": 40})]),
+        ((date(year_before.year - 1, year_before.month, 1), year_before), [
+            entry("CMS164", {"IPOP": 130, "DENOM": 130, "DENEX": 6, "NUMER": 81}, set_id=None),
+            entry("CMS347", {"IPOP": 260, "DENOM": 260, "NUMER": 150}, {"IPOP": 30, "DENOM": 30, "NUMER": 19},
+                  {"IPOP": 180, "DENOM": 180, "DENEX": 8, "NUMER": 101})])], document_period=False))
+    page = window.practice
+    page.tabs.setCurrentWidget(page.measures)
+    settle(app, ctx)
+    page.measures.preview(path)
+    settle(app, ctx, 0.5)
+    dialog = window.findChild(MeasureImportDialog)
+    assert dialog is not None, "the preview did not open"
+    dialog.move(window.geometry().center() - dialog.rect().center())
+    picture = window.grab()
+    painter = QPainter(picture)
+    at = dialog.geometry().topLeft() - window.geometry().topLeft()
+    painter.drawPixmap(at, dialog.grab())
+    painter.setPen(Qt.GlobalColor.darkGray)  # the dialog's edge (the offscreen platform draws no frames)
+    painter.drawRect(at.x() - 1, at.y() - 1, dialog.width() + 1, dialog.height() + 1)
+    painter.end()
+    path = OUT / "measure-import.png"
+    picture.save(str(path))
+    print(path.relative_to(REPO))
     dialog.reject()
     settle(app, ctx)
 
@@ -241,6 +288,8 @@ def print_dialog_shot(window, app, ctx, shot) -> None:
     dialog.reject()
     ctx.store.delete("visit", visit.id)
     settle(app, ctx)
+
+
 
 
 def next_steps_shot(window, app, ctx, shot) -> None:

@@ -1,5 +1,5 @@
 """Commands that create and list records: practices, contacts, plans, visits, checklists,
-measures, the toolkit, and demo data."""
+the toolkit, and demo data (measures: commands/measures.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from ..core.model import (
     ChecklistNote,
     Contact,
     FacilitationPlan,
-    MeasureValue,
     NextStep,
     Pdsa,
     Practice,
@@ -34,7 +33,6 @@ from ..core.vocab import (
     Cadence,
     ContactRole,
     Disruption,
-    Measure,
     Ownership,
     PracticeStatus,
     StepStatus,
@@ -177,16 +175,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="tick step N (repeat for several)")
     p.add_argument("--untick", action="append", type=whole_number("Step number"), default=[])
     p.add_argument("--note", help="add a dated note")
-
-    measure = group("measure", "Record ABCS measure values")
-    p = command("add", "Add a quarterly measure value (rolling 12 months)", measure_add, measure)
-    p.add_argument("practice")
-    p.add_argument("measure", type=choice(Measure, "Measure"), help="A, B, C or S")
-    p.add_argument("--period-end", type=date_arg("Period end"), required=True)
-    p.add_argument("--numerator", type=whole_number("Numerator"), required=True)
-    p.add_argument("--denominator", type=whole_number("Denominator"), required=True)
-    p.add_argument("--version", default="", help="measure version, e.g. CMS165v12")
-    p.add_argument("--source", default="EHR report")
 
     toolkit = group("toolkit", "Browse the 35-strategy toolkit")
     p = command("list", "List strategies", toolkit_list, toolkit)
@@ -564,17 +552,6 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
     ctx.emit(to_record(item), f"{practice.name}: {strategy.id} is {StrategyStatus.label_of(item.status)}, "
              f"steps ticked {len(item.steps_done)}/{len(strategy.steps)}"
              + ("" if changes else " (nothing changed)"))
-    return 0
-
-
-def measure_add(ctx: Context, args: argparse.Namespace) -> int:
-    store = ctx.store()
-    practice = store.find_practice(args.practice)
-    value = MeasureValue(practice.id, args.measure, args.period_end, args.numerator, args.denominator,
-                         version=args.version or Measure(args.measure).cms_id, source=args.source)
-    store.save_measure(value)
-    ctx.emit(to_record(value), f"Saved {value.cms_id} for {practice.name}, quarter ending {value.period_end}: "
-             f"{value.numerator}/{value.denominator} = {value.rate:.1%}")
     return 0
 
 

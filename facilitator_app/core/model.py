@@ -527,8 +527,25 @@ class ChecklistNote:
 
 
 @dataclass
+class MeasureRevision:
+    """The numbers a measure value had before an import replaced them (kept so a replaced
+    quarter can always be traced back)."""
+
+    numerator: int
+    denominator: int
+    replaced_on: date
+    version: str = ""
+    source: str = ""
+
+
+MAX_REVISIONS = 50  # a quarter's value replaced more often than this is not plausible
+
+
+@dataclass
 class MeasureValue:
-    """A practice's rolling 12-month rate for one ABCS measure, as of a quarter's end."""
+    """A practice's rolling 12-month rate for one ABCS measure, as of a quarter's end.
+
+    `history` holds the earlier numbers an import replaced, oldest first."""
 
     practice_id: str
     measure: str
@@ -538,6 +555,7 @@ class MeasureValue:
     version: str = ""
     source: str = "EHR report"
     id: str = field(default_factory=new_id)
+    history: list[MeasureRevision] = field(default_factory=list)
 
     @property
     def cms_id(self) -> str:
@@ -564,6 +582,17 @@ class MeasureValue:
                 c.add("numerator", "Numerator cannot be larger than denominator")
         c.text("version", self.version, "Measure version", 40)
         c.text("source", self.source, "Source", 200)
+        if c.items("history", self.history, "Earlier values", MAX_REVISIONS):
+            for i, r in enumerate(self.history, 1):
+                if not isinstance(r, MeasureRevision):
+                    c.add("history", f"Earlier value {i} must be a record")
+                    continue
+                c.int_range("history", r.numerator, f"Earlier value {i}: numerator", 0, MAX_COUNT)
+                c.int_range("history", r.denominator, f"Earlier value {i}: denominator", 0, MAX_COUNT)
+                c.day("history", r.replaced_on, f"Earlier value {i}: replaced on", required=True,
+                      latest=today + timedelta(days=2))  # the laptop may be a day ahead
+                c.text("history", r.version, f"Earlier value {i}: measure version", 40)
+                c.text("history", r.source, f"Earlier value {i}: source", 200)
         c.raise_if_any()
 
 

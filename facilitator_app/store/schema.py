@@ -359,3 +359,13 @@ def m005_tips_and_diary(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS.append(m005_tips_and_diary)
 PRIVATE_DIARY_TABLE = "diary_private"  # never synced; see m005
+
+
+def m006_measure_history(db: sqlite_utils.Database) -> None:
+    """Measure values keep the numbers an import replaced (`MeasureValue.history`, a JSON list,
+    synced like any other field)."""
+    if "history" not in {c.name for c in db.table("measures").columns}:  # a file re-upgraded from a lower version
+        db.execute("ALTER TABLE measures ADD COLUMN history TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS.append(m006_measure_history)

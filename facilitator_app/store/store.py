@@ -22,6 +22,7 @@ from ..core.codec import entity_of, to_record
 from ..core.record_labels import LabelFacts
 from ..core.errors import FieldProblem, NotFoundError, ValidationError
 from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of
+from ..core.measure_import.plan import ImportOutcome, ImportPlan, MeasureConflictError
 from ..core.model import (
     APPEND_ONLY,
     ChecklistItem,
@@ -29,6 +30,8 @@ from ..core.model import (
     Contact,
     FacilitationPlan,
     FacilitatorProfile,
+    MAX_REVISIONS,
+    MeasureRevision,
     MeasureValue,
     NextStep,
     Practice,
@@ -445,6 +448,60 @@ class Store(TipsAndDiary):
                     f"{value.cms_id or value.measure} for the quarter ending {value.period_end.isoformat()} is already "
                     f"recorded ({twin[0]}/{twin[1]}); change that value instead of adding a second one"))])
         return self._save(value, today=today)
+
+    def import_measures(self, plan: ImportPlan, *, practice_id: str, replace: bool, today: date,
+                        dry_run: bool = False) -> tuple[ImportOutcome, Changes]:
+        """Record a measure file's values for a practice in ONE transaction, or nothing.
+
+        A quarter already recorded with the same numbers is left alone (importing a file twice
+        changes nothing); with other numbers it is replaced only when `replace` is given, the
+        old numbers going into the value's history; otherwise nothing at all is written
+        (MeasureConflictError). `dry_run` says what would happen, reading only."""
+        if plan.problems:
+            raise ValidationError([FieldProblem("file", str(p)) for p in plan.problems])
+        if dry_run:
+            with self._lock:
+                self._require_practice(self.conn, practice_id)
+                outcome, _ = self._measure_outcome(self.conn, plan, practice_id, replace=replace, today=today)
+            return outcome, Changes()
+        with self.transaction() as tx:
+            self._require_practice(tx.conn, practice_id)
+            outcome, records = self._measure_outcome(tx.conn, plan, practice_id, replace=replace, today=today)
+            if outcome.conflicting:
+                raise MeasureConflictError(outcome)
+            for record in records:  # a value that fails validation rolls back every one
+                record.validate(today=today)
+                self.put(tx, "measure", to_record(record))
+            outcome.written = True
+        return outcome, tx.changes()
+
+    def _measure_outcome(self, conn: sqlite3.Connection, plan: ImportPlan, practice_id: str, *, replace: bool,
+                         today: date) -> tuple[ImportOutcome, list[MeasureValue]]:
+        """Compare a plan with what is recorded: the outcome, and the records to write."""
+        outcome = ImportOutcome()
+        records: list[MeasureValue] = []
+        for value in plan.values:
+            row = conn.execute(
+                "SELECT * FROM measures WHERE deleted = 0 AND practice_id = ? AND measure = ? AND period_end = ? "
+                "ORDER BY updated_at LIMIT 1", (practice_id, value.measure, value.period_end.isoformat())).fetchone()
+            source = plan.source(value, today)
+            if row is None:
+                outcome.added.append(value)
+                records.append(MeasureValue(practice_id, value.measure, value.period_end, value.numerator,
+                                            value.denominator, version=value.version, source=source))
+                continue
+            old = row_to_entity(MeasureValue, row)
+            if (old.numerator, old.denominator) == (value.numerator, value.denominator):
+                outcome.unchanged.append(value)
+            elif not replace:
+                outcome.conflicting.append((value, old))
+            else:
+                outcome.replaced.append((value, old))
+                earlier = MeasureRevision(old.numerator, old.denominator, today, old.version, old.source)
+                records.append(dataclasses.replace(
+                    old, numerator=value.numerator, denominator=value.denominator, version=value.version,
+                    source=source, history=[*old.history, earlier][-MAX_REVISIONS:]))
+        return outcome, records
 
     def delete(self, entity: str, row_id: str) -> Changes:
         """Tombstone a row: it disappears from every list, and the deletion syncs."""
