@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 SCREEN = (1366, 768)
@@ -355,6 +356,23 @@ def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
     form.discard()
 
 
+def _tip_for_leave_behind(store, visit) -> str:
+    """A colleague's field tip the visit's leave-behind can offer (one is written if none suits)."""
+    from datetime import timedelta
+
+    from facilitator_app.core.model import Tip
+    from facilitator_app.reports.data import leave_behind_tips
+
+    offered = leave_behind_tips(store, visit.id)
+    if not offered:
+        sid = next(w.strategy_id for w in visit.strategies if w.strategy_id.startswith("S"))
+        store.bulk_insert([Tip(sid, "Fax the quitline referral before the patient leaves the room: the same-day "
+                                    "fax doubled the callbacks at our practices.", TODAY - timedelta(days=12),
+                               link="https://smokefree.gov", written_by="dana")], outbox=False)
+        offered = leave_behind_tips(store, visit.id)
+    return offered[0].id
+
+
 def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
@@ -374,7 +392,8 @@ def report_shots(data_dir: Path) -> list[Path]:
         visit = max(visits, key=lambda v: (bool(v.practice_notes.strip()), min(closed[v.id], 2), min(made[v.id], 2),
                                            len(v.strategies), v.date))
         busiest = max(store.practice_summaries(today=TODAY), key=lambda p: p.visits)
-        pdfs = {"report-visit": write_visit_pdf, "report-progress": write_progress_pdf}
+        tip_ids = [_tip_for_leave_behind(store, visit)]  # as ticked in the print dialog
+        pdfs = {"report-visit": partial(write_visit_pdf, tip_ids=tip_ids), "report-progress": write_progress_pdf}
         keys = {"report-visit": visit.id, "report-progress": busiest.id}
         for name, write in pdfs.items():
             pdf = data_dir / f"{name}.pdf"
