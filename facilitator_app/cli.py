@@ -15,7 +15,7 @@ from .commands import Context, UsageError, default_dir
 from .core.errors import FieldKitError, ValidationError
 
 # Modules under facilitator_app.commands that add sub-commands.
-COMMAND_MODULES = ["records", "exchange", "backup", "sync", "report", "selfcheck"]
+COMMAND_MODULES = ["records", "measures", "peer", "exchange", "backup", "sync", "report", "selfcheck"]
 DEBUG_ENV = "FFK_DEBUG"  # set to 1 to see the Python traceback of an unexpected error
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, insert, update
 
 from facilitator_app.core.codec import to_record
 from facilitator_app.core.demo import generate
-from facilitator_app.core.model import NextStep, Visit
+from facilitator_app.core.model import DiaryEntry, NextStep, Visit, scope_key
 from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.db import write_tx
@@ -97,12 +97,37 @@ def load_cooperative(engine: Engine, *, cooperative: str, facilitators: int, pra
                                                 "created_ms": _ms(today)} for p in practice_ids])
             conn.execute(insert(t.assignments), [{"user_id": user_id, "practice_id": p, "assigned_ms": _ms(today)}
                                                  for p in practice_ids])
+            rows += _shared_diary(rng, user_id=user_id, name=name, practice_ids=practice_ids, today=today,
+                                  first_sv=sv)
+            sv += 3
             for chunk in range(0, len(rows), 2000):
                 conn.execute(insert(t.rows), rows[chunk:chunk + 2000])
                 conn.execute(insert(t.mutation_log), log[chunk:chunk + 2000])
     with write_tx(engine) as conn:
         conn.execute(update(t.counter).where(t.counter.c.id == 1).values(value=sv))
     return names
+
+
+_REFLECTIONS = [
+    ("barrier", "The MA lead pushed back on repeat blood pressures: too little time per room. A rooming audit?"),
+    ("success", "The registry report ran for the first time and the champion printed it for the huddle herself."),
+    ("question", "How do others handle a practice owner who cancels every second visit?"),
+    ("idea", "A one-page quitline fax checklist at the front desk, like the one Door County uses."),
+]
+
+
+def _shared_diary(rng: random.Random, *, user_id: int, name: str, practice_ids: list[str], today: date,
+                  first_sv: int) -> list[dict[str, object]]:
+    """Three diary entries the facilitator shared with their supervisor (the facilitator page lists them)."""
+    out = []
+    for k, (tag, text) in enumerate(rng.sample(_REFLECTIONS, 3)):
+        entry = DiaryEntry(today - timedelta(days=7 * k + rng.randint(0, 6)), text, tags=[tag], shared=True,
+                           about_practice=rng.choice(practice_ids) if practice_ids and k != 2 else "",
+                           written_by=name, practice_id=scope_key("personal", user_id))
+        out.append({"entity": "diary_entry", "id": entry.id, "practice_id": entry.practice_id,
+                    "data": dumps({**to_record(entry), "deleted": False}), "clocks": dumps({"*": CLOCK}),
+                    "deleted": False, "author": name, "editors": "{}", "sv": first_sv + k})
+    return out
 
 
 def _steps_for_bare_visits(objs: list[object], *, today: date) -> list[NextStep]:

@@ -274,3 +274,22 @@ def test_checker_accepts_what_the_layers_allow() -> None:
     assert _check("facilitator_app.cli", "import sqlite3\ntry:\n    run()\nexcept sqlite3.Error as exc:\n"
                   "    print(exc)\n") == []
     assert _check("facilitator_app.commands.x", "from sqlalchemy.exc import OperationalError\n") == []
+
+
+def test_one_entity_registry_ties_model_schema_protocol_and_screens() -> None:
+    """core/kinds.py names the entities once; each table of them checks itself against it at
+    import, and this proves the check bites."""
+    from typing import get_args
+
+    from facilitator_app.core import kinds
+    from facilitator_app.core.model import ENTITY_TYPES
+    from facilitator_app.store.schema import ENTITY_TABLES
+    from facilitator_app.sync.protocol import PutArgs, RowChange
+    from facilitator_app.ui.context import ALL_ENTITIES
+
+    assert set(ENTITY_TYPES) == set(ENTITY_TABLES) == set(ALL_ENTITIES) == set(kinds.ENTITY_NAMES)
+    assert get_args(PutArgs.model_fields["entity"].annotation) == kinds.ENTITY_NAMES
+    assert get_args(RowChange.model_fields["entity"].annotation) == kinds.ENTITY_NAMES
+    import pytest
+    with pytest.raises(AssertionError, match="missing \\['tip'\\]"):
+        kinds.covers_every_entity([e for e in kinds.ENTITY_NAMES if e != "tip"], "a table")

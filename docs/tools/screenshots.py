@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 SCREEN = (1366, 768)
@@ -115,6 +116,8 @@ def main(argv: list[str]) -> int:
         page.tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
         window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)  # as a Tab press does
         shot(window, name)
+    if wanted("measure-import"):
+        measure_import_shot(window, app, ctx, summaries[0].id, data_dir, shot)
     if wanted("practice-next-steps"):
         next_steps_shot(window, app, ctx, shot)
     if wanted("visit-form") or wanted("visit-form-bottom"):
@@ -123,6 +126,12 @@ def main(argv: list[str]) -> int:
     window.toolkit.search.setText("quitline")
     shot(window, "toolkit")
     window.toolkit.search.clear()
+    if wanted("toolkit-tips"):
+        toolkit_tips_shot(window, app, ctx, shot)
+    if wanted("diary") or wanted("diary-entry"):
+        diary_shots(window, app, ctx, summaries[0].id, shot)
+    if wanted("print-dialog"):
+        print_dialog_shot(window, app, ctx, shot)
     window.show_view(window.SETTINGS)
     shot(window, "settings")
     window.close()
@@ -134,6 +143,154 @@ def main(argv: list[str]) -> int:
     for p in shots:
         print(p.relative_to(REPO))
     return 0
+
+
+# Colleagues' field tips for the pictures (written on other laptops, as a sync brings them).
+TIPS = (
+    ("B1", "marcus", 26, "Put the cuff-size chart on the wall beside the scale: the MAs picked the right cuff "
+                         "without asking, and re-checks dropped by half.", "https://example.org/cuff-chart",
+     {"ownership": "clinician_owned"}),
+    ("B1", "dana", 9, "In eClinicalWorks the repeat-BP field is hidden by default: add it to the vitals template "
+                      "once and every room has it.", "", {"ehr_vendor": "eClinicalWorks", "size": "small"}),
+    ("B1", "marcus", 4, "Ask the front desk to flag patients with no BP in 12 months on the day sheet.", "", {}),
+    ("S4", "dana", 12, "Fax the quitline referral before the patient leaves the room; the same-day fax doubled "
+                       "the callbacks.", "", {}),
+)
+
+
+def add_tips(ctx) -> None:
+    from datetime import timedelta
+
+    from facilitator_app.core.model import Tip, TipMark, tip_mark_id
+    tips = [Tip(sid, text, TODAY - timedelta(days=days), link=link, written_by=by, pinned=(i == 1), **traits)
+            for i, (sid, by, days, text, link, traits) in enumerate(TIPS)]
+    marks = [TipMark(tips[0].id, by=who, id=tip_mark_id(tips[0].id, who)) for who in ("dana", "lee", "sam")]
+    marks.append(TipMark(tips[3].id, by="lee", id=tip_mark_id(tips[3].id, "lee")))
+    ctx.store.bulk_insert([*tips, *marks], outbox=False)
+
+
+def toolkit_tips_shot(window, app, ctx, shot) -> None:
+    """The Toolkit on B1 with its field tips: one pinned, one marked helpful by three colleagues."""
+    add_tips(ctx)
+    from facilitator_app.core.model import Tip
+    ctx.store.save_tip(Tip("B1", "Practise the 5-minute rest with the MAs on each other first; they believed it "
+                                 "after seeing their own numbers drop.", None), ctx.toolkit, today=TODAY)
+    view = window.toolkit
+    view.search.setText("B1")
+    for i in range(view.list.count()):
+        if view.list.item(i).text().startswith("B1 "):
+            view.list.setCurrentRow(i)
+    view.refresh()
+    settle(app, ctx)
+    view.tips.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "toolkit-tips")
+    view.search.clear()
+
+
+def diary_shots(window, app, ctx, practice_id: str, shot) -> None:
+    """The Diary with a few entries (private and shared), and one open in its editor."""
+    from datetime import timedelta
+
+    from facilitator_app.core.model import DiaryEntry
+    practices = ctx.store.practices()
+    entries = [
+        DiaryEntry(TODAY - timedelta(days=12), "The MA lead pushed back on repeat BPs: too little time per room.\n"
+                   "Try: show her the 12-month numbers before asking again.", tags=["barrier"],
+                   about_practice=practices[0].id, strategies=["B1"]),
+        DiaryEntry(TODAY - timedelta(days=8), "How do others handle an owner who cancels every second visit?",
+                   tags=["question"], shared=True),
+        DiaryEntry(TODAY - timedelta(days=5), "Registry report ran first time; the champion printed it for the "
+                   "huddle herself.", tags=["success"], about_practice=practices[1].id, strategies=["A6"]),
+        DiaryEntry(TODAY - timedelta(days=1), "Idea: a one-page quitline fax checklist for the front desk.",
+                   tags=["idea"], about_practice=practices[2].id, strategies=["S4"], shared=True),
+    ]
+    for entry in entries:
+        ctx.store.save_diary_entry(entry, today=TODAY)
+    window.show_view(window.DIARY)
+    view = window.diary
+    view.refresh()
+    settle(app, ctx)
+    view.table.setFocus(Qt.FocusReason.TabFocusReason)
+    window.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(window, "diary")
+    view.table.selectRow(1)
+    settle(app, ctx)
+    view.open_current()
+    settle(app, ctx)
+    dialog = view.dialog
+    dialog.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(dialog, "diary-entry")
+
+
+def measure_import_shot(window, app, ctx, practice_id: str, data_dir: Path, shot) -> None:
+    """The preview of a QRDA III export over the Measures tab: a quarter already recorded, one
+    with other numbers (Replace asked), two new ones and a measure the app does not track. The
+    file is built from the QRDA III structure by tests/qrda_files.py."""
+    from PySide6.QtGui import QPainter
+
+    from facilitator_app.ui.dialogs.measure_import_dialog import MeasureImportDialog
+    from tests.qrda_files import entry, qrda3
+
+    latest = max(ctx.store.measures(practice_id), key=lambda v: v.period_end).period_end
+    stored = {v.measure: v for v in ctx.store.measures(practice_id) if v.period_end == latest}
+    bp, smoking = stored["B"], stored["S"]
+    year_before = date(latest.year - 1, latest.month, latest.day)
+    path = data_dir / f"qrda3-{latest.isoformat()}.xml"
+    path.write_bytes(qrda3(sections=[
+        ((date(latest.year - 1, latest.month, 1), latest), [
+            entry("CMS165", {"IPOP": bp.denominator + 25, "DENOM": bp.denominator + 25, "DENEX": 25,
+                             "NUMER": bp.numerator}),
+            entry("CMS138", {"IPOP": 900, "DENOM": 900, "NUMER": 800}, {"IPOP": 900, "DENOM": 140, "NUMER": 90},
+                  {"IPOP": 900, "DENOM": smoking.denominator, "NUMER": smoking.numerator + 12}),
+            entry("CMS122", {"IPOP": 210, "DENOM": 210, "NUMER": 40})]),
+        ((date(year_before.year - 1, year_before.month, 1), year_before), [
+            entry("CMS164", {"IPOP": 130, "DENOM": 130, "DENEX": 6, "NUMER": 81}, set_id=None),
+            entry("CMS347", {"IPOP": 260, "DENOM": 260, "NUMER": 150}, {"IPOP": 30, "DENOM": 30, "NUMER": 19},
+                  {"IPOP": 180, "DENOM": 180, "DENEX": 8, "NUMER": 101})])], document_period=False))
+    page = window.practice
+    page.tabs.setCurrentWidget(page.measures)
+    settle(app, ctx)
+    page.measures.preview(path)
+    settle(app, ctx, 0.5)
+    dialog = window.findChild(MeasureImportDialog)
+    assert dialog is not None, "the preview did not open"
+    dialog.move(window.geometry().center() - dialog.rect().center())
+    picture = window.grab()
+    painter = QPainter(picture)
+    at = dialog.geometry().topLeft() - window.geometry().topLeft()
+    painter.drawPixmap(at, dialog.grab())
+    painter.setPen(Qt.GlobalColor.darkGray)  # the dialog's edge (the offscreen platform draws no frames)
+    painter.drawRect(at.x() - 1, at.y() - 1, dialog.width() + 1, dialog.height() + 1)
+    painter.end()
+    path = OUT / "measure-import.png"
+    picture.save(str(path))
+    print(path.relative_to(REPO))
+    dialog.reject()
+    settle(app, ctx)
+
+
+def print_dialog_shot(window, app, ctx, shot) -> None:
+    """Print… for a visit that worked on B1 and S4: the colleagues' tips offered for the help section."""
+    from facilitator_app.core.model import StrategyWork, Visit
+    if not ctx.store.tips():
+        add_tips(ctx)
+    practice = next(p for p in ctx.store.practices() if p.ehr_vendor != "eClinicalWorks")
+    visit = Visit(practice.id, TODAY, minutes=60, strategies=[StrategyWork("B1", "selected", "in_progress"),
+                                                             StrategyWork("S4", "selected", "in_progress")])
+    ctx.store.save_visit(visit, ctx.toolkit, today=TODAY)
+    window.print_visit(visit.id)
+    settle(app, ctx, 1.0)
+    dialog = window.print_dialog
+    dialog.tips.setFocus()
+    dialog.tips.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_KeyboardFocusChange)
+    shot(dialog, "print-dialog")
+    dialog.reject()
+    ctx.store.delete("visit", visit.id)
+    settle(app, ctx)
+
+
 
 
 def next_steps_shot(window, app, ctx, shot) -> None:
@@ -199,6 +356,23 @@ def visit_form_shot(window, app, ctx, practice_id: str, shot) -> None:
     form.discard()
 
 
+def _tip_for_leave_behind(store, visit) -> str:
+    """A colleague's field tip the visit's leave-behind can offer (one is written if none suits)."""
+    from datetime import timedelta
+
+    from facilitator_app.core.model import Tip
+    from facilitator_app.reports.data import leave_behind_tips
+
+    offered = leave_behind_tips(store, visit.id)
+    if not offered:
+        sid = next(w.strategy_id for w in visit.strategies if w.strategy_id.startswith("S"))
+        store.bulk_insert([Tip(sid, "Fax the quitline referral before the patient leaves the room: the same-day "
+                                    "fax doubled the callbacks at our practices.", TODAY - timedelta(days=12),
+                               link="https://smokefree.gov", written_by="dana")], outbox=False)
+        offered = leave_behind_tips(store, visit.id)
+    return offered[0].id
+
+
 def report_shots(data_dir: Path) -> list[Path]:
     """Both leave-behind PDFs from the same demo data, every page as PNG (needs poppler's pdftoppm)."""
     import subprocess
@@ -218,7 +392,8 @@ def report_shots(data_dir: Path) -> list[Path]:
         visit = max(visits, key=lambda v: (bool(v.practice_notes.strip()), min(closed[v.id], 2), min(made[v.id], 2),
                                            len(v.strategies), v.date))
         busiest = max(store.practice_summaries(today=TODAY), key=lambda p: p.visits)
-        pdfs = {"report-visit": write_visit_pdf, "report-progress": write_progress_pdf}
+        tip_ids = [_tip_for_leave_behind(store, visit)]  # as ticked in the print dialog
+        pdfs = {"report-visit": partial(write_visit_pdf, tip_ids=tip_ids), "report-progress": write_progress_pdf}
         keys = {"report-visit": visit.id, "report-progress": busiest.id}
         for name, write in pdfs.items():
             pdf = data_dir / f"{name}.pdf"

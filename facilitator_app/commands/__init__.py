@@ -18,8 +18,6 @@ from ..paths import default_data_dir
 from ..store import Store
 from ..store.accounts import active_database
 
-Handler = Callable[["Context", Any], int]
-
 
 class UsageError(Exception):
     """A bad option value; the message says what to type instead. Exit code 2."""

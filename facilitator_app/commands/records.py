@@ -1,5 +1,5 @@
 """Commands that create and list records: practices, contacts, plans, visits, checklists,
-measures, the toolkit, and demo data."""
+the toolkit, and demo data (measures: commands/measures.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..core.codec import to_record
 from ..core.dates import SHORTCUTS_HELP, DateTextError, parse_day
-from ..core.demo import generate
+from ..core.demo import NotEmptyError, load_demo
 from ..core.errors import FieldKitError
 from ..core.toolkit import install_toolkit, load_toolkit
 from ..core.model import (
@@ -21,7 +21,6 @@ from ..core.model import (
     ChecklistNote,
     Contact,
     FacilitationPlan,
-    MeasureValue,
     NextStep,
     Pdsa,
     Practice,
@@ -34,12 +33,12 @@ from ..core.vocab import (
     Cadence,
     ContactRole,
     Disruption,
-    Measure,
     Ownership,
     PracticeStatus,
     StepStatus,
     StrategyStatus,
     VisitMode,
+    reason_kept,
 )
 from . import Context, UsageError, parse_date, table
 
@@ -176,16 +175,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="tick step N (repeat for several)")
     p.add_argument("--untick", action="append", type=whole_number("Step number"), default=[])
     p.add_argument("--note", help="add a dated note")
-
-    measure = group("measure", "Record ABCS measure values")
-    p = command("add", "Add a quarterly measure value (rolling 12 months)", measure_add, measure)
-    p.add_argument("practice")
-    p.add_argument("measure", type=choice(Measure, "Measure"), help="A, B, C or S")
-    p.add_argument("--period-end", type=date_arg("Period end"), required=True)
-    p.add_argument("--numerator", type=whole_number("Numerator"), required=True)
-    p.add_argument("--denominator", type=whole_number("Denominator"), required=True)
-    p.add_argument("--version", default="", help="measure version, e.g. CMS165v12")
-    p.add_argument("--source", default="EHR report")
 
     toolkit = group("toolkit", "Browse the 35-strategy toolkit")
     p = command("list", "List strategies", toolkit_list, toolkit)
@@ -550,9 +539,11 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
     item = store.checklist_item(practice.id, strategy.id)
     if args.status:
         item.status = args.status
-        if args.status != StrategyStatus.DECLINED and args.reason is None:
-            item.reason = ""
-    for name in ("reason", "owner", "target_date"):
+    if args.reason is not None and item.status != StrategyStatus.DECLINED:
+        raise UsageError(f"--reason is kept only for a declined strategy, and {strategy.id} is "
+                         f"{StrategyStatus.label_of(item.status)}: add --status declined, or leave --reason out.")
+    item.reason = reason_kept(item.status, item.reason if args.reason is None else args.reason)
+    for name in ("owner", "target_date"):
         if getattr(args, name) is not None:
             setattr(item, name, getattr(args, name))
     item.steps_done = sorted((set(item.steps_done) | set(args.step)) - set(args.untick))
@@ -561,17 +552,6 @@ def checklist_set(ctx: Context, args: argparse.Namespace) -> int:
     ctx.emit(to_record(item), f"{practice.name}: {strategy.id} is {StrategyStatus.label_of(item.status)}, "
              f"steps ticked {len(item.steps_done)}/{len(strategy.steps)}"
              + ("" if changes else " (nothing changed)"))
-    return 0
-
-
-def measure_add(ctx: Context, args: argparse.Namespace) -> int:
-    store = ctx.store()
-    practice = store.find_practice(args.practice)
-    value = MeasureValue(practice.id, args.measure, args.period_end, args.numerator, args.denominator,
-                         version=args.version or Measure(args.measure).cms_id, source=args.source)
-    store.save_measure(value)
-    ctx.emit(to_record(value), f"Saved {value.cms_id} for {practice.name}, quarter ending {value.period_end}: "
-             f"{value.numerator}/{value.denominator} = {value.rate:.1%}")
     return 0
 
 
@@ -620,15 +600,12 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
     if args.visits_per_month <= 0 or round(args.months * args.visits_per_month) > 200:
         raise UsageError(f"--visits-per-month must be more than 0 and at most {200 / args.months:g} for "
                          f"{args.months} months (a plan holds at most 200 visits)")
-    store = ctx.store()
-    if store.practices():
-        raise FieldKitError("This data folder already has practices; demo data goes only into an empty one. "
-                            "Use --data-dir to choose another folder.")
-    objs = generate(practices=args.practices, months=args.months, seed=args.seed, toolkit=ctx.toolkit,
-                    visits_per_month=args.visits_per_month, facilitator=store.facilitator or "Demo Facilitator")
-    count = store.bulk_insert(objs, outbox=False, meta={"demo": "1"})  # rows and flag in one transaction
-    visits = sum(isinstance(o, Visit) for o in objs)
-    ctx.emit({"records": count, "practices": args.practices, "visits": visits},
-             f"Added demo data: {args.practices} practices, {visits} visits, {count} records in all. "
-             "Demo data is never sent to a server.")
+    try:
+        loaded = load_demo(ctx.store(), today=date.today(), toolkit=ctx.toolkit, practices=args.practices,
+                           months=args.months, seed=args.seed, visits_per_month=args.visits_per_month)
+    except NotEmptyError as exc:
+        raise FieldKitError(f"{exc} Use --data-dir to choose another folder.") from None
+    ctx.emit({"records": loaded.records, "practices": loaded.practices, "visits": loaded.visits},
+             f"Added demo data: {loaded.practices} practices, {loaded.visits} visits, {loaded.records} records in "
+             "all. Demo data is never sent to a server.")
     return 0

@@ -125,10 +125,11 @@ def status(ctx: Context, args: Any) -> int:
 def _set_aside_entries(service: "SyncService", *, include_dismissed: bool = False) -> list[dict[str, Any]]:
     """Rows from the server set aside, as the CLI shows them (the server's row as received is
     given as JSON text: it may hold what JSON cannot, such as Infinity, which is why it is here)."""
-    from ..store.sync_state import SyncState
+    from ..core.record_labels import record_label
 
-    state = SyncState(service.store())
-    return [{"number": r.id, "record": state.record_label(r.entity, r.row_id, r.practice_id, r.fields),
+    store = service.store()
+    return [{"number": r.id, "record": record_label(r.entity, r.row_id, r.fields,
+                                                    store.label_facts(r.entity, r.row_id, r.practice_id)),
              "entity": r.entity, "id": r.row_id, "practice_id": r.practice_id, "version": r.version,
              "reason": r.reason, "received_at": r.received_at, "dismissed_at": r.dismissed_at,
              "found": "when this computer's data was upgraded" if r.source == "upgrade" else "in a sync",

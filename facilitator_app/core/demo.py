@@ -8,8 +8,11 @@ cooperative's server.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Iterable, Protocol, Sequence
 
+from .errors import FieldKitError
 from .model import (
     new_id,
     Attendee,
@@ -59,6 +62,46 @@ _BARRIERS = ["Staff turnover at the front desk", "EHR report does not match the 
              "Clinicians worried about time per visit", "", "", ""]
 _SOURCES = ["EHR report", "EHR report", "Registry", "Chart audit"]
 _PROGRESSION = [StrategyStatus.SELECTED, StrategyStatus.IN_PROGRESS, StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED]
+
+
+DEMO_FLAG = "demo"  # the meta key that marks a file as demo data (never adopted into an account)
+
+
+class DemoTarget(Protocol):
+    """What loading demo data needs of the local store (store.Store), without core importing it."""
+
+    @property
+    def facilitator(self) -> str: ...
+
+    def practices(self) -> Sequence[object]: ...
+
+    def bulk_insert(self, objects: Iterable[object], *, outbox: bool, meta: dict[str, str] | None = None) -> int: ...
+
+
+class NotEmptyError(FieldKitError):
+    """Demo data goes only into a database with no practices of its own."""
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    records: int
+    practices: int
+    visits: int
+
+
+def load_demo(store: DemoTarget, *, today: date, toolkit: Toolkit, practices: int = 12, months: int = 12,
+              seed: int = 1, visits_per_month: float = 1.0) -> DemoLoaded:
+    """Fill an empty database with demo data: the "Start with demo data" button and `facilitator-app demo`.
+
+    The rows and the demo flag commit in one transaction: rows left behind without the flag would
+    look like the facilitator's own records and be adopted into their account at sign-in. No
+    outbox rows, so nothing of it is ever sent to a server."""
+    if store.practices():
+        raise NotEmptyError("This database already has practices; demo data goes only into an empty one.")
+    objects = generate(practices=practices, months=months, seed=seed, today=today, toolkit=toolkit,
+                       visits_per_month=visits_per_month, facilitator=store.facilitator or "Demo Facilitator")
+    count = store.bulk_insert(objects, outbox=False, meta={DEMO_FLAG: "1"})
+    return DemoLoaded(count, practices, sum(isinstance(o, Visit) for o in objects))
 
 
 def _person(rng: random.Random) -> str:

@@ -53,7 +53,6 @@ class Timestamp:
             raise ValueError(f"Not a clock value: {text!r}") from None
 
 
-ZERO = str(Timestamp(0, 0, "0"))
 # In a row's clocks, the clock of every field not listed. Most fields of a row were written
 # together, so one default clock plus the exceptions keeps rows (and every pull) small.
 DEFAULT_FIELD = "*"

@@ -7,26 +7,32 @@ for a facilitator, so a form can show them all beside their fields.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import Literal
 
 from .errors import FieldProblem, ValidationError
+from .kinds import covers_every_entity
 from .vocab import (
     Activity,
     Cadence,
     ContactRole,
+    DiaryTag,
     Disruption,
     Measure,
     Ownership,
     PdsaDecision,
+    PracticeSize,
     PracticeStatus,
     StepStatus,
     StrategyStatus,
     US_STATES,
     VisitMode,
+    declined_reason_problem,
 )
 
 Day = date  # for annotations inside a class with a field named `date`, which hides the type there
@@ -483,8 +489,8 @@ class ChecklistItem:
         c = _Checker(today)
         c.text("strategy_id", self.strategy_id, "Strategy id", 20)
         c.enum("status", self.status, StrategyStatus, "Status")
-        if self.status == StrategyStatus.DECLINED and not (isinstance(self.reason, str) and self.reason.strip()):
-            c.add("reason", "Give a reason when the practice declines a strategy")
+        if problem := declined_reason_problem(self.status, self.reason):
+            c.add("reason", problem)
         c.text("reason", self.reason, "Reason", 2000, multiline=True)
         c.text("owner", self.owner, "Owner")
         c.day("target_date", self.target_date, "Target date")
@@ -521,8 +527,25 @@ class ChecklistNote:
 
 
 @dataclass
+class MeasureRevision:
+    """The numbers a measure value had before an import replaced them (kept so a replaced
+    quarter can always be traced back)."""
+
+    numerator: int
+    denominator: int
+    replaced_on: date
+    version: str = ""
+    source: str = ""
+
+
+MAX_REVISIONS = 50  # a quarter's value replaced more often than this is not plausible
+
+
+@dataclass
 class MeasureValue:
-    """A practice's rolling 12-month rate for one ABCS measure, as of a quarter's end."""
+    """A practice's rolling 12-month rate for one ABCS measure, as of a quarter's end.
+
+    `history` holds the earlier numbers an import replaced, oldest first."""
 
     practice_id: str
     measure: str
@@ -532,6 +555,7 @@ class MeasureValue:
     version: str = ""
     source: str = "EHR report"
     id: str = field(default_factory=new_id)
+    history: list[MeasureRevision] = field(default_factory=list)
 
     @property
     def cms_id(self) -> str:
@@ -558,7 +582,159 @@ class MeasureValue:
                 c.add("numerator", "Numerator cannot be larger than denominator")
         c.text("version", self.version, "Measure version", 40)
         c.text("source", self.source, "Source", 200)
+        if c.items("history", self.history, "Earlier values", MAX_REVISIONS):
+            for i, r in enumerate(self.history, 1):
+                if not isinstance(r, MeasureRevision):
+                    c.add("history", f"Earlier value {i} must be a record")
+                    continue
+                c.int_range("history", r.numerator, f"Earlier value {i}: numerator", 0, MAX_COUNT)
+                c.int_range("history", r.denominator, f"Earlier value {i}: denominator", 0, MAX_COUNT)
+                c.day("history", r.replaced_on, f"Earlier value {i}: replaced on", required=True,
+                      latest=today + timedelta(days=2))  # the laptop may be a day ahead
+                c.text("history", r.version, f"Earlier value {i}: measure version", 40)
+                c.text("history", r.source, f"Earlier value {i}: source", 200)
         c.raise_if_any()
+
+
+# -- records of the cooperative and of one person, not of a practice -------------------------
+#
+# Their `practice_id` holds a scope key, never a practice: the server stores its own key
+# ("~coop:<n>" for the cooperative, "~user:<n>" for one account) and a laptop writes the bare
+# prefix until the server's key comes back with the next pull. No practice id starts with "~".
+SCOPE_MARK = "~"
+COOPERATIVE_SCOPE = "~coop"
+PERSONAL_SCOPE = "~user"
+COOPERATIVE_ENTITIES = frozenset({"tip", "tip_mark"})
+PERSONAL_ENTITIES = frozenset({"diary_entry"})
+Scope = Literal["practice", "cooperative", "personal"]
+MAX_LINK = 500
+_LINK_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$", re.IGNORECASE)
+
+
+def scope_of(entity: str) -> Scope:
+    """Who may read an entity's rows: a practice's people, a whole cooperative, or one person
+    (and their supervisors, for what they chose to share)."""
+    if entity in COOPERATIVE_ENTITIES:
+        return "cooperative"
+    return "personal" if entity in PERSONAL_ENTITIES else "practice"
+
+
+def scope_key(scope: Scope, number: int) -> str:
+    """The server's scope key of a cooperative's or an account's records."""
+    return f"{COOPERATIVE_SCOPE if scope == 'cooperative' else PERSONAL_SCOPE}:{number}"
+
+
+def tip_mark_id(tip_id: str, user: str) -> str:
+    """One "helpful" mark per person and tip: the id is fixed by both, so marks made offline on
+    two laptops by one person are one record, and marks by different people never collide."""
+    return f"{tip_id}:{hashlib.sha256(user.encode()).hexdigest()[:16]}"
+
+
+@dataclass
+class Tip:
+    """What worked at which kind of practice, written by a facilitator for the whole cooperative.
+
+    `written_by` is the account that wrote it (the server's to say); only they edit its words or
+    withdraw it, and only a supervisor pins or hides it. The traits say which practices it
+    suits ("" = any)."""
+
+    strategy_id: str
+    text: str
+    written_on: date | None = None  # the store fills in the day it is saved
+    link: str = ""
+    ownership: str = ""
+    ehr_vendor: str = ""
+    size: str = ""
+    written_by: str = ""
+    pinned: bool = False
+    hidden: bool = False
+    practice_id: str = COOPERATIVE_SCOPE
+    id: str = field(default_factory=new_id)
+
+    def suits(self, *, ownership: str, ehr_vendor: str, clinicians: int | None) -> bool:
+        """Whether the tip's traits fit a practice (a trait the tip leaves empty fits any)."""
+        size = PracticeSize.of(clinicians)
+        return ((not self.ownership or self.ownership == ownership)
+                and (not self.ehr_vendor or self.ehr_vendor.strip().lower() == (ehr_vendor or "").strip().lower())
+                and (not self.size or size is None or self.size == size))
+
+    def validate(self, *, today: date, strategy_ids: frozenset[str] | None = None) -> None:
+        c = _Checker(today)
+        if c.text("strategy_id", self.strategy_id, "Strategy", 20):
+            if not self.strategy_id.strip():
+                c.add("strategy_id", "Choose the strategy the tip is about")
+            elif strategy_ids is not None and self.strategy_id not in strategy_ids:
+                c.add("strategy_id", f"There is no strategy {self.strategy_id!r} in the toolkit")
+        c.required("text", self.text, "Tip")
+        c.text("text", self.text, "Tip", 4000, multiline=True)
+        c.day("written_on", self.written_on, "Written on", latest=today + timedelta(days=1), required=True)
+        if c.text("link", self.link, "Link", MAX_LINK) and self.link and not _LINK_RE.match(self.link):
+            c.add("link", f"Link {self.link[:80]!r} must be a web address starting with https:// or http://")
+        if self.ownership:
+            c.enum("ownership", self.ownership, Ownership, "Ownership")
+        c.text("ehr_vendor", self.ehr_vendor, "EHR vendor", 100)
+        if self.size:
+            c.enum("size", self.size, PracticeSize, "Practice size")
+        c.text("written_by", self.written_by, "Written by")
+        c.raise_if_any()
+
+
+@dataclass
+class TipMark:
+    """One person's "this helped me" on a tip (`helpful` False takes it back)."""
+
+    tip_id: str
+    by: str = ""
+    helpful: bool = True
+    practice_id: str = COOPERATIVE_SCOPE
+    id: str = ""
+
+    def validate(self, *, today: date) -> None:
+        c = _Checker(today)
+        c.required("tip_id", self.tip_id, "Tip")
+        c.text("tip_id", self.tip_id, "Tip id")
+        c.text("by", self.by, "Marked by")
+        c.raise_if_any()
+
+
+@dataclass
+class DiaryEntry:
+    """A facilitator's dated reflection. Private unless `shared` with their supervisor: a private
+    entry is kept apart on the laptop and never sent anywhere (see store/diary.py)."""
+
+    written_on: date | None
+    text: str
+    tags: list[str] = field(default_factory=list)
+    about_practice: str = ""  # the practice it is about, if any
+    strategies: list[str] = field(default_factory=list)
+    shared: bool = False
+    written_by: str = ""
+    practice_id: str = PERSONAL_SCOPE
+    id: str = field(default_factory=new_id)
+
+    def validate(self, *, today: date) -> None:
+        c = _Checker(today)
+        c.day("written_on", self.written_on, "Date", latest=today + timedelta(days=1), required=True)
+        c.required("text", self.text, "Entry")
+        c.text("text", self.text, "Entry", MAX_TEXT, multiline=True)
+        if c.items("tags", self.tags, "Tags", 10):
+            for tag in self.tags:
+                if tag not in DiaryTag.choices():
+                    c.add("tags", f"Tag {str(tag)[:40]!r} is not one of: {', '.join(DiaryTag.choices())}")
+                    break
+        c.text("about_practice", self.about_practice, "Practice")
+        if c.items("strategies", self.strategies, "Strategies", 35):
+            if not all(isinstance(s, str) and 0 < len(s) <= 20 for s in self.strategies):
+                c.add("strategies", "Strategies must be strategy ids such as B3")
+        c.text("written_by", self.written_by, "Written by")
+        c.raise_if_any()
+
+
+def blank_diary_entry(entry_id: str, scope: str, *, written_by: str) -> dict[str, object]:
+    """What the server keeps of a diary entry whose share was taken back or that was deleted:
+    that it existed, and nothing of what it said."""
+    return {"written_on": None, "text": "", "tags": [], "about_practice": "", "strategies": [], "shared": False,
+            "written_by": written_by, "practice_id": scope, "id": entry_id, "deleted": True}
 
 
 @dataclass
@@ -587,7 +763,11 @@ ENTITY_TYPES: dict[str, type] = {
     "checklist": ChecklistItem,
     "checklist_note": ChecklistNote,
     "measure": MeasureValue,
+    "tip": Tip,
+    "tip_mark": TipMark,
+    "diary_entry": DiaryEntry,
 }
+covers_every_entity(ENTITY_TYPES, "core.model.ENTITY_TYPES")
 # Entities whose rows are only ever created, never edited (merge = keep every one).
 APPEND_ONLY = frozenset({"checklist_note"})
 # Longest id a record may have (server columns and checklist ids `practice:strategy` included).
@@ -598,7 +778,7 @@ MAX_PRACTICE_ID = MAX_ID - 21  # room for ":" and a strategy id in checklist ids
 def validate_entity(obj: object, *, today: date, strategy_ids: frozenset[str] | None = None,
                     step_count: int | None = None) -> None:
     """Run an entity's own validation with the context it takes (one call for every kind)."""
-    if isinstance(obj, (Visit, FacilitationPlan)):
+    if isinstance(obj, (Visit, FacilitationPlan, Tip)):
         obj.validate(today=today, strategy_ids=strategy_ids)
     elif isinstance(obj, ChecklistItem):
         obj.validate(today=today, step_count=step_count)
@@ -617,4 +797,11 @@ def id_problem(entity: str, row_id: object, practice_id: object) -> str | None:
             return f"The record's {label} is too long ({len(value)} characters; at most {limit})"
         if _LINE_BAD.search(value):
             return f"The record's {label} contains a control character"
+    scope = scope_of(entity)
+    assert isinstance(practice_id, str)  # checked above
+    if scope == "practice" and practice_id.startswith(SCOPE_MARK):
+        return f"The record's practice id may not start with {SCOPE_MARK!r}"
+    prefix = COOPERATIVE_SCOPE if scope == "cooperative" else PERSONAL_SCOPE
+    if scope != "practice" and practice_id.split(":", 1)[0] != prefix:
+        return f"The record's scope must be {prefix!r}"
     return None

@@ -108,6 +108,24 @@ class StrategyStatus(Labeled):
     DECLINED = ("declined", "Declined")
 
 
+DECLINED_NEEDS_REASON = "Give a reason when the practice declines a strategy"
+
+
+def declined_reason_problem(status: object, reason: object) -> str | None:
+    """The one rule on a checklist reason: a declined strategy needs one (why the practice said no
+    is what the next facilitator and the progress report need). Used by the model's validation,
+    the checklist screen and `facilitator-app checklist set`."""
+    if status == StrategyStatus.DECLINED and not (isinstance(reason, str) and reason.strip()):
+        return DECLINED_NEEDS_REASON
+    return None
+
+
+def reason_kept(status: object, reason: str) -> str:
+    """The reason stored with `status`: the text given (trimmed) for a declined strategy, none for
+    any other status, so a strategy taken up again does not carry an old refusal."""
+    return reason.strip() if status == StrategyStatus.DECLINED else ""
+
+
 # Statuses that count as "implemented" in roll-ups (sustained implies implemented).
 DONE_STATUSES = frozenset({StrategyStatus.IMPLEMENTED, StrategyStatus.SUSTAINED})
 # Statuses that mean the practice chose to work on the strategy.
@@ -144,6 +162,29 @@ class Disruption(Labeled):
     OWNERSHIP_CHANGE = ("ownership_change", "Ownership change")
     EHR_CHANGE = ("ehr_change", "EHR change")
     OTHER = ("other", "Other")
+
+
+class PracticeSize(Labeled):
+    """Sizes a field tip may say it suits, by the number of clinicians."""
+
+    SOLO = ("solo", "Solo (1 clinician)")
+    SMALL = ("small", "Small (2-5 clinicians)")
+    LARGER = ("larger", "Larger (6 or more)")
+
+    @classmethod
+    def of(cls, clinicians: int | None) -> "PracticeSize | None":
+        if clinicians is None or clinicians < 1:
+            return None
+        return cls.SOLO if clinicians == 1 else cls.SMALL if clinicians <= 5 else cls.LARGER
+
+
+class DiaryTag(Labeled):
+    """How a facilitator files a diary entry, so they and their supervisor can find it again."""
+
+    BARRIER = ("barrier", "Barrier")
+    SUCCESS = ("success", "Success")
+    QUESTION = ("question", "Question")
+    IDEA = ("idea", "Idea")
 
 
 class Measure(Labeled):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any, Sequence
 
-from ..core.model import FacilitationPlan, MeasureValue, Practice, Visit
+from ..core.model import FacilitationPlan, MeasureValue, Practice, Tip, Visit
 from ..core.toolkit import Quitline, Resource, Toolkit, ToolkitError
 from ..core.vocab import (
     CHOSEN_STATUSES,
@@ -162,13 +162,25 @@ class PdsaLines:
 
 
 @dataclass(frozen=True)
+class FieldTipLine:
+    """A colleague's field tip the facilitator ticked for the leave-behind: its words, its link
+    and the author's name, nothing else of theirs."""
+
+    text: str
+    link: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class StrategyHelp:
-    """What the practice can use on its own for one strategy: EHR tips and resources."""
+    """What the practice can use on its own for one strategy: EHR tips, resources, and the
+    field tips the facilitator chose to leave with it."""
 
     id: str
     title: str
     ehr_tips: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()  # the toolkit's own entries
+    field_tips: tuple[FieldTipLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,14 +244,30 @@ def _strategy_title(toolkit: Toolkit, strategy_id: str) -> str:
 # -- visit summary -----------------------------------------------------------------------------
 
 def gather_visit_summary(store: Store, toolkit: Toolkit, visit_key: str, *,
-                         today: date | None = None) -> VisitSummaryData:
-    """Everything the leave-behind prints for a visit (by id or 8+ character prefix)."""
+                         today: date | None = None, tip_ids: Sequence[str] = ()) -> VisitSummaryData:
+    """Everything the leave-behind prints for a visit (by id or 8+ character prefix), with the
+    field tips `tip_ids` the facilitator ticked (only live, unhidden tips of strategies worked on;
+    reports never read the diary)."""
     visit = store.find_visit(visit_key.strip())
     practice = store.practice(visit.practice_id)
+    chosen = set(tip_ids)
+    tips = [v.tip for v in store.tips() if v.tip.id in chosen and not v.tip.hidden] if chosen else []
     return visit_summary_data(visit, practice, toolkit, facilitator_contact(store),
                               steps=store.next_steps(visit.practice_id),
                               previous_visit=previous_visit_date(store, visit),
-                              measures=store.measures(visit.practice_id), today=today)
+                              measures=store.measures(visit.practice_id), today=today, tips=tips)
+
+
+def leave_behind_tips(store: Store, visit_key: str) -> list[Tip]:
+    """The field tips a leave-behind may offer: for the strategies worked on at the visit, not
+    hidden, suiting the practice (ownership, EHR vendor, size), in the visit's strategy order."""
+    visit = store.find_visit(visit_key.strip())
+    practice = store.practice(visit.practice_id)
+    order = {w.strategy_id: i for i, w in enumerate(visit.strategies)}
+    tips = [v.tip for v in store.tips() if v.tip.strategy_id in order and not v.tip.hidden
+            and v.tip.suits(ownership=practice.ownership, ehr_vendor=practice.ehr_vendor,
+                            clinicians=practice.clinicians)]
+    return sorted(tips, key=lambda t: order[t.strategy_id])  # stable: the store's order within a strategy
 
 
 def previous_visit_date(store: Store, visit: Visit) -> date | None:
@@ -320,10 +348,12 @@ def measure_results(values: Sequence[Any], *, as_of: date) -> tuple[MeasureResul
 
 def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, contact: FacilitatorContact, *,
                        steps: Sequence[Any] = (), previous_visit: date | None = None,
-                       measures: Sequence[Any] = (), today: date | None = None) -> VisitSummaryData:
+                       measures: Sequence[Any] = (), today: date | None = None,
+                       tips: Sequence[Tip] = ()) -> VisitSummaryData:
     """Build the summary from already-loaded records: the practice's next steps (rows with
-    `visit_date`, as `Store.next_steps` lists them), its measure values, and the date of the
-    visit before this one. Of the visit's notes only those for the practice are taken."""
+    `visit_date`, as `Store.next_steps` lists them), its measure values, the date of the
+    visit before this one, and the field tips chosen for its help section (a tip of a strategy
+    not worked on is left out). Of the visit's notes only those for the practice are taken."""
     strategies = tuple(
         StrategyLine(id=w.strategy_id, title=_strategy_title(toolkit, w.strategy_id),
                      before_label=_label(StrategyStatus, w.status_before),
@@ -337,9 +367,11 @@ def visit_summary_data(visit: Visit, practice: Practice, toolkit: Toolkit, conta
         except ToolkitError:
             continue
         smoking = smoking or s.domain == SMOKING_DOMAIN
-        if s.ehr_tips or s.resources:
+        field_tips = tuple(FieldTipLine(t.text.strip(), t.link.strip(), t.written_by)
+                           for t in tips if t.strategy_id == s.id and t.text.strip())
+        if s.ehr_tips or s.resources or field_tips:
             help_items.append(StrategyHelp(id=s.id, title=s.title, ehr_tips=s.ehr_tips,
-                                           resources=s.resources))
+                                           resources=s.resources, field_tips=field_tips))
     quitlines = tuple(toolkit.quitline_for(practice.state)) if smoking else ()
     pdsa = None
     if visit.pdsa and not visit.pdsa.is_empty():

@@ -18,7 +18,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Table
 
 from .charts import target_bar
-from .data import MeasureResult, StepLine, VisitSummaryData
+from .data import FieldTipLine, MeasureResult, StepLine, VisitSummaryData
 from .fonts import BOLD
 from .layout import Footer, Rendered, build_pdf, frame_width, write_pdf
 from .styles import (
@@ -320,6 +320,15 @@ def _resource_text(r) -> str:
     return line
 
 
+def _field_tip_text(t: FieldTipLine) -> str:
+    line = text(t.text)
+    if t.link:
+        line += f" · {text(t.link)}"
+    if t.by:
+        line += f" <font size=7.5 color='{MUTED_HEX}'>({text(t.by)})</font>"
+    return line
+
+
 def _quitlines(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
     """The state quitline first and largest (what leaders valued most), national lines below."""
     state = data.practice.state
@@ -368,7 +377,7 @@ def _help(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
                 continue
             shown.add(key)
             resources.append(r)
-        if not (h.ehr_tips or resources):
+        if not (h.ehr_tips or resources or h.field_tips):
             continue
         block: list[Flowable] = [Paragraph(text(f"{h.id} · {h.title}"), st.h3)]
         if h.ehr_tips:
@@ -377,6 +386,9 @@ def _help(data: VisitSummaryData, st: Styles, width: float) -> list[Flowable]:
         if resources:
             block.append(Paragraph("Resources", st.label))
             block += [Paragraph(_resource_text(r), st.bullet, bulletText="•") for r in resources]
+        if h.field_tips:
+            block.append(Paragraph("Tips from other practices' facilitators", st.label))
+            block += [Paragraph(_field_tip_text(t), st.bullet, bulletText="•") for t in h.field_tips]
         out.append(KeepTogether(block))  # one strategy's help is read as a whole: never split it
     return out
 

@@ -229,6 +229,29 @@ def set_details(conn: Connection, name: str, *, full_name: str | None = None, em
     return changed
 
 
+def move_user(conn: Connection, name: str, cooperative: str, *, actor: str = "admin-cli") -> list[str]:
+    """Move an account to another cooperative; returns the practices it was unassigned from.
+
+    Its assignments end (they are the old cooperative's practices), and every app that reads what
+    the move changes downloads its data again at the next sync: the account's own (the other
+    cooperative's tips, none of the old), and every supervisor's of both cooperatives (whose
+    facilitators' shared diary entries changed)."""
+    user = get_user(conn, name)
+    new_coop = cooperative_id(conn, cooperative)
+    if user.role == "admin":
+        raise AdminError(f"{name} is an admin; admins are not moved between cooperatives.")
+    if user.cooperative_id == new_coop:
+        raise AdminError(f"{name} is already in the cooperative {cooperative!r}.")
+    dropped = assigned_practices(conn, user.id)
+    conn.execute(delete(t.assignments).where(t.assignments.c.user_id == user.id))
+    conn.execute(update(t.users).where(t.users.c.id == user.id).values(cooperative_id=new_coop))
+    bump_scope_epoch(conn, user.id)
+    conn.execute(update(t.users).where(and_(t.users.c.role == "supervisor", t.users.c.cooperative_id.in_(
+        [c for c in (user.cooperative_id, new_coop) if c is not None]))).values(scope_epoch=t.users.c.scope_epoch + 1))
+    audit(conn, actor, "user.move", name=name, cooperative=cooperative, unassigned=dropped)
+    return dropped
+
+
 # -- tokens and login attempts ---------------------------------------------------------------
 
 def issue_token(conn: Connection, user: User, *, days: int) -> tuple[str, int]:

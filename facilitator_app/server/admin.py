@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, insert, select
 from ..core.codec import entity_fields, to_record
 from ..core.csv_safe import safe_row
 from ..core.errors import ValidationError
-from ..core.model import ENTITY_TYPES, Practice, id_problem
+from ..core.model import ENTITY_TYPES, Practice, id_problem, scope_key, scope_of
 from ..core.toolkit import ToolkitError, load_toolkit
 from ..core.vocab import Ownership, PracticeStatus
 from . import tables as t
@@ -163,7 +163,9 @@ EXPORT_EXTRA_COLUMNS = ("created_by", "server_version")
 
 
 def export_cooperative(conn: Connection, out_dir: Path, *, cooperative: str) -> dict[str, int]:
-    """One CSV per entity with every live row of the cooperative's practices; lists as JSON text.
+    """One CSV per entity with every live row of the cooperative's practices, and its field tips
+    and their helpful marks; lists as JSON text. Diary entries are not exported: a facilitator
+    shares them with their supervisor, not with the data team.
 
     Text a spreadsheet would run as a formula gets a leading ' (core.csv_safe)."""
     coop = cooperative_id(conn, cooperative)
@@ -172,9 +174,14 @@ def export_cooperative(conn: Connection, out_dir: Path, *, cooperative: str) -> 
     practice_ids = select(t.practices.c.id).where(t.practices.c.cooperative_id == coop).scalar_subquery()
     counts = {}
     for entity in ENTITY_TYPES:
-        fields = list(entity_fields(entity))
+        scope = scope_of(entity)
+        if scope == "personal":
+            continue
+        in_scope = (t.rows.c.practice_id.in_(practice_ids) if scope == "practice"
+                    else t.rows.c.practice_id == scope_key("cooperative", coop))
+        fields = [f for f in entity_fields(entity) if scope == "practice" or f != "practice_id"]
         rows = conn.execute(select(t.rows.c.data, t.rows.c.author, t.rows.c.sv).where(and_(
-            t.rows.c.entity == entity, t.rows.c.deleted.is_(False), t.rows.c.practice_id.in_(practice_ids)))
+            t.rows.c.entity == entity, t.rows.c.deleted.is_(False), in_scope))
             .order_by(t.rows.c.practice_id, t.rows.c.id)).all()
         path = out_dir / f"{entity}s.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:

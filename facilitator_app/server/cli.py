@@ -156,6 +156,15 @@ def cmd_user_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_move(args: argparse.Namespace) -> int:
+    with write_tx(_engine(args)) as conn:
+        dropped = accounts.move_user(conn, args.name, args.cooperative)
+    print(f"Moved {args.name!r} to {args.cooperative!r}"
+          + (f"; unassigned from {len(dropped)} practice(s) of the old cooperative." if dropped else "."))
+    print("Their app, and the apps of both cooperatives' supervisors, download their data again at the next sync.")
+    return 0
+
+
 def cmd_user_disable(args: argparse.Namespace) -> int:
     with write_tx(_engine(args)) as conn:
         accounts.set_disabled(conn, args.name, True)
@@ -313,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email")
     p.add_argument("--password", action="store_true", help="ask for a new password")
     p.add_argument("--password-stdin", action="store_true", help="read the new password from standard input")
+    p = add("move", cmd_user_move, "move an account to another cooperative (its assignments end)", user)
+    p.add_argument("name")
+    p.add_argument("--cooperative", required=True)
     add("disable", cmd_user_disable, "disable an account (its tokens stop working for good)", user).add_argument("name")
     add("enable", cmd_user_enable, "enable a disabled account (it signs in again)", user).add_argument("name")
     p = add("password", cmd_user_password, "set a new password", user)

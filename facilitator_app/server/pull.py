@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Text, and_, bindparam,
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..sync.protocol import PullRequest, PullResponse
+from ..sync.protocol import SHARED_SCOPES_PROTOCOL, PullRequest, PullResponse
 from . import tables as t
 from .accounts import User, user_by_id
 from .clock import server_hlc
@@ -24,7 +24,7 @@ from .deps import token_user
 from .errors import ApiError
 from .fastsql import Fast
 from .records import published_version
-from .scope import readable_practice_ids
+from .scope import readable_scope_keys
 from .versions import COUNTER, Versions
 
 class _json_string(FunctionElement[str]):
@@ -95,7 +95,8 @@ def _read(engine: Engine, user: User | str, req: PullRequest, versions: Versions
                            {"scope_epoch": user.scope_epoch})
         last_mutation_id = _last_mutation_id(conn, user, req.client_id)
         # Nothing was written since the cursor: the usual sync of a laptop that is up to date.
-        rows, has_more = _page(conn, user, req.cursor, req.limit) if req.cursor < high_water else ([], False)
+        rows, has_more = (_page(conn, user, req.cursor, req.limit, shared=req.protocol >= SHARED_SCOPES_PROTOCOL)
+                          if req.cursor < high_water else ([], False))
         cursor = rows[-1].sv if has_more else max(high_water, rows[-1].sv if rows else req.cursor)
         toolkit_version = published_version(conn, user.cooperative_id)
     return _Page(cursor, has_more, last_mutation_id, user.scope_epoch, toolkit_version, rows)
@@ -139,16 +140,17 @@ def _last_mutation_id(conn: Connection, user: User, client_id: str) -> int:
     return int(row.last_mutation_id)
 
 
-_PAGE_STATEMENTS: dict[tuple[str, int, int | None], tuple[Fast, Fast, Fast]] = {}
+_PAGE_STATEMENTS: dict[tuple[str, int, int | None, bool], tuple[Fast, Fast, Fast]] = {}
 
 
-def _page_statements(user: User) -> tuple[Fast, Fast, Fast]:
+def _page_statements(user: User, shared: bool) -> tuple[Fast, Fast, Fast]:
     """The page's three statements for this user's scope, built once per user and process (see
-    fastsql): the versions above a cursor, the rows of a version range, any version after it."""
-    key = (user.role, user.id, user.cooperative_id)  # all that readable_practice_ids reads
+    fastsql): the versions above a cursor, the rows of a version range, any version after it.
+    `shared`: the app understands records of the cooperative and diary entries (protocol 3)."""
+    key = (user.role, user.id, user.cooperative_id, shared)  # all that readable_scope_keys reads
     found = _PAGE_STATEMENTS.get(key)
     if found is None:
-        in_scope = t.rows.c.practice_id.in_(readable_practice_ids(user).scalar_subquery())
+        in_scope = t.rows.c.practice_id.in_(readable_scope_keys(user, shared=shared).scalar_subquery())
         above = t.rows.c.sv > bindparam("cursor")
         found = (Fast(select(t.rows.c.sv).where(and_(in_scope, above)).order_by(t.rows.c.sv).limit(bindparam("n"))),
                  Fast(select(*_COLUMNS).where(and_(in_scope, above, t.rows.c.sv <= bindparam("last")))
@@ -160,7 +162,7 @@ def _page_statements(user: User) -> tuple[Fast, Fast, Fast]:
     return found
 
 
-def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list[Any], bool]:
+def _page(conn: Connection, user: User, cursor: int, limit: int, *, shared: bool) -> tuple[list[Any], bool]:
     """The rows of the next versions above `cursor`: at least `limit` rows unless fewer are left,
     and always whole versions.
 
@@ -168,7 +170,7 @@ def _page(conn: Connection, user: User, cursor: int, limit: int) -> tuple[list[A
     remaining row of the user's scope for every page. The page's version range is chosen from the
     (practice_id, sv) index alone, then only that range's rows are read.
     """
-    first_versions, page_rows, any_after = _page_statements(user)
+    first_versions, page_rows, any_after = _page_statements(user, shared)
     versions = [r[0] for r in first_versions.all(conn, {"cursor": cursor, "n": limit + 1})]
     if not versions:
         return [], False

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, get_args
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from ..core import faults
 from ..core.hlc import Timestamp, clock_of
-from ..core.model import legacy_step_id, legacy_step_record
+from ..core.kinds import OUTCOMES, Outcome
+from ..core.model import PERSONAL_ENTITIES, blank_diary_entry, legacy_step_id, legacy_step_record, scope_of
 from ..core.toolkit import Toolkit
-from ..sync.protocol import Mutation, MutationResult, Outcome, PushRequest, PushResponse
+from ..sync.protocol import Mutation, MutationResult, PushRequest, PushResponse
 from . import tables as t
 from .accounts import User, practice_cooperative
 from .clock import now_ms, server_hlc, today_utc
@@ -38,13 +40,20 @@ from .records import (
     save_rows,
     toolkit_for,
 )
-from .scope import SUPERVISOR_ENTITIES, unknown_practice_refusal, write_refusal
+from .scope import (
+    SUPERVISOR_ENTITIES,
+    ScopeRefused,
+    own_scope_key,
+    scoped_write_refusal,
+    unknown_practice_refusal,
+    write_refusal,
+)
 from .settings import CLOCK_SKEW_LIMIT_MS
 from .text import storable, text_problem
 from .versions import COUNTER, Versions
 
 # Outcomes read back from the mutation log, as the protocol's type (this server wrote them).
-_OUTCOMES: dict[str, Outcome] = {o: o for o in get_args(Outcome)}
+_OUTCOMES: dict[str, Outcome] = {o: o for o in OUTCOMES}
 
 @dataclass
 class _Ctx:
@@ -101,10 +110,9 @@ class _Ctx:
 
 def apply_push(engine: Engine, user: User | str, req: PushRequest, *, versions: Versions = COUNTER,
                skew_limit_ms: int = CLOCK_SKEW_LIMIT_MS,
-               before_commit: Callable[[Connection], None] | None = None,
                queue_in_process: bool = True) -> PushResponse:
-    """Apply a push; `before_commit` lets the concurrency test hold the transaction open, and
-    `queue_in_process=False` lets its threads stand for pushes from separate worker processes
+    """Apply a push (the fault point "push_before_commit" lets the concurrency test hold the
+    transaction open); `queue_in_process=False` lets its threads stand for pushes from separate worker processes
     (which only the database orders; see db._WriteGate). `user` may be the request's bearer
     token: it is then checked in the push's own transaction (401 if it is no longer valid),
     which spares the API a connection and a transaction of its own for it."""
@@ -145,8 +153,7 @@ def apply_push(engine: Engine, user: User | str, req: PushRequest, *, versions: 
             last = m.id
         ctx.flush()
         _CLIENT_DONE.execute(conn, {"c": req.client_id, "last": last, "now": now_ms()})
-        if before_commit is not None:
-            before_commit(conn)
+        faults.reached("push_before_commit")
     return PushResponse(last_mutation_id=last, server_hlc=server_hlc(*ctx.clocks_seen), results=results)
 
 
@@ -224,19 +231,24 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[Outcome, st
     try:
         if prepared.refused:
             raise Rejected(prepared.refused)
-        coop = ctx.coop_of(a.practice_id)
-        new_practice = coop is None
-        if new_practice:
-            unknown = unknown_practice_refusal(user, entity=a.entity, practice_id=a.practice_id)
-            if unknown:
-                raise Rejected(unknown)
+        practice_id, new_practice = a.practice_id, False
+        if scope_of(a.entity) != "practice":
+            practice_id = _scoped_key(ctx, a.entity, a.id, fields)
+            coop = user.cooperative_id
         else:
-            refusal = ctx.refusal(a.entity, a.practice_id, coop)
-            if refusal:
-                raise Rejected(refusal)
+            coop = ctx.coop_of(a.practice_id)
+            new_practice = coop is None
+            if new_practice:
+                unknown = unknown_practice_refusal(user, entity=a.entity, practice_id=a.practice_id)
+                if unknown:
+                    raise Rejected(unknown)
+            else:
+                refusal = ctx.refusal(a.entity, a.practice_id, coop)
+                if refusal:
+                    raise Rejected(refusal)
         current = ctx.rows.get((a.entity, a.id))
         if current is not None:
-            if current.practice_id != a.practice_id:
+            if current.practice_id != practice_id:
                 raise Rejected("A record cannot be moved to another practice.")
             if a.entity == "checklist_note":
                 if _same_note(current, fields, hlc):  # re-sent by a copied laptop after its reset
@@ -253,7 +265,7 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[Outcome, st
             _require_visit(ctx, fields.get("visit_id"), a.practice_id)
         toolkit = ctx.toolkit(coop if coop is not None else user.cooperative_id)
         if fields:
-            result = merge_put(current, row_id=a.id, practice_id=a.practice_id, fields=fields, base=base,
+            result = merge_put(current, row_id=a.id, practice_id=practice_id, fields=fields, base=base,
                                hlc=hlc, user=user.name)
             if result.won:
                 result.row.data = _canonical(ctx, a.entity, result.row, sent=fields, toolkit=toolkit)
@@ -296,7 +308,7 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[Outcome, st
                 ctx.in_db.add((entity, row_id))
     if won:
         ctx.clocks_seen.append(hlc)
-    if conflicts:
+    if conflicts and a.entity not in PERSONAL_ENTITIES:  # no diary words are kept beside the entry
         log_id = _log_now(ctx, m, args, hlc, clamped_from, outcome, reason)
         for entity, row_id, result, _ in writes:
             record_conflicts(conn, result.conflicts, sv=ctx.version, log_id=log_id, entity=entity, row_id=row_id,
@@ -304,6 +316,26 @@ def _apply_one(ctx: _Ctx, m: Mutation, prepared: _Prepared) -> tuple[Outcome, st
     else:
         _log(ctx, m, args, hlc, clamped_from, outcome, reason)
     return outcome, reason
+
+
+def _scoped_key(ctx: _Ctx, entity: str, row_id: str, fields: dict[str, Any]) -> str:
+    """The server's scope key for a tip, mark or diary entry this user may write (what the app
+    sent as practice_id is only a placeholder); raise Rejected saying why not."""
+    try:
+        key = own_scope_key(ctx.user, scope_of(entity))
+    except ScopeRefused as exc:
+        raise Rejected(str(exc)) from None
+    current = ctx.rows.get((entity, row_id))
+    tip = None
+    if entity == "tip_mark":
+        tip_id = fields.get("tip_id", current.data.get("tip_id") if current is not None else None)
+        if isinstance(tip_id, str):
+            tip = ctx.rows.get(("tip", tip_id)) or load_rows(ctx.conn, [("tip", tip_id)]).get(("tip", tip_id))
+    refusal = scoped_write_refusal(ctx.user, entity=entity, row_id=row_id, fields=fields, key=key,
+                                   current=current, tip=tip)
+    if refusal:
+        raise Rejected(refusal)
+    return key
 
 
 def _refusal_kind(entity: str) -> str:
@@ -322,7 +354,8 @@ def _server_owned(ctx: _Ctx, entity: str, fields: dict[str, Any], current: Store
     """The sent fields with who-did-what replaced by what the server will store (see _canonical),
     before the merge: so a change re-sent with its own clock compares equal and is applied."""
     author = current.author if current is not None else ctx.user.name
-    owned = {"visit": {"facilitator": author}, "checklist_note": {"author": author}}.get(entity, {})
+    owned = {"visit": {"facilitator": author}, "checklist_note": {"author": author}, "tip": {"written_by": author},
+             "tip_mark": {"by": author}, "diary_entry": {"written_by": author}}.get(entity, {})
     if entity == "next_step" and fields.get("closed_by"):
         owned = {"closed_by": ctx.user.name}
     if not any(k in fields and fields[k] != v for k, v in owned.items()):
@@ -333,12 +366,18 @@ def _server_owned(ctx: _Ctx, entity: str, fields: dict[str, Any], current: Store
 def _canonical(ctx: _Ctx, entity: str, row: StoredRow, *, sent: dict[str, Any], toolkit: Toolkit) -> dict[str, Any]:
     """The record stored for a merged row; who wrote it is the server's to say, not the client's:
     a visit's facilitator and a note's author are the account that created them, and a step's
-    closer the account that closed it."""
+    closer the account that closed it. A withdrawn diary entry keeps none of its words."""
+    if entity == "diary_entry" and row.data.get("deleted") is True:
+        return blank_diary_entry(row.data["id"], row.data["practice_id"], written_by=row.author)
     record = canonical_record(entity, row.data, sent=sent, toolkit=toolkit, today=ctx.today)
     if entity == "visit":
         record["facilitator"] = row.author
     elif entity == "checklist_note":
         record["author"] = row.author
+    elif entity in ("tip", "diary_entry"):
+        record["written_by"] = row.author
+    elif entity == "tip_mark":
+        record["by"] = row.author
     elif entity == "next_step" and "closed_by" in sent and record["closed_by"]:
         record["closed_by"] = ctx.user.name
     return record
@@ -417,6 +456,8 @@ def _merge_step(ctx: _Ctx, step_id: str, practice_id: str, current: StoredRow | 
 
 def _entry(ctx: _Ctx, m: Mutation, args: dict[str, Any], hlc: str, clamped_from: str | None, outcome: Outcome,
            reason: str | None) -> dict[str, Any]:
+    if args.get("entity") in PERSONAL_ENTITIES:  # the log keeps which fields a diary change set, not its words
+        args = {**args, "fields": dict.fromkeys(args.get("fields") or {}, "(not kept)")}
     return log_entry(client_id=ctx.client_id, mutation_id=m.id, uuid=m.uuid, user_id=ctx.user.id, sv=ctx.version,
                      hlc=hlc[:120], clamped_from=clamped_from, args=args, outcome=outcome, reason=reason)
 

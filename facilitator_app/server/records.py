@@ -41,8 +41,6 @@ def row_text(value: Any) -> str:
 
 
 # Built once: pushes run these per mutation, and building a statement costs more than running it.
-_LOAD_ROW = (select(t.rows.c.data, t.rows.c.clocks, t.rows.c.editors, t.rows.c.author, t.rows.c.practice_id)
-             .where(and_(t.rows.c.entity == bindparam("e"), t.rows.c.id == bindparam("i"))))
 _INSERT_ROW = insert(t.rows)
 _ROW_KEYS = ("entity", "id", "practice_id", "author", "data", "clocks", "editors", "deleted", "sv")
 _FAST_INSERT_ROW = Fast(_INSERT_ROW.inline(), _ROW_KEYS)
@@ -56,13 +54,6 @@ _LOG_KEYS = ("client_id", "mutation_id", "uuid", "user_id", "sv", "hlc", "clampe
 _FAST_INSERT_LOG = Fast(_INSERT_LOG.inline(), _LOG_KEYS)  # inline: no RETURNING of the new ids
 _LOGGED = (select(t.mutation_log.c.uuid, t.mutation_log.c.outcome, t.mutation_log.c.reason)
            .where(and_(t.mutation_log.c.client_id == bindparam("c"), t.mutation_log.c.mutation_id == bindparam("m"))))
-
-
-def load_row(conn: Connection, entity: str, row_id: str) -> StoredRow | None:
-    r = conn.execute(_LOAD_ROW, {"e": entity, "i": row_id}).first()
-    if r is None:
-        return None
-    return StoredRow(json.loads(r.data), json.loads(r.clocks), json.loads(r.editors), r.author, r.practice_id)
 
 
 def load_rows(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredRow]:

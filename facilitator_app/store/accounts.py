@@ -199,12 +199,6 @@ class Accounts:
         self._save(data)
         return Activation(account, self.data_dir / account.file, adopted, message)
 
-    def deactivate(self) -> None:
-        """Back to working with no server (local.sqlite); account files are kept."""
-        data = self._load()
-        data["active"] = None
-        self._save(data)
-
     def forget(self, server_url: str, user: str) -> None:
         data = self._load()
         key = account_key(server_url, user)

@@ -126,8 +126,8 @@ def _keep_current(database: Path) -> Path | None:
     folder = private_dir(backup_dir_for(database))
     try:
         with Store.open(database) as store:
-            with store._lock:
-                return backup_file(store.conn, database, folder, label="before-restore")
+            with store.locked() as conn:
+                return backup_file(conn, database, folder, label="before-restore")
     except FieldKitError:
         pass  # damaged or unreadable: keep its bytes
     target = folder / _name(database, "damaged")

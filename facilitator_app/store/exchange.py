@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..core.codec import entity_fields
+from ..core.codec import entity_fields, to_record
 from ..core.csv_safe import cell_value, safe_cell
 from ..core.errors import FieldKitError, ValidationError
 from ..core.model import Practice
@@ -46,12 +46,14 @@ class ImportProblems(FieldKitError):
 
 
 def all_records(store: Store) -> dict[str, list[dict[str, Any]]]:
-    """Every live record of every entity, as JSON-ready records."""
+    """Every live record of every entity, as JSON-ready records; the diary with its private
+    entries too (an export is the facilitator's own copy, like a backup)."""
     out = {}
-    with store._lock:
+    with store.locked() as conn:
         for entity in ENTITY_TABLES:
-            rows = store.conn.execute(f"SELECT * FROM {table(entity)} WHERE deleted = 0 ORDER BY rowid").fetchall()
+            rows = conn.execute(f"SELECT * FROM {table(entity)} WHERE deleted = 0 ORDER BY rowid").fetchall()
             out[entity] = [row_to_record(entity, r) for r in rows]
+    out["diary_entry"] = [to_record(e) for e in store.diary_entries()]
     return out
 
 

@@ -36,7 +36,17 @@ from functools import cache
 from typing import Any, Callable, Mapping, cast
 
 from ..core.errors import ValidationError
-from ..core.model import APPEND_ONLY, ENTITY_TYPES, MAX_ID, MAX_PRACTICE_ID, checklist_id, id_problem, validate_entity
+from ..core.model import (
+    APPEND_ONLY,
+    ENTITY_TYPES,
+    MAX_ID,
+    MAX_PRACTICE_ID,
+    checklist_id,
+    id_problem,
+    scope_of,
+    validate_entity,
+)
+from ..core.record_labels import what_kind
 from .rows import columns, json_columns
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
@@ -61,9 +71,6 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def what_kind(entity: str) -> str:
-    return {"checklist": "checklist item", "checklist_note": "checklist note", "plan": "facilitation plan",
-            "measure": "ABCS measure", "next_step": "next step"}.get(entity, entity.replace("_", " "))
 
 
 # -- one value --------------------------------------------------------------------------------
@@ -293,6 +300,7 @@ class Reader:
         self.note_author = names.index("author") if "author" in names and entity in APPEND_ONLY else None
         self.is_practice = entity in ("practice", "plan")  # ids: the practice's own
         self.id_limit = MAX_PRACTICE_ID if self.is_practice else MAX_ID
+        self.scoped = scope_of(entity) != "practice"  # a scope key, checked by id_problem every time
         self._live = self._compile([hints[f.name] for f in own])
 
     def _compile(self, kinds: list[Any]) -> Callable[[dict[str, Any]], tuple[list[Any], dict[str, Any]]]:
@@ -358,7 +366,7 @@ class Reader:
         if not (row_id.__class__ is str and 0 < len(row_id) <= self.id_limit and row_id.isascii()
                 and row_id.isprintable() and row_id[0] != " " and practice_id.__class__ is str
                 and 0 < len(practice_id) <= MAX_PRACTICE_ID and practice_id.isascii() and practice_id.isprintable()
-                and practice_id[0] != " "):
+                and practice_id[0] not in " ~" and not self.scoped):
             problem = id_problem(entity, row_id, practice_id)
             if problem:
                 raise Unusable(problem + ".")

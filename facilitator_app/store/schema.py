@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..core.kinds import covers_every_entity
+
 if TYPE_CHECKING:  # imported lazily: only migrations need it, and it costs ~0.4 s at start-up
     import sqlite_utils
 
@@ -63,7 +65,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 Migration = Callable[["sqlite_utils.Database"], None]
 MIGRATIONS: list[Migration] = [m001_initial]
 
-ENTITY_TABLES = {
+ENTITY_TABLES: dict[str, str] = {
     "practice": "practices",
     "contact": "contacts",
     "plan": "plans",
@@ -72,7 +74,11 @@ ENTITY_TABLES = {
     "checklist": "checklist",
     "checklist_note": "checklist_notes",
     "measure": "measures",
+    "tip": "tips",  # from m005 on
+    "tip_mark": "tip_marks",  # from m005 on
+    "diary_entry": "diary_entries",  # from m005 on: shared entries only (see m005)
 }
+covers_every_entity(ENTITY_TABLES, "store.schema.ENTITY_TABLES")
 
 
 def m002_sync(db: sqlite_utils.Database) -> None:
@@ -284,7 +290,10 @@ def m004_rejected_rows(db: sqlite_utils.Database) -> None:
     at = datetime.now(timezone.utc)
     now = at.isoformat(timespec="milliseconds")
     moved = 0
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for entity, name in ENTITY_TABLES.items():
+        if name not in existing:  # a table of a later step
+            continue
         read = reader(entity)
         own = [c for c in read.columns if c not in META_COLUMNS and c not in ("id", "practice_id")]
         for row in conn.execute(f"SELECT * FROM {name}").fetchall():
@@ -317,3 +326,46 @@ def m004_rejected_rows(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS.append(m004_rejected_rows)
+
+
+def m005_tips_and_diary(db: sqlite_utils.Database) -> None:
+    """Field tips and their helpful marks (records of the whole cooperative), and the diary.
+
+    A diary entry is private until the facilitator shares it: private entries live in
+    `diary_private`, which no sync code reads, so they cannot reach the outbox or a pull by
+    mistake; shared ones (the facilitator's own, or for a supervisor those shared with them) are
+    the synced `diary_entries`. A laptop that synced before this version fetches everything once
+    more, so it gets the tips its colleagues wrote while it ran the older app."""
+    diary_columns: dict[str, type] = {
+        "written_on": str, "text": str, "tags": str, "about_practice": str, "strategies": str, "shared": int,
+        "written_by": str}
+    _entity_table(db, "tips", {
+        "strategy_id": str, "text": str, "written_on": str, "link": str, "ownership": str, "ehr_vendor": str,
+        "size": str, "written_by": str, "pinned": int, "hidden": int})
+    _entity_table(db, "tip_marks", {"tip_id": str, "by": str, "helpful": int})
+    _entity_table(db, "diary_entries", diary_columns)
+    _entity_table(db, "diary_private", diary_columns)
+    db.conn.execute("CREATE INDEX idx_tips_strategy ON tips(strategy_id)")
+    db.conn.execute("CREATE INDEX idx_tip_marks_tip ON tip_marks(tip_id)")
+    db.conn.execute("CREATE INDEX idx_diary_entries_day ON diary_entries(written_on)")
+    db.conn.execute("CREATE INDEX idx_diary_private_day ON diary_private(written_on)")
+    for (table_name,) in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE "
+                                         "'fresh\\_%' ESCAPE '\\'").fetchall():
+        db.conn.execute(f'DROP TABLE "{table_name}"')  # a refetch under way: start it again with the new tables
+    if db.conn.execute("SELECT value FROM meta WHERE key = 'server'").fetchone():
+        db.conn.execute("INSERT INTO meta(key, value) VALUES ('needs_refetch', '1') "
+                        "ON CONFLICT(key) DO UPDATE SET value = '1'")
+
+
+MIGRATIONS.append(m005_tips_and_diary)
+PRIVATE_DIARY_TABLE = "diary_private"  # never synced; see m005
+
+
+def m006_measure_history(db: sqlite_utils.Database) -> None:
+    """Measure values keep the numbers an import replaced (`MeasureValue.history`, a JSON list,
+    synced like any other field)."""
+    if "history" not in {c.name for c in db.table("measures").columns}:  # a file re-upgraded from a lower version
+        db.execute("ALTER TABLE measures ADD COLUMN history TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS.append(m006_measure_history)

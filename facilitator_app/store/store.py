@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence, TypeVar
 
 from ..core.codec import entity_of, to_record
+from ..core.record_labels import LabelFacts
 from ..core.errors import FieldProblem, NotFoundError, ValidationError
-from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of, node_id
+from ..core.hlc import DEFAULT_FIELD, HybridClock, clock_of
+from ..core.measure_import.plan import ImportOutcome, ImportPlan, MeasureConflictError
 from ..core.model import (
     APPEND_ONLY,
     ChecklistItem,
@@ -28,6 +30,8 @@ from ..core.model import (
     Contact,
     FacilitationPlan,
     FacilitatorProfile,
+    MAX_REVISIONS,
+    MeasureRevision,
     MeasureValue,
     NextStep,
     Practice,
@@ -35,12 +39,15 @@ from ..core.model import (
     Visit,
     checklist_id,
     id_problem,
+    scope_of,
     validate_entity,
 )
 from ..core.toolkit import Toolkit
-from ..core.vocab import StepStatus, StrategyStatus
+from ..core.vocab import StepStatus, StrategyStatus, reason_kept
 from . import queries
 from .db import backup_file, open_database
+from .meta import load_clock, put_meta, save_clock
+from .peer import TipsAndDiary
 from .rows import columns, entity_name, row_to_entity, table, to_row_values
 
 DATA_FILE = "local.sqlite"
@@ -76,7 +83,7 @@ class _Tx:
                        tuple(i for _, i, _ in self.changed))
 
 
-class Store:
+class Store(TipsAndDiary):
     """A facilitator's local database. Thread-safe: one lock serializes every statement."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
@@ -100,6 +107,20 @@ class Store:
         with self._lock:
             self.conn.close()
 
+    def reopen(self, path: Path | str | None = None) -> None:
+        """Open `path` (by default the same file) again in this very object, after `close`.
+
+        Why in place: the GUI's screens, its operations and the sync service all hold this one
+        Store; switching account or restoring a backup swaps the file under them, so no copy of
+        "the active store" can be left pointing at a closed one."""
+        with self._lock:
+            self.conn.close()  # a no-op when already closed
+            target = Path(path) if path is not None else self.path
+            self.conn = open_database(target)
+            self.path = target
+            if self.get_meta("client_id") is None:
+                self._init_identity()
+
     def __enter__(self) -> "Store":
         return self
 
@@ -109,7 +130,7 @@ class Store:
     # -- identity and settings ------------------------------------------------------------
 
     def _init_identity(self) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             for key, value in (("client_id", str(uuid.uuid4())), ("hlc", ""), ("cursor", "0"), ("facilitator", "")):
                 conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
@@ -119,12 +140,8 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str | None) -> None:
-        with self._raw_tx() as conn:
-            if value is None:
-                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-            else:
-                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+        with self.write() as conn:
+            put_meta(conn, key, value)
 
     @property
     def client_id(self) -> str:
@@ -138,11 +155,9 @@ class Store:
     def set_facilitator_profile(self, profile: FacilitatorProfile) -> None:
         """Saved in one transaction; printed on every leave-behind as 'Your facilitator'."""
         profile.validate()
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             for field_name, key in self.PROFILE_KEYS.items():
-                conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (key, getattr(profile, field_name).strip()))
+                put_meta(conn, key, getattr(profile, field_name).strip())
 
     @property
     def facilitator(self) -> str:
@@ -153,7 +168,9 @@ class Store:
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def _raw_tx(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE) under the store's lock, committed on success and
+        rolled back on any error: the unit every writer in `store/` builds on."""
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -172,19 +189,28 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
         """A write transaction with the clock loaded; the advanced clock is saved with the commit."""
-        with self._raw_tx() as conn:
-            node = conn.execute("SELECT value FROM meta WHERE key='client_id'").fetchone()[0]
-            last = conn.execute("SELECT value FROM meta WHERE key='hlc'").fetchone()
-            tx = _Tx(conn, HybridClock(node_id(node), last[0] if last and last[0] else None), self.facilitator)
+        with self.write() as conn:
+            tx = _Tx(conn, load_clock(conn), self.facilitator)
             yield tx
-            conn.execute("INSERT INTO meta(key, value) VALUES ('hlc', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (tx.clock.last,))
+            save_clock(conn, tx.clock)
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one query, under the store's lock (the connection is shared with the sync thread)."""
+        with self._lock:
+            rows: list[sqlite3.Row] = self.conn.execute(sql, params).fetchall()
+        return rows
+
+    @contextmanager
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection for several reads that must see one state (no write comes between)."""
+        with self._lock:
+            yield self.conn
 
     def _current(self, conn: sqlite3.Connection, entity: str, row_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = conn.execute(f"SELECT * FROM {table(entity)} WHERE id = ?", (row_id,)).fetchone()
         return row
 
-    def _put(self, tx: _Tx, entity: str, record: dict[str, Any]) -> bool:
+    def put(self, tx: _Tx, entity: str, record: dict[str, Any]) -> bool:
         """Write the fields of `record` that differ from the stored row, plus one outbox row.
 
         Returns False (and writes nothing) when nothing differs.
@@ -240,9 +266,9 @@ class Store:
         validate_entity(obj, today=today or date.today(), **context)
         entity = entity_of(obj)
         with self.transaction() as tx:
-            if entity != "practice":
+            if entity != "practice" and scope_of(entity) == "practice":
                 self._require_practice(tx.conn, obj.practice_id)
-            self._put(tx, entity, to_record(obj))
+            self.put(tx, entity, to_record(obj))
         return tx.changes()
 
     def _require_practice(self, conn: sqlite3.Connection, practice_id: str) -> None:
@@ -276,12 +302,12 @@ class Store:
         plan.validate(today=today or date.today(), strategy_ids=toolkit.ids if toolkit else None)
         with self.transaction() as tx:
             self._require_practice(tx.conn, plan.practice_id)
-            self._put(tx, "plan", to_record(plan))
+            self.put(tx, "plan", to_record(plan))
             for sid in plan.selected_strategies:
                 item = self._checklist_row(tx.conn, plan.practice_id, sid)
                 if item.status in (StrategyStatus.NOT_SELECTED, StrategyStatus.DECLINED):
                     item.status, item.reason = StrategyStatus.SELECTED.value, ""
-                    self._put(tx, "checklist", to_record(item))
+                    self.put(tx, "checklist", to_record(item))
         return tx.changes()
 
     def save_visit(self, visit: Visit, toolkit: Toolkit | None = None, *, steps: Sequence[NextStep] | None = None,
@@ -310,16 +336,14 @@ class Store:
             raise ValidationError(problems)
         with self.transaction() as tx:
             self._require_practice(tx.conn, visit.practice_id)
-            self._put(tx, "visit", to_record(visit))
+            self.put(tx, "visit", to_record(visit))
             for work in visit.strategies:
                 item = self._checklist_row(tx.conn, visit.practice_id, work.strategy_id)
                 if work.status_after != work.status_before and item.status != work.status_after:
                     item.status = work.status_after
-                    if item.status != StrategyStatus.DECLINED:
-                        item.reason = ""
-                    elif not item.reason:
-                        item.reason = work.note or "Declined at visit"
-                    self._put(tx, "checklist", to_record(item))
+                    item.reason = reason_kept(item.status, item.reason.strip() or work.note.strip()
+                                              or "Declined at visit")
+                    self.put(tx, "checklist", to_record(item))
             if steps is not None:
                 self._put_visit_steps(tx, visit, steps)
             for closure in closures:
@@ -342,11 +366,11 @@ class Store:
             record = to_record(step)
             if current is not None and not current["deleted"]:
                 record = {k: record[k] for k in ("id", "practice_id", *self._STEP_EDIT_FIELDS)}
-            self._put(tx, "next_step", record)
+            self.put(tx, "next_step", record)
         kept = {s.id for s in steps}
         for step_id, row in existing.items():
             if step_id not in kept and not row["deleted"]:
-                self._put(tx, "next_step", {"id": step_id, "practice_id": row["practice_id"], "deleted": True})
+                self.put(tx, "next_step", {"id": step_id, "practice_id": row["practice_id"], "deleted": True})
 
     def _close_step(self, tx: _Tx, closure: StepClosure, *, on: date, visit_id: str = "",
                     practice_id: str | None = None) -> None:
@@ -369,7 +393,7 @@ class Store:
                       "closing_note": note, "closed_in_visit": visit_id}
         if len(note) > 2000:
             raise ValidationError([FieldProblem("closing_note", "Closing note is too long (at most 2,000 characters)")])
-        self._put(tx, "next_step", {"id": row["id"], "practice_id": row["practice_id"], **fields})
+        self.put(tx, "next_step", {"id": row["id"], "practice_id": row["practice_id"], **fields})
 
     def close_next_step(self, step_id: str, status: str, *, note: str = "", today: date | None = None,
                         visit_id: str = "") -> Changes:
@@ -383,7 +407,7 @@ class Store:
         step.validate(today=today or date.today())
         with self.transaction() as tx:
             self._require_practice(tx.conn, step.practice_id)
-            self._put(tx, "next_step", to_record(step))
+            self.put(tx, "next_step", to_record(step))
         return tx.changes()
 
     def set_checklist(self, item: ChecklistItem, toolkit: Toolkit | None = None,
@@ -400,8 +424,8 @@ class Store:
         note.validate(today=today)
         with self.transaction() as tx:
             self._require_practice(tx.conn, item.practice_id)
-            self._put(tx, "checklist", to_record(item))
-            self._put(tx, "checklist_note", to_record(note))
+            self.put(tx, "checklist", to_record(item))
+            self.put(tx, "checklist_note", to_record(note))
         return tx.changes()
 
     def add_checklist_note(self, note: ChecklistNote, *, today: date | None = None) -> Changes:
@@ -425,17 +449,68 @@ class Store:
                     f"recorded ({twin[0]}/{twin[1]}); change that value instead of adding a second one"))])
         return self._save(value, today=today)
 
+    def import_measures(self, plan: ImportPlan, *, practice_id: str, replace: bool, today: date,
+                        dry_run: bool = False) -> tuple[ImportOutcome, Changes]:
+        """Record a measure file's values for a practice in ONE transaction, or nothing.
+
+        A quarter already recorded with the same numbers is left alone (importing a file twice
+        changes nothing); with other numbers it is replaced only when `replace` is given, the
+        old numbers going into the value's history; otherwise nothing at all is written
+        (MeasureConflictError). `dry_run` says what would happen, reading only."""
+        if plan.problems:
+            raise ValidationError([FieldProblem("file", str(p)) for p in plan.problems])
+        if dry_run:
+            with self._lock:
+                self._require_practice(self.conn, practice_id)
+                outcome, _ = self._measure_outcome(self.conn, plan, practice_id, replace=replace, today=today)
+            return outcome, Changes()
+        with self.transaction() as tx:
+            self._require_practice(tx.conn, practice_id)
+            outcome, records = self._measure_outcome(tx.conn, plan, practice_id, replace=replace, today=today)
+            if outcome.conflicting:
+                raise MeasureConflictError(outcome)
+            for record in records:  # a value that fails validation rolls back every one
+                record.validate(today=today)
+                self.put(tx, "measure", to_record(record))
+            outcome.written = True
+        return outcome, tx.changes()
+
+    def _measure_outcome(self, conn: sqlite3.Connection, plan: ImportPlan, practice_id: str, *, replace: bool,
+                         today: date) -> tuple[ImportOutcome, list[MeasureValue]]:
+        """Compare a plan with what is recorded: the outcome, and the records to write."""
+        outcome = ImportOutcome()
+        records: list[MeasureValue] = []
+        for value in plan.values:
+            row = conn.execute(
+                "SELECT * FROM measures WHERE deleted = 0 AND practice_id = ? AND measure = ? AND period_end = ? "
+                "ORDER BY updated_at LIMIT 1", (practice_id, value.measure, value.period_end.isoformat())).fetchone()
+            source = plan.source(value, today)
+            if row is None:
+                outcome.added.append(value)
+                records.append(MeasureValue(practice_id, value.measure, value.period_end, value.numerator,
+                                            value.denominator, version=value.version, source=source))
+                continue
+            old = row_to_entity(MeasureValue, row)
+            if (old.numerator, old.denominator) == (value.numerator, value.denominator):
+                outcome.unchanged.append(value)
+            elif not replace:
+                outcome.conflicting.append((value, old))
+            else:
+                outcome.replaced.append((value, old))
+                earlier = MeasureRevision(old.numerator, old.denominator, today, old.version, old.source)
+                records.append(dataclasses.replace(
+                    old, numerator=value.numerator, denominator=value.denominator, version=value.version,
+                    source=source, history=[*old.history, earlier][-MAX_REVISIONS:]))
+        return outcome, records
+
     def delete(self, entity: str, row_id: str) -> Changes:
         """Tombstone a row: it disappears from every list, and the deletion syncs."""
         with self.transaction() as tx:
             row = self._current(tx.conn, entity, row_id)
             if row is None or row["deleted"]:
                 raise NotFoundError(f"There is no {entity.replace('_', ' ')} with id {row_id!r}")
-            self._put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
+            self.put(tx, entity, {"id": row_id, "practice_id": row["practice_id"], "deleted": True})
         return tx.changes()
-
-    def delete_practice(self, practice_id: str) -> Changes:
-        return self.delete("practice", practice_id)
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -574,6 +649,12 @@ class Store:
                                 "Use 'facilitator-app next-step list' to see ids.")
         return row_to_entity(NextStep, rows[0])
 
+    def label_facts(self, entity: str, row_id: str, practice_id: str) -> LabelFacts:
+        """What `core.record_labels.record_label` needs from this computer about a record."""
+        name = self.read("SELECT name FROM practices WHERE id = ?", (practice_id,))
+        day = self.read("SELECT date FROM visits WHERE id = ?", (row_id,)) if entity == "visit" else []
+        return LabelFacts(practice_name=name[0][0] if name else None, visit_date=day[0][0] if day else None)
+
     def visit_counts(self, *, today: date | None = None) -> queries.VisitCounts:
         with self._lock:
             return queries.visit_counts(self.conn, today or date.today())
@@ -586,7 +667,7 @@ class Store:
     # -- drafts (never synced) ------------------------------------------------------------
 
     def save_draft(self, key: str, kind: str, payload: dict[str, Any]) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             conn.execute("INSERT INTO drafts(key, kind, payload, updated_at) VALUES (?, ?, ?, ?) "
                          "ON CONFLICT(key) DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at",
                          (key, kind, json.dumps(payload, ensure_ascii=False), _utcnow()))
@@ -603,7 +684,7 @@ class Store:
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def drop_draft(self, key: str) -> None:
-        with self._raw_tx() as conn:
+        with self.write() as conn:
             conn.execute("DELETE FROM drafts WHERE key = ?", (key,))
 
     # -- bulk -----------------------------------------------------------------------------
@@ -646,8 +727,7 @@ class Store:
                 tx.conn.executemany("INSERT INTO outbox(uuid, name, hlc, args, created_at) VALUES (?, 'put', ?, ?, ?)",
                                     outbox_rows)
             for key, value in (meta or {}).items():  # e.g. the demo flag, committed with the rows it describes
-                tx.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+                put_meta(tx.conn, key, value)
         return count
 
     def backup(self, backup_dir: Path | None = None) -> Path:

@@ -18,15 +18,17 @@ import re
 import sqlite3
 import uuid
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cache
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
-from ..core.hlc import HybridClock, Timestamp, clock_of, node_id
+from ..core.hlc import Timestamp, clock_of
+from ..core.kinds import Outcome
 from ..core.model import APPEND_ONLY
-from .pulled import INT64_MAX, INT64_MIN, Unusable, day_of_clock, entity_problem, reader, received_json, what_kind
+from .meta import load_clock, put_meta, save_clock
+from .pulled import INT64_MAX, INT64_MIN, Unusable, day_of_clock, entity_problem, reader, received_json
 from .rows import json_columns, row_to_record, table
 from .schema import ENTITY_TABLES
 from .store import Store
@@ -78,7 +80,7 @@ def _as_mapping(row: Mapping[str, Any] | IncomingRow) -> Mapping[str, Any]:
 @dataclass(frozen=True)
 class MutationOutcome:
     id: int
-    outcome: str
+    outcome: Outcome
     reason: str | None
 
 
@@ -106,7 +108,7 @@ class ConflictRecord:
     entity: str
     row_id: str
     practice_id: str
-    outcome: str
+    outcome: Outcome
     reason: str | None
     local_fields: dict[str, Any]
     current_fields: dict[str, Any]
@@ -181,14 +183,11 @@ class SyncState:
     def __init__(self, store: Store):
         self.store = store
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self.store._raw_tx() as conn:  # noqa: SLF001 - same package, same lock
-            yield conn
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.store.write()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self.store._lock:  # noqa: SLF001
-            return self.store.conn.execute(sql, params).fetchall()
+        return self.store.read(sql, params)
 
     # -- meta -----------------------------------------------------------------------------
 
@@ -201,25 +200,17 @@ class SyncState:
                         refetch_cursor=int(refetch) if refetch else None,
                         needs_refetch=values.get("needs_refetch") == "1")
 
-    @staticmethod
-    def _set(conn: sqlite3.Connection, key: str, value: str | None) -> None:
-        if value is None:
-            conn.execute("DELETE FROM meta WHERE key = ?", (key,))
-        else:
-            conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                         (key, value))
+    _set = staticmethod(put_meta)
 
     @staticmethod
     def _observe(conn: sqlite3.Connection, server_hlc: str) -> None:
         """Move the local clock past the server's, so later local edits order after what we saw."""
-        node = conn.execute("SELECT value FROM meta WHERE key = 'client_id'").fetchone()[0]
-        last = conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
-        clock = HybridClock(node_id(node), last[0] if last and last[0] else None)
+        clock = load_clock(conn)
         try:
             clock.observe(server_hlc)
         except ValueError:
             return  # a malformed clock from the server is ignored, not fatal
-        SyncState._set(conn, "hlc", clock.last)
+        save_clock(conn, clock)
 
     def record_sync_finished(self, server_hlc: str | None = None) -> str:
         at = _now()
@@ -304,8 +295,8 @@ class SyncState:
         return pending
 
     def pending_fields(self) -> dict[tuple[str, str], set[str]]:
-        with self.store._lock:  # noqa: SLF001
-            return self._pending(self.store.conn)
+        with self.store.locked() as conn:
+            return self._pending(conn)
 
     def _apply_shadows(self, conn: sqlite3.Connection) -> None:
         shadows = conn.execute("SELECT entity, row_id, field, value, clock FROM sync_shadow").fetchall()
@@ -454,21 +445,7 @@ class SyncState:
             conn.execute(f"INSERT INTO {name} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})",
                          [values[c] for c in cols])
             return
-        local_clocks = json.loads(current["clocks"] or "{}")
-        server_clocks = json.loads(values["clocks"])
-        merged = dict(values)
-        for f in fields:
-            column = f if f in values or f == "deleted" else None
-            if column is None:
-                continue
-            conn.execute("INSERT INTO sync_shadow(entity, row_id, field, value, clock) VALUES (?, ?, ?, ?, ?) "
-                         "ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, clock = excluded.clock",
-                         (entity, row_id, f, json.dumps(values.get(f)), clock_of(server_clocks, f) or ""))
-            merged[f] = current[f]
-            local = clock_of(local_clocks, f)
-            if local:
-                server_clocks[f] = local
-        merged["clocks"] = json.dumps(server_clocks, sort_keys=True)
+        merged = _keep_pending(conn, entity, local=current, server=values, fields=fields)
         merged["updated_at"] = max([current["updated_at"] or "", values["updated_at"] or ""])
         sets = ", ".join(f"{_q(c)} = ?" for c in merged if c != "id")
         conn.execute(f"UPDATE {name} SET {sets} WHERE id = ?", [merged[c] for c in merged if c != "id"] + [row_id])
@@ -536,20 +513,8 @@ class SyncState:
                     conn.execute(f"INSERT INTO {name} ({', '.join(map(_q, cols))}) VALUES ({', '.join('?' * len(cols))})",
                                  [old[c] for c in cols])
                     continue
-                merged = {c: fresh[c] for c in fresh.keys()}
-                fresh_clocks = json.loads(fresh["clocks"] or "{}")
-                clocks = dict(fresh_clocks)
-                old_clocks = json.loads(old["clocks"] or "{}")
-                for f in fields:
-                    if f not in merged:
-                        continue
-                    conn.execute("INSERT OR REPLACE INTO sync_shadow(entity, row_id, field, value, clock) VALUES (?,?,?,?,?)",
-                                 (entity, old["id"], f, json.dumps(fresh[f]), clock_of(fresh_clocks, f) or ""))
-                    merged[f] = old[f]
-                    local = clock_of(old_clocks, f)
-                    if local:
-                        clocks[f] = local
-                merged["clocks"] = json.dumps(clocks, sort_keys=True)
+                merged = _keep_pending(conn, entity, local=old, server={c: fresh[c] for c in fresh.keys()},
+                                       fields=fields)
                 sets = ", ".join(f"{_q(c)} = ?" for c in merged if c != "id")
                 conn.execute(f"UPDATE {name} SET {sets} WHERE id = ?", [merged[c] for c in merged if c != "id"] + [old["id"]])
             refetch = {r[0]: r[1] for r in conn.execute(
@@ -643,37 +608,6 @@ class SyncState:
         record["deleted"] = bool(rows[0]["deleted"])
         return {k: record.get(k) for k in fields}, rows[0]["author"] or ""
 
-    def record_label(self, entity: str, row_id: str, practice_id: str, fields: Any) -> str:
-        """What a facilitator calls this record ("Visit to Oak Clinic on 2026-03-18"), for the
-        Sync issues screen. The practice may be gone from this computer (unassigned): say so.
-        `fields` may be anything a server sent (a row set aside): only short text is shown."""
-        fields = fields if isinstance(fields, Mapping) else {}
-
-        def shown(value: Any) -> str | None:
-            return _shown(value) if isinstance(value, str) and value.strip() else None
-
-        rows = self._read("SELECT name FROM practices WHERE id = ?", (practice_id,))
-        name = shown(rows[0][0] if rows else (fields.get("name") if entity == "practice" else None))
-        practice = name or "a practice no longer on this computer"
-        if entity == "practice":
-            return f"Practice {practice}"
-        if entity == "visit":
-            stored = self._read("SELECT date FROM visits WHERE id = ?", (row_id,))
-            when = shown(fields.get("date")) or shown(stored[0][0] if stored else None)
-            return f"Visit to {practice}" + (f" on {when}" if when else "")
-        strategy = (row_id.split(":", 1)[1] if entity == "checklist" and isinstance(row_id, str) and ":" in row_id
-                    else fields.get("strategy_id"))
-        strategy = shown(strategy) or ""
-        action = shown(fields.get("action"))
-        return {
-            "checklist": f"{practice}: strategy {strategy}",
-            "checklist_note": f"{practice}: note on strategy {strategy}".rstrip(),
-            "contact": f"Contact at {practice}",
-            "plan": f"{practice}: facilitation plan",
-            "measure": f"{practice}: ABCS measure",
-            "next_step": f"Next step at {practice}" + (f": {action}" if action else ""),
-        }.get(entity, f"{what_kind(_shown(entity, 40))} at {practice}")
-
     def conflict(self, conflict_id: int) -> ConflictRecord | None:
         return next((c for c in self.conflicts(include_resolved=True) if c.id == conflict_id), None)
 
@@ -689,7 +623,7 @@ class SyncState:
                 differing = {k: v for k, v in found.local_fields.items() if found.current_fields.get(k) != v}
                 if differing and found.entity not in APPEND_ONLY:
                     record = {"id": found.row_id, "practice_id": found.practice_id, **differing}
-                    wrote = self.store._put(tx, found.entity, record)  # noqa: SLF001 - the edit path, outbox included
+                    wrote = self.store.put(tx, found.entity, record)  # the edit path, outbox included
             tx.conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
                             (_now(), "mine" if keep_mine else "theirs", conflict_id))
         return wrote
@@ -707,18 +641,31 @@ class SyncState:
         return out
 
 
+def _keep_pending(conn: sqlite3.Connection, entity: str, *, local: sqlite3.Row, server: Mapping[str, Any],
+                  fields: set[str]) -> dict[str, Any]:
+    """The pending-field rule (see the module's docstring), in one place for pulls and refetches:
+    the server's row with each field that has an unsent local edit kept as it is here, with its
+    local clock, and the server's value of that field parked in `sync_shadow`. Returns the row's
+    column values to store."""
+    server_clocks = json.loads(server["clocks"] or "{}")
+    local_clocks = json.loads(local["clocks"] or "{}")
+    merged = dict(server)
+    for f in fields:
+        if f not in server:  # a field this version does not keep
+            continue
+        conn.execute("INSERT INTO sync_shadow(entity, row_id, field, value, clock) VALUES (?, ?, ?, ?, ?) "
+                     "ON CONFLICT(entity, row_id, field) DO UPDATE SET value = excluded.value, clock = excluded.clock",
+                     (entity, local["id"], f, json.dumps(server[f]), clock_of(server_clocks, f) or ""))
+        merged[f] = local[f]
+        clock = clock_of(local_clocks, f)
+        if clock:
+            server_clocks[f] = clock
+    merged["clocks"] = json.dumps(server_clocks, sort_keys=True)
+    return merged
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
-
-
-_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff]")
-
-
-def _shown(text: str, limit: int = 80) -> str:
-    """Text from anywhere, safe to put in a label: one line, no invisible or direction-changing
-    characters, not too long."""
-    text = _UNSHOWABLE.sub(" ", text).strip()
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _storage_reason(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.toolkit import Toolkit, ToolkitError, active_toolkit_path, load_toolkit, parse_toolkit
+from .meta import put_meta
 from .store import Store
 
 DOCUMENT_KEY = "toolkit_document"
@@ -43,6 +44,5 @@ def save_cooperative_toolkit(store: Store, document: dict[str, Any], *, version:
     with store.transaction() as tx:
         for key, value in ((DOCUMENT_KEY, json.dumps(document, ensure_ascii=False)),
                            (VERSION_KEY, version or toolkit.version)):
-            tx.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            put_meta(tx.conn, key, value)
     return toolkit

@@ -177,9 +177,6 @@ class SyncClient:
     def __repr__(self) -> str:  # never show the token
         return f"SyncClient({self.server_url!r}, signed_in={self._token is not None})"
 
-    def set_token(self, token: str | None) -> None:
-        self._token = token
-
     def close(self) -> None:
         self.session.close()
 

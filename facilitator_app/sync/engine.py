@@ -10,13 +10,13 @@ simply carries on from what is on disk.
 from __future__ import annotations
 
 import gc
-import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterator
 
+from ..core import faults
 from ..core.toolkit import ToolkitError
 from ..store import Store
 from ..store.pulled import day_of_clock
@@ -33,9 +33,9 @@ from .client import (
     TooLargeError,
 )
 
-CRASH_ENV = "FFK_TEST_CRASH_AT"
 REFUSED_TOOLKIT_KEY = "toolkit_refused_version"
-CRASH_POINTS = ("after_local_commit", "mid_push", "after_push_response", "mid_page_apply")
+# Where a sync may stop, for the kill -9 and convergence tests (see core/faults.py).
+CRASH_POINTS = ("mid_push", "after_push_response", "mid_page_apply")
 
 Progress = Callable[[str, int, int], None]
 
@@ -44,19 +44,15 @@ class SyncCancelled(SyncError):
     """The user pressed Cancel; everything done so far is kept."""
 
 
-def crash_point(name: str) -> None:
-    """A named place where the kill -9 tests end the process (only when FFK_TEST_CRASH_AT names it)."""
-    if os.environ.get(CRASH_ENV) == name:
-        os._exit(137)
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while pages are parsed and stored.
+    """Pause Python's cycle collector while one pulled page is read and stored, and no longer.
 
     Why: a page is thousands of small dicts and lists, and the collector kept walking all of
-    them again and again, which cost more than parsing the page. Pulled data holds no reference
-    cycles, so nothing piles up; the collector runs again as soon as the pull ends."""
+    them again and again while the tolerant reader checked them (about a tenth of a first sync's
+    CPU, measured with bench/sync_bench.py). The switch is process-wide, so it is held only for
+    the page's own work on this thread (not across network waits or the rest of the sync):
+    pulled data holds no reference cycles, and the GUI's garbage waits a fraction of a second."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -101,7 +97,7 @@ class SyncEngine:
     max_batch_bytes = protocol.MAX_PUSH_BYTES - 64 * 1024  # room for the envelope
     pull_limit = protocol.MAX_PULL_LIMIT  # fewer round trips on a first sync; the server never splits a version
 
-    def __init__(self, store: Store, client: SyncClient, *, crash: Callable[[str], None] = crash_point):
+    def __init__(self, store: Store, client: SyncClient, *, crash: Callable[[str], None] = faults.reached):
         self.store = store
         self.state = SyncState(store)
         self.client = client
@@ -200,7 +196,7 @@ class SyncEngine:
         epoch = None if refetch else meta.scope_epoch
         # The first page is fetched here: an up-to-date laptop needs no second thread. Leaving the
         # executor waits for a fetch still running: the client is not thread-safe.
-        with _gc_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
             page = self._fetch(meta.client_id, cursor, epoch, report)
             while True:
                 if page.cursor < cursor:
@@ -225,11 +221,12 @@ class SyncEngine:
                                                      cursor=cursor, scope_epoch=scope_epoch, limit=self.pull_limit))
 
     def apply(self, page: PulledPage, *, refetch: bool) -> None:
-        applied = self.state.apply_page(page.changes, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
-                                        server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
-                                        toolkit_version=page.toolkit_version, refetch=refetch,
-                                        today=today_for(page.server_hlc),
-                                        during=lambda: self._crash("mid_page_apply"))
+        with _gc_paused():
+            applied = self.state.apply_page(page.changes, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
+                                            server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
+                                            toolkit_version=page.toolkit_version, refetch=refetch,
+                                            today=today_for(page.server_hlc),
+                                            during=lambda: self._crash("mid_page_apply"))
         self._set_aside += applied.set_aside
 
     def update_toolkit(self, report: SyncReport) -> None:

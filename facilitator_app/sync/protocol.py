@@ -12,16 +12,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..core.kinds import EntityName, Outcome
+
 # 2: next steps are records of their own (entity next_step) and a visit's notes are split in
 # practice_notes / private_notes; a protocol-1 app would not understand what it pulls.
-PROTOCOL_VERSION = 2
+# 3: records of the cooperative (tip, tip_mark) and of one person (diary_entry), whose
+# practice_id is a scope key ("~coop:<n>", "~user:<n>"), not a practice. A protocol-2 app still
+# syncs its practices; it is sent none of these.
+PROTOCOL_VERSION = 3
+OLDEST_PROTOCOL = 2
+SHARED_SCOPES_PROTOCOL = 3  # the first app sent tips, marks and diary entries
 MAX_MUTATIONS_PER_PUSH = 500
 MAX_PUSH_BYTES = 5 * 1024 * 1024
 DEFAULT_PULL_LIMIT = 1000
 MAX_PULL_LIMIT = 5000
 
-EntityName = Literal["practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note", "measure"]
-Outcome = Literal["applied", "applied_conflict", "superseded", "rejected"]
 Role = Literal["facilitator", "supervisor", "admin"]
 
 

@@ -39,6 +39,7 @@ class SyncScheduler:
         self.enabled = enabled
         self.online = True
         self.running = False
+        self.paused = False
         self._edit_at: float | None = None
         self._last_sync_at: float | None = None
         self._next_probe_at: float | None = None
@@ -54,6 +55,14 @@ class SyncScheduler:
     def request_now(self) -> None:
         """The user pressed Sync now (F5): ignores debounce and `enabled`."""
         self._wanted_now = True
+
+    def pause(self) -> None:
+        """Start nothing until `resume` (the app is switching account or restoring a backup).
+        Requests and edits meanwhile are remembered and acted on after."""
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
 
     def sync_started(self) -> None:
         self.running = True
@@ -97,7 +106,7 @@ class SyncScheduler:
     # -- decisions ------------------------------------------------------------------------
 
     def tick(self) -> Action:
-        if self.running:
+        if self.running or self.paused:
             return Action.NONE
         now = self._now()
         if not self.online:
@@ -119,7 +128,7 @@ class SyncScheduler:
 
     def seconds_until_next(self) -> float | None:
         """How long a timer may sleep before the next tick could act (None: until an event)."""
-        if self.running:
+        if self.running or self.paused:
             return None
         now = self._now()
         if not self.online:

@@ -50,6 +50,15 @@ class SignInResult:
 
 
 @dataclass(frozen=True)
+class SignedIn:
+    """The server said yes and the token is kept; the account is not active yet."""
+
+    server_url: str
+    user: UserInfo
+    place: TokenPlace
+
+
+@dataclass(frozen=True)
 class SyncStatus:
     signed_in: bool
     server_url: str | None
@@ -94,25 +103,35 @@ class SyncService:
     # -- the active store -----------------------------------------------------------------
 
     def store(self) -> Store:
+        """The active account's Store: always the same object, reopened in place on a switch."""
         if self._store is None:
             self._store = Store.open(self.accounts.active_database())
         return self._store
 
+    def _reopen(self) -> Store:
+        """Open the active account's database in the Store everyone already holds."""
+        if self._store is None:
+            return self.store()
+        self._store.reopen(self.accounts.active_database())
+        return self._store
+
     def restore_backup(self, backup: Path) -> tuple[Store, Path]:
-        """Replace the active database with a backup; returns the reopened store and the safety
-        copy of the replaced file. Unsent changes in the replaced file stay in that copy."""
+        """Replace the active database with a backup; returns the (same, reopened) store and the
+        safety copy of the replaced file. Unsent changes in the replaced file stay in that copy.
+
+        The store is closed while the file is swapped: the GUI calls this only with nothing else
+        running (ui/account.py)."""
         from ..store.backups import check_backup, replace_with_backup
 
         check_backup(Path(backup))  # before closing anything
         store = self.store()
         safety = store.backup()
-        target = store.path
-        self.close()
+        store.close()
         try:
-            replace_with_backup(target, Path(backup))
+            replace_with_backup(store.path, Path(backup))
         finally:
-            self._store = None
-        return self.store(), safety
+            store.reopen()
+        return store, safety
 
     def close(self) -> None:
         if self._store is not None:
@@ -126,22 +145,37 @@ class SyncService:
 
     def sign_in(self, server_url: str, username: str, password: str) -> SignInResult:
         """Check the password with the server, keep the token, and switch to the account's database."""
+        return self.switch_to(self.authenticate(server_url, username, password))
+
+    def authenticate(self, server_url: str, username: str, password: str) -> SignedIn:
+        """The network half of signing in: ask the server, keep the token. Touches no database,
+        so the GUI runs it while the app goes on working."""
         server_url = normalize_server_url(server_url)
         client = self._client(server_url)
         try:
             answer = client.sign_in(username, password)
         finally:
             client.close()
-        user = answer.user.name
-        place = self.tokens.save(server_url, user, answer.access_token)
-        self.close()  # local.sqlite may be moved into the account
-        activation = self.accounts.activate(server_url, user, role=answer.user.role,
-                                            cooperative=answer.user.cooperative)
-        SyncState(self.store()).set_account(server_url=server_url, user=user)
-        prefilled = self._prefill_profile(answer.user.full_name, answer.user.email)
-        messages = [m for m in (activation.message, place.warning, prefilled) if m]
-        return SignInResult(self._info(activation.account, place), messages, answer.user.full_name, answer.user.email,
-                            answer.user)
+        place = self.tokens.save(server_url, answer.user.name, answer.access_token)
+        return SignedIn(server_url, answer.user, place)
+
+    def switch_to(self, signed: SignedIn) -> SignInResult:
+        """The local half: make the account active and reopen the store on its database.
+
+        The store is closed meanwhile (local.sqlite may be moved into the account): the GUI
+        calls this only with nothing else running (ui/account.py)."""
+        user = signed.user
+        if self._store is not None:
+            self._store.close()
+        try:
+            activation = self.accounts.activate(signed.server_url, user.name, role=user.role,
+                                                cooperative=user.cooperative)
+        finally:
+            store = self._reopen()
+        SyncState(store).set_account(server_url=signed.server_url, user=user.name)
+        prefilled = self._prefill_profile(user.full_name, user.email)
+        messages = [m for m in (activation.message, signed.place.warning, prefilled) if m]
+        return SignInResult(self._info(activation.account, signed.place), messages, user.full_name, user.email, user)
 
     def _prefill_profile(self, full_name: str, email: str) -> str | None:
         """Fill an untouched facilitator profile from the account; never overwrite what was typed.

@@ -32,10 +32,9 @@ def build(data_dir: Path, *, app=None, today=None, start_sync: bool = True, back
 
     from ..store.accounts import Accounts
     from ..store.store import Store
-    from ..store.toolkit_source import active_toolkit
+    from .account import ActiveAccount
     from .context import AppContext
     from .main_window import MainWindow
-    from .ops import Ops
     from .settings import Preferences
     from .style import apply_style
 
@@ -43,9 +42,10 @@ def build(data_dir: Path, *, app=None, today=None, start_sync: bool = True, back
     app = app or QApplication.instance()
     apply_style(app)
     store = Store.open(Accounts(data_dir).active_database())  # the active account's database
-    ops = Ops(store)
+    account = ActiveAccount(data_dir, store)
+    ops = account.ops
     prefs = Preferences(data_dir)
-    ctx = AppContext(data_dir=data_dir, toolkit=active_toolkit(store, data_dir), ops=ops, prefs=prefs)
+    ctx = AppContext(data_dir=data_dir, account=account, prefs=prefs)
     if today is not None:
         ctx.today = today
     window = MainWindow(ctx)
@@ -73,12 +73,11 @@ def _make_bridge(ctx):
 def _attach(ctx, window, service, start: bool) -> None:
     from .sync_bridge import SyncBridge
 
-    bridge = SyncBridge(service, ctx.ops, auto_sync=bool(ctx.prefs.get("sync/auto")))
-    account = bridge.service.account()
-    ctx.role = account.role if account and account.signed_in else ""
+    ctx.account.attach_service(service)
+    bridge = SyncBridge(ctx.account, auto_sync=bool(ctx.prefs.get("sync/auto")))
     window.attach_sync(bridge)
     if start:
-        bridge.start()
+        bridge.start()  # reads the account (and the keyring) on the pool
     else:
         bridge.refresh_account()
 

@@ -1,5 +1,5 @@
-"""What every view needs, passed in explicitly (no globals): the store, the toolkit, the
-background-op runner, the preferences, and the sync bridge.
+"""What every view needs, passed in explicitly (no globals): the active account (its store,
+toolkit and background-op runner), the preferences, and the sync bridge.
 """
 
 from __future__ import annotations
@@ -9,23 +9,23 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..core.kinds import ENTITY_NAMES
 from ..core.toolkit import Toolkit
 from ..store.store import Store
 from .ops import Ops
 from .settings import Preferences
 
 if TYPE_CHECKING:
+    from .account import ActiveAccount
     from .sync_bridge import SyncBridge
 
-ALL_ENTITIES = frozenset({"practice", "contact", "plan", "visit", "next_step", "checklist", "checklist_note",
-                          "measure"})
+ALL_ENTITIES: frozenset[str] = frozenset(ENTITY_NAMES)  # what a sync or a demo load may have changed
 
 
 @dataclass
 class AppContext:
     data_dir: Path
-    toolkit: Toolkit
-    ops: Ops
+    account: ActiveAccount
     prefs: Preferences
     # Injected for tests and screenshots so "today" is stable; defaults to the real date.
     today: Callable[[], date] = field(default=date.today)
@@ -35,9 +35,18 @@ class AppContext:
     role: str = ""  # the signed-in account's role ("supervisor" widens the Today screen)
 
     @property
+    def ops(self) -> Ops:
+        return self.account.ops
+
+    @property
     def store(self) -> Store:
-        """The active account's store (it changes when the user signs in to another account)."""
-        return self.ops.store
+        """The active account's store (the same object, reopened on another file after a switch)."""
+        return self.account.store
+
+    @property
+    def toolkit(self) -> Toolkit:
+        """The active account's toolkit: another after a switch or the cooperative's download."""
+        return self.account.toolkit
 
     @property
     def facilitator(self) -> str:

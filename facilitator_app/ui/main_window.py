@@ -45,7 +45,8 @@ LEAVE_BEHIND_NEEDS_NAME = "The leave-behind tells the practice who you are, and 
 # is first shown, so start-up pays only for the one on screen.
 SCREENS = [("Today", "today_view", "TodayView"), ("Practices", "practices_view", "PracticesView"),
            ("Practice", "practice_view", "PracticeView"), ("Toolkit", "toolkit_view", "ToolkitView"),
-           ("Sync issues", "sync_issues_view", "SyncIssuesView"), ("Settings", "settings_view", "SettingsView")]
+           ("Sync issues", "sync_issues_view", "SyncIssuesView"), ("Settings", "settings_view", "SettingsView"),
+           ("Diary", "diary_view", "DiaryView")]  # last: Ctrl+1 to Ctrl+6 keep the screens they always had
 
 
 def _screen_factory(module: str, name: str) -> Callable[[AppContext], BaseView]:
@@ -60,7 +61,7 @@ def _visit_form_module():
 
 
 class MainWindow(QMainWindow):
-    TODAY, PRACTICES, PRACTICE, TOOLKIT, SYNC_ISSUES, SETTINGS = range(6)
+    TODAY, PRACTICES, PRACTICE, TOOLKIT, SYNC_ISSUES, SETTINGS, DIARY = range(7)
 
     def __init__(self, ctx: AppContext):
         super().__init__()
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
 
         ctx.ops.unhandled_error.connect(self._show_error)
         ctx.ops.changed.connect(self._on_changed)
+        ctx.account.toolkit_changed.connect(self._on_toolkit_changed)
         if ctx.sync is not None:
             self.attach_sync(ctx.sync)
 
@@ -160,6 +162,7 @@ class MainWindow(QMainWindow):
     toolkit = property(lambda self: self.view(self.TOOLKIT))
     sync_issues = property(lambda self: self.view(self.SYNC_ISSUES))
     settings = property(lambda self: self.view(self.SETTINGS))
+    diary = property(lambda self: self.view(self.DIARY))
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -205,6 +208,9 @@ class MainWindow(QMainWindow):
         return None
 
     def new_visit_shortcut(self) -> None:
+        """Ctrl+N: a screen's own new item (the Diary's new entry), else a new visit."""
+        if self.current_view().new_item():
+            return
         pid = self._current_practice_id()
         if pid:
             self.new_visit(pid)
@@ -336,10 +342,23 @@ class MainWindow(QMainWindow):
         bridge.status_changed.connect(self.sync_status.set_view)
         bridge.progress.connect(self.sync_status.show_progress)
         bridge.finished.connect(self._on_sync_finished)
+        bridge.account_changed.connect(self._on_account_changed)
         if self._views[self.SETTINGS] is not None:
             self._views[self.SETTINGS].attach_sync(bridge)
         if self._views[self.SYNC_ISSUES] is not None:
             self._views[self.SYNC_ISSUES].refresh()
+
+    def _on_account_changed(self, account) -> None:
+        """A supervisor's Today lists every facilitator: redraw it when the role changes."""
+        role = account.role if account is not None and account.signed_in else ""
+        if role != self.ctx.role:
+            self.ctx.role = role
+            if self._views[self.TODAY] is not None:
+                self._views[self.TODAY].redraw_soon()
+
+    def _on_toolkit_changed(self, _toolkit) -> None:
+        if self._views[self.TOOLKIT] is not None:
+            self._views[self.TOOLKIT].redraw_soon()
 
     def sync_now(self) -> None:
         if self.ctx.sync is None:
@@ -412,18 +431,20 @@ class MainWindow(QMainWindow):
             lambda name: then() if name else self.ask_about_you(reason, then=then)).run()
 
     def load_demo(self) -> None:
-        from ..core.demo import generate
+        from ..core.demo import load_demo
         toolkit, today = self.ctx.toolkit, self.ctx.today()
 
         def work(s):
-            objs = generate(practices=DEMO_PRACTICES, months=DEMO_MONTHS, seed=DEMO_SEED, today=today, toolkit=toolkit)
-            s.bulk_insert(objs, outbox=False)
-            s.set_meta("demo", "1")
+            load_demo(s, today=today, toolkit=toolkit, practices=DEMO_PRACTICES, months=DEMO_MONTHS, seed=DEMO_SEED)
             return Changes(ALL_ENTITIES)
+
+        def failed(exc: BaseException) -> None:
+            self.statusBar().clearMessage()
+            self._show_error("The demo data was not loaded", describe_error(exc))
         self.statusBar().showMessage("Loading demo data…")
         StoreOp(self.ctx.ops, work).with_busy_cursor().success(
             lambda _c: self.statusBar().showMessage("Demo data loaded: these practices are made up and never sync.",
-                                                    8000)).run()
+                                                    8000)).failure(failed).run()
 
     # -- window state ---------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ are posted back to the main thread through a queued Qt signal.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Generic, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication
@@ -26,6 +28,21 @@ T = TypeVar("T")
 BUSY_CURSOR_AFTER_MS = 300
 
 
+class StoreSource(Protocol):
+    """Who says which store is active (ui/account.py); asked when an op runs, not when it is queued."""
+
+    @property
+    def store(self) -> Store: ...
+
+
+@dataclass
+class _Job:
+    fn: Callable[[], object]
+    writer: bool
+    done: Callable[[object], object]
+    failed: Callable[[BaseException], object]
+
+
 class Ops(QObject):
     """Owns the worker threads and the app-level `changed` signal every view listens to."""
 
@@ -35,14 +52,22 @@ class Ops(QObject):
     unhandled_error = Signal(str, str)
     _deliver = Signal(object)
 
-    def __init__(self, store: Store, parent: QObject | None = None):
+    def __init__(self, source: StoreSource, parent: QObject | None = None):
         super().__init__(parent)
-        self.store = store
+        self._source = source
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ffk-store-writer")
         self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="ffk-pool")
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
         self._running = 0
         self._closed = False
+        self._inflight: set[Future] = set()
+        self._inflight_lock = threading.Lock()
+        self._held: list[_Job] | None = None  # a list while an exclusive op runs: new work waits in it
+
+    @property
+    def store(self) -> Store:
+        """The active store, looked up now (ops look it up when they run, never when queued)."""
+        return self._source.store
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -55,23 +80,76 @@ class Ops(QObject):
         self._deliver.emit(callback)
 
     def submit(self, fn: Callable[[], T], *, writer: bool,
-               done: Callable[[T], object], failed: Callable[[BaseException], object]) -> Future:
+               done: Callable[[T], object], failed: Callable[[BaseException], object]) -> None:
         if self._closed:
             raise RuntimeError("the app is closing")
         self._running += 1
-        executor = self._writer if writer else self._pool
+        job = _Job(fn, writer, done, failed)  # type: ignore[arg-type]
+        if self._held is not None:
+            self._held.append(job)  # an account switch is under way: runs right after it
+        else:
+            self._start(job)
 
+    def _start(self, job: _Job) -> None:
         def work() -> None:
             try:
-                result = fn()
-            except BaseException as exc:  # reported on the main thread
+                result = job.fn()
+            except Exception as exc:  # reported on the main thread
                 log.debug("background op failed:\n%s", traceback.format_exc())
-                error = exc  # `exc` is unset once the except block ends; the callback runs later
-                self.post(lambda: self._finish(lambda: failed(error)))
+                self._post_failure(job, exc)
                 return
-            self.post(lambda: self._finish(lambda: done(result)))
+            except BaseException as exc:
+                # KeyboardInterrupt, SystemExit: the op still ends (so the app is not "busy"
+                # forever), and the exception goes on to whoever waits on the thread.
+                self._post_failure(job, exc)
+                raise
+            self.post(lambda: self._finish(lambda: job.done(result)))
 
-        return executor.submit(work)
+        future = (self._writer if job.writer else self._pool).submit(work)
+        with self._inflight_lock:
+            self._inflight.add(future)
+        future.add_done_callback(self._forget)
+
+    def _post_failure(self, job: _Job, error: BaseException) -> None:
+        # `error` is a parameter, not the `except` name, which is unset once the block ends.
+        self.post(lambda: self._finish(lambda: job.failed(error)))
+
+    def _forget(self, future: Future) -> None:
+        with self._inflight_lock:
+            self._inflight.discard(future)
+
+    def exclusive(self, fn: Callable[[], T], *, done: Callable[[T], object],
+                  failed: Callable[[BaseException], object]) -> None:
+        """Run `fn` on the writer thread with no other op running: for closing and reopening the
+        store (switching account, restoring a backup).
+
+        Ops queued before it finish first, against the store they were queued for (an edit the
+        user made is never dropped); ops submitted while it runs wait, and start once it is done,
+        looking up whatever store is active then. Call from the main thread."""
+        if self._closed:
+            raise RuntimeError("the app is closing")
+        if self._held is not None:
+            raise RuntimeError("another switch is under way")
+        self._held = []
+        with self._inflight_lock:
+            before = list(self._inflight)
+
+        def work() -> T:
+            wait(before)  # reads and syncs on the pool; earlier writes ran before us on this thread
+            return fn()
+
+        def release() -> None:
+            held, self._held = self._held or [], None
+            for job in held:
+                self._start(job)
+
+        self._running += 1
+        self._start(_Job(work, True, lambda r: (release(), done(r)),  # type: ignore[arg-type, func-returns-value]
+                         lambda e: (release(), failed(e))))  # type: ignore[func-returns-value]
+
+    @property
+    def is_switching(self) -> bool:
+        return self._held is not None
 
     def _finish(self, callback: Callable[[], object]) -> None:
         self._running -= 1
@@ -95,6 +173,10 @@ class Ops(QObject):
     def shutdown(self) -> None:
         """Finish queued writes (an edit the user made must reach the disk), then stop."""
         self._closed = True
+        held, self._held = self._held or [], None
+        for job in held:  # an edit made during a switch that never finished still gets written
+            if job.writer:
+                self._start(job)
         self._writer.shutdown(wait=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -123,7 +205,7 @@ class _Op(Generic[T]):
         self._busy_cursor = True
         return self
 
-    def run(self) -> Future:
+    def run(self) -> None:
         timer: QTimer | None = None
         cursor_shown = [False]
         if self._busy_cursor:
@@ -155,8 +237,10 @@ class _Op(Generic[T]):
             else:
                 self._ops.unhandled_error.emit("Something went wrong", describe_error(exc))
 
-        store = self._ops.store
-        return self._ops.submit(lambda: self._op(store), writer=self.writer, done=done, failed=failed)
+        ops = self._ops
+        # The store is looked up when the op runs: one queued behind an account switch must use
+        # the account switched to, never a store that was closed meanwhile.
+        ops.submit(lambda: self._op(ops.store), writer=self.writer, done=done, failed=failed)
 
     def _on_result(self, result: T) -> None:
         pass

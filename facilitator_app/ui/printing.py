@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QStandardPaths, Qt
@@ -39,7 +39,8 @@ class _Report:
 
     what: str                                        # "leave-behind", "progress report"
     describe: Callable[[Any], tuple[str, str]]       # store -> (label shown and used as job title, file stem)
-    write: Callable[[Any, Path], object]             # (store, path) -> writes the PDF
+    write: Callable[[Any, Path, Sequence[str]], object]  # (store, path, field tip ids) -> writes the PDF
+    offer: Callable[[Any], list] | None = None       # store -> field tips the print dialog offers to add
 
 
 def _visit_report(ctx: AppContext, visit_id: str) -> _Report:
@@ -51,11 +52,15 @@ def _visit_report(ctx: AppContext, visit_id: str) -> _Report:
         return (f"Leave-behind for {name}, visit of {fmt_date(visit.date)}",
                 f"Leave-behind {visit.date.isoformat()} {_safe(name)}")
 
-    def write(store, path: Path) -> object:
+    def write(store, path: Path, tip_ids: Sequence[str]) -> object:
         from ..reports import write_visit_pdf
-        return write_visit_pdf(store, ctx.toolkit, visit_id, path, today=today)
+        return write_visit_pdf(store, ctx.toolkit, visit_id, path, today=today, tip_ids=tip_ids)
 
-    return _Report("leave-behind", describe, write)
+    def offer(store) -> list:
+        from ..reports import leave_behind_tips
+        return leave_behind_tips(store, visit_id)
+
+    return _Report("leave-behind", describe, write, offer)
 
 
 def _progress_report(ctx: AppContext, practice_id: str) -> _Report:
@@ -65,7 +70,7 @@ def _progress_report(ctx: AppContext, practice_id: str) -> _Report:
         name = store.practice(practice_id).name
         return (f"Progress report for {name}, {fmt_date(today)}", f"Progress report {today.isoformat()} {_safe(name)}")
 
-    def write(store, path: Path) -> object:
+    def write(store, path: Path, _tip_ids: Sequence[str]) -> object:
         from ..reports import write_progress_pdf
         return write_progress_pdf(store, ctx.toolkit, practice_id, path, today=today)
 
@@ -119,28 +124,31 @@ def _print(ctx: AppContext, report: _Report, *, parent: QWidget, done: Callable[
 
     def prepare(store):
         label, stem = report.describe(store)
+        tips = report.offer(store) if report.offer else []
         try:
-            return label, stem, list_printers()
+            return label, stem, tips, list_printers()
         except PrintError as exc:
-            return label, stem, exc
+            return label, stem, tips, exc
 
     def prepared(result) -> None:
-        label, stem, printers = result
+        label, stem, tips, printers = result
         state.update(label=label, stem=stem)
         dialog.set_document(label)
+        dialog.set_tips(tips)
         if isinstance(printers, PrintError):
             dialog.set_unavailable(str(printers))
         else:
             dialog.set_printers(printers)
 
     def send(printer: str, copies: int) -> None:
+        tip_ids = dialog.chosen_tips()  # read here, on the UI thread
         dialog.set_busy(f"Sending {_copies(copies)} to {printer}…")
 
         def work(store) -> PrintJob:
             folder = ctx.data_dir / REPORTS_DIR
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{state['stem']}.pdf"
-            report.write(store, path)
+            report.write(store, path, tip_ids)
             return print_pdf(path, printer=printer, copies=copies, title=state["label"])
 
         def sent(job: PrintJob) -> None:
@@ -155,7 +163,8 @@ def _print(ctx: AppContext, report: _Report, *, parent: QWidget, done: Callable[
         QueryOp(ctx.ops, work).success(sent).failure(not_sent).run()
 
     dialog.print_requested.connect(send)
-    dialog.save_instead.connect(lambda: _save(ctx, report, parent=parent, done=saved, failed=None))
+    dialog.save_instead.connect(lambda: _save(ctx, report, parent=parent, done=saved, failed=None,
+                                              tip_ids=dialog.chosen_tips()))
     dialog.open()
     QueryOp(ctx.ops, prepare).success(prepared).failure(
         lambda exc: dialog.set_unavailable(describe_error(exc))).run()
@@ -178,7 +187,7 @@ def _start_folder(ctx: AppContext) -> Path:
 
 
 def _save(ctx: AppContext, report: _Report, *, parent: QWidget, done: Callable[[Path], None] | None,
-          failed: Callable[[BaseException], None] | None) -> None:
+          failed: Callable[[BaseException], None] | None, tip_ids: Sequence[str] = ()) -> None:
     def on_failed(exc: BaseException) -> None:
         if failed:
             failed(exc)
@@ -199,7 +208,7 @@ def _save(ctx: AppContext, report: _Report, *, parent: QWidget, done: Callable[[
 
     def write(path: Path) -> None:
         ctx.prefs.set_raw(REPORT_FOLDER_KEY, str(path.parent))
-        QueryOp(ctx.ops, lambda store: report.write(store, path)).with_busy_cursor().success(
+        QueryOp(ctx.ops, lambda store: report.write(store, path, tip_ids)).with_busy_cursor().success(
             lambda _r: done(path) if done else None).failure(on_failed).run()
 
     QueryOp(ctx.ops, report.describe).success(ask).failure(on_failed).run()

@@ -18,7 +18,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..store.store import Changes
 from ..sync.client import AuthError, NetworkError, ServerUnavailableError
 from ..sync.scheduler import Action, SyncScheduler
-from ..sync.service import AccountInfo, NotSignedInError, SyncService
+from ..sync.service import AccountInfo, NotSignedInError, SignedIn, SignInResult, SyncService
+from .account import ActiveAccount
 from .context import ALL_ENTITIES
 from .ops import Ops, describe_error
 
@@ -49,10 +50,9 @@ class SyncBridge(QObject):
     finished = Signal(bool, str)             # ok, message for the user
     account_changed = Signal(object)         # AccountInfo | None
 
-    def __init__(self, service: SyncService, ops: Ops, *, auto_sync: bool, parent: QObject | None = None):
+    def __init__(self, active: ActiveAccount, *, auto_sync: bool, parent: QObject | None = None):
         super().__init__(parent)
-        self.service = service
-        self.ops = ops
+        self.active = active
         self.scheduler = SyncScheduler(enabled=auto_sync)
         self._cancel = False
         self._user_requested = False
@@ -60,7 +60,19 @@ class SyncBridge(QObject):
         self.account: AccountInfo | None = None
         self.timer = QTimer(self, interval=TICK_MS)
         self.timer.timeout.connect(self.tick)
-        ops.changed.connect(self._on_local_change)
+        self.ops.changed.connect(self._on_local_change)
+        active.about_to_switch.connect(self._pause_for_switch)
+        active.switched.connect(self._switched)
+
+    @property
+    def service(self) -> SyncService:
+        service = self.active.service
+        assert service is not None, "the bridge is made once the service is attached"
+        return service
+
+    @property
+    def ops(self) -> Ops:
+        return self.active.ops
 
     def start(self) -> None:
         self.refresh_account()
@@ -73,31 +85,34 @@ class SyncBridge(QObject):
     # -- account --------------------------------------------------------------------------
 
     def refresh_account(self) -> None:
-        try:
-            self.account = self.service.account()
-        except Exception as exc:  # a broken accounts file must not stop the app
+        """Read the account and where its token is on the pool: the keyring may take seconds to
+        answer (or ask the user to unlock it), and the window must not freeze meanwhile."""
+        def failed(exc: BaseException) -> None:  # a broken accounts file must not stop the app
             log.warning("cannot read the account: %s", exc)
-            self.account = None
-        self.account_changed.emit(self.account)
+            self._set_account(None)
+
+        self.ops.submit(self.service.account, writer=False, done=self._set_account, failed=failed)
+
+    def _set_account(self, account: AccountInfo | None) -> None:
+        self.account = account
+        self.account_changed.emit(account)
         self.refresh_status()
 
     def sign_in(self, server_url: str, user: str, password: str, *, done: Callable[[Any], None],
                 failed: Callable[[BaseException], None]) -> None:
-        """Sign in on the writer thread: it may move the local database into the account."""
+        """Ask the server on the pool (the app goes on working), then switch to the account's
+        database with nothing else running (ActiveAccount.switch), then sync."""
 
-        def work():
-            result = self.service.sign_in(server_url, user, password)
-            return result, self.service.store()
-
-        def ok(value) -> None:
-            result, store = value
-            self.ops.store = store
-            self.refresh_account()
-            self.ops.changed.emit(Changes(ALL_ENTITIES), self)
+        def switched(result: SignInResult) -> None:
+            self._set_account(result.account)
             self.request_sync()
             done(result)
 
-        self.ops.submit(work, writer=True, done=ok, failed=failed)
+        def authenticated(signed: SignedIn) -> None:
+            self.active.switch(lambda service: service.switch_to(signed), done=switched, failed=failed)
+
+        self.ops.submit(lambda: self.service.authenticate(server_url, user, password), writer=False,
+                        done=authenticated, failed=failed)
 
     def sign_out(self, done: Callable[[Any], None] | None = None) -> None:
         def ok(info) -> None:
@@ -106,6 +121,17 @@ class SyncBridge(QObject):
                 done(info)
         self.ops.submit(self.service.sign_out, writer=False, done=ok,
                         failed=lambda e: self.ops.unhandled_error.emit("Sign out failed", describe_error(e)))
+
+    def _pause_for_switch(self) -> None:
+        """The store is about to close: start no sync, and stop a running one at its next step
+        (what it sent or stored so far is kept; the switch waits for it to end)."""
+        self.scheduler.pause()
+        if self.scheduler.running:
+            self._cancel = True
+
+    def _switched(self) -> None:
+        self.scheduler.resume()
+        self.refresh_account()
 
     # -- scheduling -----------------------------------------------------------------------
 
@@ -166,6 +192,8 @@ class SyncBridge(QObject):
         user_asked, self._user_requested = self._user_requested, False
         if report.pulled or report.conflicts or report.rejected or report.refetched or report.set_aside:
             self.ops.changed.emit(Changes(ALL_ENTITIES), self)
+        if report.toolkit_version:  # the cooperative's toolkit was just stored: show it
+            self.active.reload_toolkit()
         msg = (f"Synced in {time.monotonic() - started:.1f} s: sent {report.pushed}, received {report.pulled}"
                + (f", {report.conflicts} conflicts" if report.conflicts else "")
                + (f", {report.rejected} rejected" if report.rejected else "")

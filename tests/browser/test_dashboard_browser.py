@@ -190,6 +190,9 @@ def test_supervisor_session_in_a_real_browser(server: tuple[ServerProcess, date]
     assert driver.find_elements(By.CSS_SELECTOR, "svg.chart[role=img]")
     _axe(driver, "facilitator")
     _shot(driver, "facilitator")
+    shared = driver.find_elements(By.CSS_SELECTOR, "section[aria-labelledby=diary-h] tbody tr")
+    assert len(shared) == 3  # the entries the facilitator shared with Sue (tests/dashboard_data.py)
+    _shot(driver, "facilitator-diary", at="#diary-h")
     driver.find_element(By.CSS_SELECTOR, "dl.figures a[href*='/dashboard/visits?']").click()
     _until(driver, lambda d: d.find_element(By.CSS_SELECTOR, "p.count"))
     count = driver.find_element(By.CSS_SELECTOR, "p.count").text

@@ -232,13 +232,13 @@ def test_demo_rows_and_demo_flag_are_one_transaction(capsys, data_dir, monkeypat
 def test_checklist_status_and_note_are_one_transaction(capsys, data_dir, oak, monkeypatch):
     from facilitator_app.core.errors import FieldKitError
 
-    real_put = Store._put
+    real_put = Store.put
 
     def put(self, tx, entity, record):
         if entity == "checklist_note":
             raise FieldKitError("disk full")
         return real_put(self, tx, entity, record)
-    monkeypatch.setattr(Store, "_put", put)
+    monkeypatch.setattr(Store, "put", put)
     code, _, err = run(capsys, "checklist", "set", oak, "B2", "--status", "in_progress", "--note", "Started")
     assert code == 1 and "disk full" in err
     with Store.open_in(data_dir) as store:

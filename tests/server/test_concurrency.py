@@ -18,6 +18,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import Connection, Engine, func, select, text
 
+from facilitator_app.core import faults
 from facilitator_app.core.hlc import HybridClock
 from facilitator_app.server import tables as t
 from facilitator_app.server.pull import pull
@@ -44,7 +45,18 @@ class NaiveSequenceVersions:
         return int(conn.execute(select(func.coalesce(func.max(t.rows.c.sv), 0))).scalar_one())
 
 
+_pusher = threading.local()  # each pusher thread's random source for the delay before its commits
+
+
+def _hold_open() -> None:
+    """Installed at the fault point "push_before_commit": sleep before the commit, so pushes overlap."""
+    rng = getattr(_pusher, "rng", None)
+    if rng is not None:
+        time.sleep(rng.uniform(0.0, 0.06))
+
+
 def _push(engine: Engine, user, practice_id: str, versions: Versions, rng: random.Random) -> set[str]:
+    _pusher.rng = rng
     client_id = str(uuid.uuid4())
     clock = HybridClock(client_id)
     ids: set[str] = set()
@@ -58,15 +70,19 @@ def _push(engine: Engine, user, practice_id: str, versions: Versions, rng: rando
             mutations.append(Mutation(id=mid, uuid=str(uuid.uuid4()), name="put", hlc=clock.now(), args={
                 "entity": "contact", "id": cid, "practice_id": practice_id,
                 "fields": {"name": f"Contact {cid[:6]}", "practice_id": practice_id, "deleted": False}}))
-        delay = rng.uniform(0.0, 0.06)
         # Each pusher thread stands for a separate worker process: only the database may order them.
         apply_push(engine, user, PushRequest(protocol=PROTOCOL_VERSION, client_id=client_id, mutations=mutations),
-                   versions=versions, before_commit=lambda _conn, d=delay: time.sleep(d), queue_in_process=False)
+                   versions=versions, queue_in_process=False)
     return ids
 
 
 def run_race(engine: Engine, versions: Versions, seed: int) -> tuple[set[str], Counter]:
     """Returns the contact ids pushed and how many times the reader received each."""
+    with faults.installed("push_before_commit", _hold_open):
+        return _run_race(engine, versions, seed)
+
+
+def _run_race(engine: Engine, versions: Versions, seed: int) -> tuple[set[str], Counter]:
     user = add_user(engine, f"ann-{seed}")
     practice_id = str(uuid.uuid4())
     setup = Mutation(id=1, uuid=str(uuid.uuid4()), name="put", hlc=HybridClock("setup").now(), args={

@@ -16,9 +16,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from facilitator_app.core.model import FacilitationPlan, NextStep, Practice, StrategyWork, Visit
+from facilitator_app.core.model import DiaryEntry, FacilitationPlan, NextStep, Practice, StrategyWork, Visit
 from facilitator_app.server import accounts
 from facilitator_app.server import tables as t
 from facilitator_app.server.dashboard import sessions
@@ -350,6 +350,26 @@ def test_pages_render_for_a_practice_and_a_facilitator(api: Api, coop: Coop) -> 
     for kind in ("late", "incomplete"):
         assert f'/dashboard/visits?period=month&amp;end=2026-06-30&amp;facilitator=ann&amp;kind={kind}' in person.text
     assert '/dashboard/steps?period=month&amp;end=2026-06-30&amp;facilitator=ann&amp;kind=undetailed' in person.text
+
+
+def test_the_facilitator_page_shows_a_supervisor_the_diary_entries_shared_with_them(api: Api, coop: Coop) -> None:
+    shared = DiaryEntry(date(2026, 6, 3), "Front desk <b>now</b> books follow-ups\nsecond line", tags=["success"],
+                        about_practice=coop.p1.id, strategies=["B1"], shared=True)
+    withdrawn = DiaryEntry(date(2026, 6, 4), "WITHDRAWN words", shared=True)
+    coop.ann.push([coop.ann.create(shared, "diary_entry"), coop.ann.create(withdrawn, "diary_entry")])
+    with api.engine.connect() as conn:
+        scope = conn.execute(select(t.rows.c.practice_id).where(t.rows.c.id == withdrawn.id)).scalar_one()
+    coop.ann.push([coop.ann.mutation("diary_entry", withdrawn.id, scope, {"deleted": True})])
+    assert sign_in(api, "sue").status_code == 303
+    page = api.client.get("/dashboard/facilitators/ann", params=JUNE).text
+    assert "Diary entries shared with you" in page and "Front desk &lt;b&gt;now&lt;/b&gt; books" in page
+    assert "Oak Clinic" in page and "success" in page and "WITHDRAWN" not in page
+    assert "has not shared any diary entries" in api.client.get("/dashboard/facilitators/bob", params=JUNE).text
+    api.client.cookies.clear()
+    api.admin(accounts.add_user, "root", role="admin", cooperative=None, password=PASSWORD)
+    assert sign_in(api, "root").status_code == 303  # an admin of every cooperative reads no diary
+    page = api.client.get("/dashboard/facilitators/ann", params=JUNE).text
+    assert "Late logs" in page and "Diary entries" not in page and "Front desk" not in page
 
 
 def test_a_bad_period_says_what_is_wrong_and_shows_the_default(api: Api, coop: Coop) -> None:

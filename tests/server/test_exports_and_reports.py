@@ -9,7 +9,17 @@ from datetime import date
 from pathlib import Path
 
 from facilitator_app.core.codec import entity_fields
-from facilitator_app.core.model import ENTITY_TYPES, ChecklistNote, Contact, Practice, Visit
+from facilitator_app.core.model import (
+    ENTITY_TYPES,
+    ChecklistNote,
+    Contact,
+    DiaryEntry,
+    Practice,
+    Tip,
+    Visit,
+    scope_of,
+    tip_mark_id,
+)
 from facilitator_app.server import accounts
 from facilitator_app.server.admin import EXPORT_EXTRA_COLUMNS, export_cooperative
 from facilitator_app.server.db import write_tx
@@ -68,8 +78,27 @@ def test_checklist_notes_export_has_one_column_per_name(api: Api, tmp_path: Path
     assert (row["author"], row["created_by"], row["text"]) == ("sue", "sue", "Huddles started")
     for entity in ENTITY_TYPES:  # no entity may gain a field named like the server's own columns
         assert not set(entity_fields(entity)) & set(EXPORT_EXTRA_COLUMNS), entity
+        if scope_of(entity) == "personal":
+            continue
         header, _ = _read(out / f"{entity}s.csv")
         assert len(header) == len(set(header)), entity
+
+
+def test_export_has_the_cooperatives_tips_and_no_diary(api: Api, tmp_path: Path) -> None:
+    ann, zed = api.user("ann"), api.user("zed", cooperative="other")
+    tip = Tip("B1", "=cuff chart", written_on=date(2026, 3, 2))
+    elsewhere = Tip("B1", "another cooperative's", written_on=date(2026, 3, 2))
+    entry = DiaryEntry(date(2026, 3, 2), "shared with my supervisor only", shared=True)
+    ann.push([ann.create(tip, "tip"), ann.create(entry, "diary_entry"),
+              ann.mutation("tip_mark", tip_mark_id(tip.id, "ann"), "~coop", {"tip_id": tip.id, "helpful": True})])
+    zed.push([zed.create(elsewhere, "tip")])
+    out = tmp_path / "export"
+    counts = api.admin(export_cooperative, out, cooperative="coop")
+    header, rows = _read(out / "tips.csv")
+    assert [dict(zip(header, r, strict=True))["text"] for r in rows] == ["'=cuff chart"] and "practice_id" not in header
+    assert counts["tip_mark"] == 1 and "diary_entry" not in counts
+    assert not (out / "diary_entrys.csv").exists()
+    assert "shared with my supervisor" not in "".join(p.read_text() for p in out.iterdir())
 
 
 # -- 8. the roll-up credits the account that logged a visit --------------------------------------

@@ -90,7 +90,7 @@ def test_failed_edit_writes_neither_row_nor_outbox(store, practice):
 
 def test_crash_inside_transaction_rolls_back_row_and_outbox(store, practice, monkeypatch):
     visit = Visit(practice.id, TODAY, strategies=[StrategyWork("B1", "not_selected", "in_progress")])
-    original = store._put
+    original = store.put
     calls = []
 
     def failing_put(tx, entity, record):
@@ -98,7 +98,7 @@ def test_crash_inside_transaction_rolls_back_row_and_outbox(store, practice, mon
         if entity == "checklist":
             raise OSError("disk full")
         return original(tx, entity, record)
-    monkeypatch.setattr(store, "_put", failing_put)
+    monkeypatch.setattr(store, "put", failing_put)
     with pytest.raises(OSError):
         store.save_visit(visit)
     assert calls == ["visit", "checklist"]

@@ -34,10 +34,10 @@ from typing import Any, Callable
 
 from sqlalchemy import create_engine, select
 
-from facilitator_app.core.hlc import wall_clock_ms
+from facilitator_app.core.hlc import Timestamp, wall_clock_ms
 from facilitator_app.core.model import ChecklistNote, Practice, Visit
 from facilitator_app.server import tables as t
-from facilitator_app.store import store as store_module
+from facilitator_app.store import meta as meta_module
 from facilitator_app.sync.engine import SyncEngine
 
 from .conftest import PASSWORD, Laptop, unique
@@ -61,12 +61,14 @@ class SimulatedCrash(BaseException):
 
 
 class SkewedClocks:
-    """Patches the store's clock factory so each laptop's edits use its own wall clock."""
+    """Patches where the store makes its clock (store/meta.py: load_clock) so each laptop's edits
+    use its own wall clock. `World.edit` checks that a skew ahead shows in the edit's clock, so
+    this cannot silently stop working when the store makes its clock somewhere else."""
 
     def __init__(self, monkeypatch) -> None:
         self.skew_ms = 0
-        real = store_module.HybridClock
-        monkeypatch.setattr(store_module, "HybridClock",
+        real = meta_module.HybridClock
+        monkeypatch.setattr(meta_module, "HybridClock",
                             lambda node, last=None: real(node, last, wall=lambda: wall_clock_ms() + self.skew_ms))
 
 
@@ -149,18 +151,22 @@ class World:
 
     # -- steps ----------------------------------------------------------------------------
 
-    def _outbox(self, name: str):
+    def outbox(self, name: str):
         return self.laptops[name].state.outbox_batch(max_count=10**6, max_bytes=10**9)
 
     def edit(self, name: str, action: Callable[[Any], object]) -> None:
-        self.clocks.skew_ms = self.skews[name]
-        before = {m.uuid for m in self._outbox(name)}
+        skew = self.clocks.skew_ms = self.skews[name]
+        before = {m.uuid for m in self.outbox(name)}
+        started = wall_clock_ms()
         try:
             action(self.laptops[name].store)
         finally:
             self.clocks.skew_ms = 0
-        for uuid in {m.uuid for m in self._outbox(name)} - before:
-            self.made_by[uuid] = name
+        for m in self.outbox(name):
+            if m.uuid not in before:
+                self.made_by[m.uuid] = name
+                assert skew <= 0 or Timestamp.parse(m.hlc).wall_ms >= started + skew, (
+                    f"{name}: an edit with the clock {skew} ms ahead got the clock {m.hlc}: the skew is not applied")
         self.check_step()
 
     def has(self, name: str, practice: str) -> bool:
@@ -285,7 +291,7 @@ class World:
 
         Assignments only change between steps, so this is what holds when the push that
         follows is processed (an edit the server sees in a later sync is judged again then)."""
-        outbox = [m for m in self._outbox(name)]
+        outbox = [m for m in self.outbox(name)]
         if not outbox:
             return
         seen = set(self._logged([m.uuid for m in outbox]))
@@ -323,7 +329,7 @@ class World:
         for name, laptop in self.laptops.items():
             problem = integrity_problem(laptop.store.path)
             assert problem is None, f"{name}: PRAGMA integrity_check failed: {problem}"
-        unsent = {m.uuid for name in self.laptops for m in self._outbox(name)}
+        unsent = {m.uuid for name in self.laptops for m in self.outbox(name)}
         missing = [u for u in self.made_by if u not in unsent]
         lost = set(missing) - set(self._logged(missing))
         assert not lost, (f"{len(lost)} edit(s) lost: neither in their laptop's outbox nor on the server "

@@ -62,7 +62,7 @@ KNOWN_KEYS = sorted({
     "position", "status", "closed_on", "closed_by", "closing_note", "closed_in_visit", "strategy_id", "reason",
     "target_date", "steps_done", "text", "written_on", "author", "measure", "period_end", "numerator",
     "denominator", "version", "source", "cadence", "planned_visits", "planned_hours", "selected_strategies",
-    "set_by", "agreed_on", "notes", "role", "email", "phone", "name", "deleted", "next_steps"})
+    "set_by", "agreed_on", "notes", "role", "email", "phone", "name", "deleted", "next_steps", "history"})
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.sampled_from(NASTY_NUMBERS), st.integers(),
@@ -283,6 +283,8 @@ def check_cli(data_dir: Path, work: Path) -> dict[str, Any]:
     ok("status", "--json")
     ok("sync-issues")
     json.loads(ok("sync-issues", "--json"))
+    ok("measure", "list")
+    json.loads(ok("measure", "list", "--json"))
     for fmt in ("csv", "json"):
         ok("export", "--format", fmt, "--out", work / f"export-{fmt}", "--overwrite")
     for p in practices:

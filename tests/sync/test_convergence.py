@@ -251,8 +251,8 @@ def scenario_losing_edit_typed_during_pull(w: World) -> None:
     w.sync("fac2", "edit_during_pull")
     typed = w.laptops["fac2"].store.visit(w.visit_ids("fac2")[0])
     assert typed.private_notes.startswith("typed during sync"), "scenario: fac2's typed value shows while unsent"
-    report = w.sync("fac2")
-    assert report.conflicts == 1, "scenario: fac2's typed edit reached the server and lost"
+    w.sync("fac2")
+    assert w.outcomes()["superseded"] == 1, "scenario: fac2's typed edit reached the server and lost"
 
 
 def scenario_older_edit_arrives_last(w: World) -> None:
@@ -263,6 +263,8 @@ def scenario_older_edit_arrives_last(w: World) -> None:
     w.set_skew("fac1", -DAY_MS)
     w.change_visit("fac1", 0, 90, "older edit")
     w.change_visit("fac2", 0, 45, "newer edit")
+    (older,), (newer,) = w.outbox("fac1"), w.outbox("fac2")
+    assert older.hlc < newer.hlc, "scenario: fac1's edit has the older clock"
     w.sync("fac2")
     w.sync("fac1")
 
@@ -387,11 +389,11 @@ def break_server_splitting_versions(monkeypatch) -> None:
     """Pull pages cut by row count, through the middle of a version."""
     from facilitator_app.server import pull
 
-    def split_page(conn, user, cursor, limit):
+    def split_page(conn, user, cursor, limit, *, shared):
         from sqlalchemy import and_, select
 
         from facilitator_app.server import tables as t
-        in_scope = t.rows.c.practice_id.in_(pull.readable_practice_ids(user).scalar_subquery())
+        in_scope = t.rows.c.practice_id.in_(pull.readable_scope_keys(user, shared=shared).scalar_subquery())
         rows = conn.execute(select(*pull._COLUMNS).where(and_(in_scope, t.rows.c.sv > cursor))
                             .order_by(t.rows.c.sv, t.rows.c.entity, t.rows.c.id).limit(limit + 1)).all()
         return rows[:limit], len(rows) > limit

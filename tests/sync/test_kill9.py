@@ -33,7 +33,7 @@ def driver(data_dir, url, user, action, count="1", crash_at=None) -> int:
     return done.returncode
 
 
-@pytest.mark.parametrize("point", CRASH_POINTS)
+@pytest.mark.parametrize("point", ("after_local_commit", *CRASH_POINTS))  # the first: the driver's own
 def test_kill9_at_named_point(sqlite_server, tmp_path, point):
     user = unique("fac")
     sqlite_server.add_user(user, PASSWORD, cooperative=unique("coop"))

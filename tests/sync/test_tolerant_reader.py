@@ -21,7 +21,7 @@ from facilitator_app.core.model import (
     Visit,
     checklist_id,
 )
-from facilitator_app.store import Store
+from facilitator_app.store import Store, schema
 from facilitator_app.store.sync_state import SyncState
 from facilitator_app.sync.client import PulledPage, ServerError
 
@@ -244,13 +244,15 @@ def test_upgrading_an_older_file_moves_unreadable_rows_aside_and_repairs_missing
                  "'[{\"name\": \"x\", \"role\": Infinity}]', 'c', '{}')", (p.id,))
     conn.execute("INSERT INTO measures (id, practice_id, measure, period_end, numerator, denominator, clocks) "
                  "VALUES ('m1', ?, 'B', '2025-12-31', 1, 'lots', '{}')", (p.id,))
-    conn.execute("DROP TABLE sync_rejected_rows")
+    for later in ("sync_rejected_rows", "tips", "tip_marks", "diary_entries", "diary_private"):  # m004 on
+        conn.execute(f"DROP TABLE {later}")
     conn.execute("PRAGMA user_version = 3")
     conn.execute("COMMIT")
     store.close()
 
     store = Store.open(path)  # m004 runs, with the usual backup first
-    assert list((tmp_path / "backups").glob("old.*.before-v4-from-v3.sqlite"))
+    newest = len(schema.MIGRATIONS)  # every later step runs too
+    assert list((tmp_path / "backups").glob(f"old.*.before-v{newest}-from-v3.sqlite"))
     state = SyncState(store)
     moved = {r.row_id: r for r in state.rejected_rows()}
     assert set(moved) == {"v-text", "v-json", "m1"} and all(r.source == "upgrade" for r in moved.values())

@@ -16,10 +16,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox, QWidget
 
 from facilitator_app.core.demo import generate
-from facilitator_app.core.model import Contact, MeasureValue, Practice
+from facilitator_app.core.model import Contact, DiaryEntry, MeasureValue, Practice, Tip
 from facilitator_app.ui.dialogs.about_you import AboutYouDialog
+from facilitator_app.ui.dialogs.diary_dialog import DiaryEntryDialog
 from facilitator_app.ui.dialogs.first_start import FirstStartDialog
 from facilitator_app.ui.dialogs.practice_dialog import PracticeDialog
+from facilitator_app.ui.dialogs.print_dialog import PrintDialog
+from facilitator_app.ui.dialogs.tip_dialog import TipDialog
 from facilitator_app.ui.main_window import SCREENS
 from facilitator_app.ui.models.roles import RECORD_ROLE
 
@@ -123,6 +126,26 @@ def dialogs(app, qtbot):
     practice.show()
     yield "New practice", practice
     practice.close()
+    tip = TipDialog(app.ctx, "B1", parent=app.window)
+    tip.show()
+    yield "Add a field tip", tip
+    tip.close()
+    practices = app.store.practices()
+    diary = DiaryEntryDialog(app.ctx, practices=practices, parent=app.window)
+    diary.show()
+    yield "New diary entry", diary
+    diary.close()
+    theirs = DiaryEntry(TODAY, "Shared with you.", shared=True, written_by="marcus")
+    shared = DiaryEntryDialog(app.ctx, practices=practices, entry=theirs, shared=True, read_only=True,
+                              parent=app.window)
+    shared.show()
+    yield "A shared diary entry (read-only)", shared
+    shared.close()
+    printing = PrintDialog("Print the leave-behind", app.window)
+    printing.set_tips([Tip("B1", "A field tip.", TODAY, written_by="marcus")])
+    printing.show()
+    yield "Print, with field tips", printing
+    printing.close()
 
 
 def test_every_screen_and_dialog_has_unique_mnemonics_and_named_controls(demo, qtbot):
@@ -131,7 +154,7 @@ def test_every_screen_and_dialog_has_unique_mnemonics_and_named_controls(demo, q
         assert clashes(window) == {}, f"{name}: one Alt+letter for several controls"
         assert unnamed(window) == [], f"{name}: controls without an accessible name or a buddy label"
         checked.append(name)
-    assert len(checked) == len(SCREENS) - 1 + 6 + 4
+    assert len(checked) == len(SCREENS) - 1 + 6 + 8
 
 
 def test_practice_tabs_answer_their_mnemonics_even_from_the_profile_form(demo, qtbot):

@@ -24,6 +24,7 @@ Definitions (also shown on the page, see templates/overview.html):
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Iterable, TypeAlias, Unpack
@@ -47,6 +48,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from ...core.model import scope_key
 from ...core.vocab import StrategyStatus
 from .. import tables as t
 from ..accounts import User
@@ -751,3 +753,37 @@ def facilitator_names(ctx: Ctx) -> dict[str, str]:
     names |= {n for (n,) in ctx.conn.execute(select(r.c.author).where(and_(
         r.c.entity == "visit", r.c.deleted.is_(False), r.c.practice_id.in_(ctx.scope))).distinct())}
     return display_names(ctx.conn, names)
+
+
+@dataclass(frozen=True)
+class SharedEntry:
+    """A diary entry a facilitator shared with their supervisor, as the facilitator page shows it."""
+
+    written_on: str
+    text: str
+    tags: list[str]
+    practice: str  # the practice's name, if the entry is about one the viewer may read
+    strategies: list[str]
+
+
+def shared_diary(ctx: Ctx, viewer: User, name: str, *, limit: int = 200) -> list[SharedEntry] | None:
+    """The entries `name` shared, newest first, for a supervisor of their cooperative; None for
+    anyone else (an admin or a lead of no cooperative reads no diary)."""
+    if viewer.role != "supervisor" or viewer.cooperative_id is None:
+        return None
+    author = ctx.conn.execute(select(t.users.c.id).where(and_(
+        t.users.c.name == name, t.users.c.cooperative_id == viewer.cooperative_id))).first()
+    if author is None:
+        return []
+    r = t.rows
+    rows = ctx.conn.execute(select(r.c.data).where(and_(
+        r.c.entity == "diary_entry", r.c.practice_id == scope_key("personal", int(author.id)),
+        r.c.deleted.is_(False))).order_by(r.c.sv.desc()).limit(limit)).all()
+    entries = [json.loads(row.data) for row in rows]
+    wanted = {e.get("about_practice") for e in entries if e.get("about_practice")}
+    practices = select(r.c.id, r.c.data).where(and_(r.c.entity == "practice", r.c.id.in_(wanted),
+                                                    r.c.practice_id.in_(ctx.scope)))
+    names = {pid: json.loads(data).get("name", "") for pid, data in ctx.conn.execute(practices)} if wanted else {}
+    out = [SharedEntry(str(e.get("written_on") or ""), str(e.get("text") or ""), list(e.get("tags") or []),
+                       names.get(e.get("about_practice") or "", ""), list(e.get("strategies") or [])) for e in entries]
+    return sorted(out, key=lambda e: e.written_on, reverse=True)

@@ -294,11 +294,12 @@ def facilitator(request: Request, name: str) -> Response:
         late = queries.visit_list(ctx, author=name, kind="late")
         incomplete = queries.visit_list(ctx, author=name, kind="incomplete")
         undetailed = queries.step_list(ctx, author=name, state="undetailed")
+        diary = queries.shared_diary(ctx, view.user, name)
     chart = charts.visits_bar_chart(months, title=f"Visits logged by {names[name]} per month")
     return view.render("facilitator.html", row=row, label=names[name], name=name, names=names, practices=mine,
                        months=months,
                        chart=chart, late=late, incomplete=incomplete, undetailed=undetailed,
-                       late_days=queries.LATE_DAYS)
+                       late_days=queries.LATE_DAYS, diary=diary)
 
 
 @router.get("/practices/{practice_id:path}", response_class=HTMLResponse)

@@ -68,12 +68,6 @@ class Sql:
             return cast(self.text(data, key), Float)
         return func.json_extract(data, _key(key, "'$.{}'"), type_=Float)
 
-    def array_len(self, data: ColumnElement[Any], key: str) -> ColumnElement[Any]:
-        """Entries in a list field (0 when missing)."""
-        if self.is_pg:
-            return func.coalesce(func.jsonb_array_length(cast(data, JSONB).op("->")(_key(key, "'{}'"))), 0)
-        return func.coalesce(func.json_array_length(data, _key(key, "'$.{}'")), 0)
-
     def day(self, iso_date: ColumnElement[Any]) -> ColumnElement[Any]:
         """Days since 1970-01-01 of an ISO date text (NULL stays NULL)."""
         if self.is_pg:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 
 from ...sync.protocol import (
     MAX_MUTATIONS_PER_PUSH,
+    OLDEST_PROTOCOL,
     PROTOCOL_VERSION,
     ErrorBody,
     PullRequest,
@@ -30,11 +31,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code 
 
 
 def _check_protocol(protocol: int) -> None:
-    if protocol != PROTOCOL_VERSION:
+    if not OLDEST_PROTOCOL <= protocol <= PROTOCOL_VERSION:
         raise ApiError(426, "protocol_mismatch",
                        (f"This version of Facilitator Field Kit is too old for your cooperative's server "
-                        f"(sync protocol {protocol}; the server needs {PROTOCOL_VERSION}). Install the update: your "
-                        "unsent work stays on this computer and is sent at the first sync after the update."
+                        f"(sync protocol {protocol}; the server needs {OLDEST_PROTOCOL} or later). Install the "
+                        "update: your unsent work stays on this computer and is sent at the first sync after the "
+                        "update."
                         if protocol < PROTOCOL_VERSION else
                         f"Your cooperative's server is older than this app (sync protocol {PROTOCOL_VERSION}; the app "
                         f"speaks {protocol}). Ask the data team to update the server; your work stays on this "

@@ -9,8 +9,11 @@ which blocks the event loop and cannot be driven by the keyboard tests. This dia
 what is honoured: the printers `printing.list_printers()` finds (the default preselected) and
 copies. It is only the view: ui/printing.py lists the printers and prints, off the UI thread.
 
+For a leave-behind it also lists the colleagues' field tips for the strategies worked on that
+suit the practice, unticked: one tick (Space) adds a tip to the help section of this print.
+
 Keyboard: Enter prints (Print is the default button), Esc cancels, Alt+R printer, Alt+C copies,
-Alt+I "Save PDF instead…".
+Alt+T the field tips, Alt+I "Save PDF instead…".
 """
 
 from __future__ import annotations
@@ -22,14 +25,19 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from ...core.model import Tip
 from ...printing import MAX_COPIES, Printers
+from ..labels import fmt_date
 from ..widgets.field_errors import ERROR_STYLE
+from ..widgets.keyboard import table_keys
 
 LOOKING = "Looking for printers…"
 # Fusion's own focus cue on a combo box or a button is a faint line: draw a clear ring instead.
@@ -79,6 +87,16 @@ class PrintDialog(QDialog):
         form.addRow(printer_label, self.printer)
         form.addRow(copies_label, self.copies)
 
+        self.tips_label = QLabel("&Tips to add to the leave-behind's help section:")
+        self.tips = QListWidget()
+        self.tips.setAccessibleName("Field tips to add to the leave-behind")
+        self.tips.setWordWrap(True)
+        self.tips.setMaximumHeight(150)
+        self.tips_label.setBuddy(self.tips)
+        self.tips_keys = table_keys(self.tips)  # Space ticks, Tab leaves
+        for widget in (self.tips_label, self.tips):
+            widget.setVisible(False)
+
         self.status = QLabel(LOOKING)
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Print status")
@@ -105,11 +123,14 @@ class PrintDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.document)
         layout.addLayout(form)
+        layout.addWidget(self.tips_label)
+        layout.addWidget(self.tips)
         layout.addWidget(self.status)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.setTabOrder(self.printer, self.copies)
-        self.setTabOrder(self.copies, self.print_button)
+        self.setTabOrder(self.copies, self.tips)
+        self.setTabOrder(self.tips, self.print_button)
         self.setTabOrder(self.print_button, self.save_button)
         self.setTabOrder(self.save_button, self.cancel_button)
         self.setTabOrder(self.cancel_button, self.status)
@@ -122,6 +143,29 @@ class PrintDialog(QDialog):
 
     def set_document(self, text: str) -> None:
         self.document.setText(text)
+
+    def set_tips(self, tips: list[Tip]) -> None:
+        """The field tips that may go on the leave-behind, all unticked; none: the list stays hidden."""
+        self.tips.clear()
+        for tip in tips:
+            words = " ".join(tip.text.split())
+            item = QListWidgetItem(f"{tip.strategy_id} · {words[:160]}{'…' if len(words) > 160 else ''}"
+                                   f"  (by {tip.written_by or 'unknown'}, {fmt_date(tip.written_on)})")
+            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, tip.id)
+            item.setToolTip(tip.text + (f"\n{tip.link}" if tip.link else ""))
+            self.tips.addItem(item)
+        for widget in (self.tips_label, self.tips):
+            widget.setVisible(bool(tips))
+        if tips:
+            self.tips.setCurrentRow(0)
+        self._fit()
+
+    def chosen_tips(self) -> list[str]:
+        """The ids of the ticked tips, in the list's order."""
+        return [self.tips.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.tips.count())
+                if self.tips.item(i).checkState() == Qt.CheckState.Checked]
 
     def set_printers(self, printers: Printers) -> None:
         self.printer.clear()
@@ -145,6 +189,7 @@ class PrintDialog(QDialog):
     def set_busy(self, text: str) -> None:
         self._busy = True
         self._set_inputs(False)
+        self.tips.setEnabled(False)
         self.save_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
         self._set_status(text)
@@ -154,6 +199,7 @@ class PrintDialog(QDialog):
         """The job was not sent: say why, and let the facilitator try again or pick another printer."""
         self._busy = False
         self._set_inputs(self.printer.count() > 0)
+        self.tips.setEnabled(True)
         self.save_button.setEnabled(True)
         self.cancel_button.setEnabled(True)
         self._set_status(message, error=True)

@@ -149,7 +149,7 @@ class VisitForm(QDialog):
         self.when = WhenSection(self.errors, page)
         self.attendees = AttendeesSection(self.errors, b.contacts, page)
         self.strategies = StrategiesSection(self.errors, self.ctx.toolkit, b.checklist,
-                                            b.plan.selected_strategies if b.plan else [], page)
+                                            b.plan.selected_strategies if b.plan else [], page, tips=b.suitable_tips)
         self.next_steps = NextStepsSection(self.errors, page)
         self.notes = NotesSection(self.errors, page)
         self.pdsa = PdsaSection(self.errors, page)

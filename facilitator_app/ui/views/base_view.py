@@ -20,13 +20,21 @@ class BaseView(QWidget):
         self.ctx = ctx
         self._stale = True
         ctx.ops.changed.connect(self._on_changed)
+        ctx.account.switched.connect(self._on_switched)
 
     def is_relevant(self, changes: Changes) -> bool:
         return True
 
     def _on_changed(self, changes: Changes, initiator: object) -> None:
-        if not self.is_relevant(changes):
-            return
+        if self.is_relevant(changes):
+            self.redraw_soon()
+
+    def _on_switched(self) -> None:
+        """Another account's records (or a restored backup) are in the store: redraw all of it."""
+        self.redraw_soon()
+
+    def redraw_soon(self) -> None:
+        """Redraw now if on screen, else the next time it is shown."""
         if self.isVisible():
             self.refresh()
         else:
@@ -47,4 +55,8 @@ class BaseView(QWidget):
 
     def focus_search(self) -> bool:
         """Ctrl+F: focus this screen's search box if it has one."""
+        return False
+
+    def new_item(self) -> bool:
+        """Ctrl+N: start this screen's own new item if it has one (else Ctrl+N is a new visit)."""
         return False

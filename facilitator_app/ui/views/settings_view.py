@@ -29,8 +29,7 @@ from ... import __version__
 from ...core.errors import ValidationError
 from ...core.model import FacilitatorProfile
 from ...store.db import SQLITE_VERSION, schema_version
-from ...store.store import Changes
-from ..context import ALL_ENTITIES, AppContext
+from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..settings import SETTINGS
 from ..widgets.keyboard import wheel_follows_focus
@@ -146,13 +145,15 @@ class SettingsView(BaseView):
         # about
         about = QGroupBox("About")
         ab = QFormLayout(about)
-        for label, value in (("Facilitator Field Kit", __version__),
-                             ("Toolkit", f"{ctx.toolkit.title} {ctx.toolkit.version}"),
-                             ("Data format", str(schema_version())), ("Python", platform.python_version()),
-                             ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
-                             ("SQLite", SQLITE_VERSION),
-                             ("System", f"{platform.system()} {platform.release()}")):
-            ab.addRow(label, QLabel(value))
+        self.toolkit_label = QLabel(_toolkit_text(ctx.toolkit))  # another after a switch or a download
+        ctx.account.toolkit_changed.connect(self._show_toolkit)
+        for label, value in (("Facilitator Field Kit", QLabel(__version__)), ("Toolkit", self.toolkit_label),
+                             ("Data format", QLabel(str(schema_version()))),
+                             ("Python", QLabel(platform.python_version())),
+                             ("Qt / PySide6", QLabel(f"{qVersion()} / {PySide6.__version__}")),
+                             ("SQLite", QLabel(SQLITE_VERSION)),
+                             ("System", QLabel(f"{platform.system()} {platform.release()}"))):
+            ab.addRow(label, value)
 
         body = QWidget()
         bl = QVBoxLayout(body)
@@ -176,6 +177,13 @@ class SettingsView(BaseView):
 
     def is_relevant(self, changes) -> bool:
         return False
+
+    def _on_switched(self) -> None:
+        self.database.setText(str(self.ctx.store.path))
+        super()._on_switched()
+
+    def _show_toolkit(self, toolkit) -> None:
+        self.toolkit_label.setText(_toolkit_text(toolkit))
 
     def reload(self) -> None:
         self.database.setText(str(self.ctx.store.path))
@@ -203,7 +211,6 @@ class SettingsView(BaseView):
             self.token_label.setText(f"Your sign-in token is kept {account.token_place}." if account.token_place
                                      else "No token is stored. Sign in to sync.")
         self.sign_out_button.setEnabled(bool(account and account.signed_in))
-        self.ctx.role = account.role if account and account.signed_in else ""
 
     def _show_profile(self, profile) -> None:
         self.profile_name.setText(profile.name)
@@ -298,17 +305,19 @@ class SettingsView(BaseView):
         self.restore_database(Path(path))
 
     def restore_database(self, path: Path) -> None:
-        service = self.ctx.sync.service
-
+        """Swap the file with nothing else using the store (ActiveAccount.switch): edits queued
+        before go into the current file (and so into the safety copy), later ones into the backup."""
         def done(value) -> None:
-            store, safety = value
-            self.ctx.ops.store = store
+            _store, safety = value
             self.backup_message.setText(f"Restored from {path.name}. The previous database was saved as {safety}.")
-            self.ctx.ops.changed.emit(Changes(ALL_ENTITIES), self)
-            self.ctx.sync.refresh_status()
+            if self.ctx.sync is not None:
+                self.ctx.sync.refresh_status()
 
         def failed(exc: BaseException) -> None:
-            self.ctx.ops.store = service.store()  # the current file, reopened if the swap got that far
             self.backup_message.setText(f"Restore failed: {describe_error(exc)}")
 
-        self.ctx.ops.submit(lambda: service.restore_backup(path), writer=True, done=done, failed=failed)
+        self.ctx.account.switch(lambda service: service.restore_backup(path), done=done, failed=failed)
+
+
+def _toolkit_text(toolkit) -> str:
+    return f"{toolkit.title} {toolkit.version}"

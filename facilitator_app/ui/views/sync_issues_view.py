@@ -5,7 +5,6 @@ the server rejected, with its reason; and records from the server this computer 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -21,14 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.record_labels import UNSHOWABLE, record_label
 from ..context import AppContext
 from ..ops import QueryOp, StoreOp, describe_error
 from ..widgets.keyboard import table_keys
 from .base_view import BaseView
 
 HIDDEN_FIELDS = {"id", "practice_id", "strategy_id"}
-# Invisible and direction-changing characters: shown as a space, so a value cannot disguise itself.
-_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ud800-\udfff]")
 OUTCOMES = {
     "superseded": "The other value is newer, so the server kept it. Yours is kept here.",
     "applied_conflict": "Yours is newer, so the server kept it. The other value is kept here.",
@@ -49,9 +47,9 @@ def _fmt(fields: Any) -> str:
         if value in (None, "", []):
             continue
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=repr)
-        text = _UNSHOWABLE.sub(" ", text)
+        text = UNSHOWABLE.sub(" ", text)
         text = text if len(text) <= 60 else text[:57] + "…"
-        parts.append(f"{_UNSHOWABLE.sub(' ', str(key))[:40].replace('_', ' ')}: {text}")
+        parts.append(f"{UNSHOWABLE.sub(' ', str(key))[:40].replace('_', ' ')}: {text}")
     return "; ".join(parts) or "(no visible change)"
 
 
@@ -141,13 +139,13 @@ class SyncIssuesView(BaseView):
             self.intro.setText("Sync is not available in this build.")
             return
         def load(_store):
-            from ...store.sync_state import SyncState  # loaded with the sync layer, not at start-up
-
             conflicts, rejected, set_aside = service.conflicts(), service.quarantined(), service.rejected_rows()
-            state = SyncState(service.store())
-            labels = {(i.entity, i.row_id): state.record_label(i.entity, i.row_id, i.practice_id, i.fields)
+            store = service.store()
+            labels = {(i.entity, i.row_id): record_label(i.entity, i.row_id, i.fields,
+                                                         store.label_facts(i.entity, i.row_id, i.practice_id))
                       for i in [*rejected, *set_aside]}
-            labels.update({(c.entity, c.row_id): state.record_label(c.entity, c.row_id, c.practice_id, c.local_fields)
+            labels.update({(c.entity, c.row_id): record_label(c.entity, c.row_id, c.local_fields,
+                                                              store.label_facts(c.entity, c.row_id, c.practice_id))
                            for c in conflicts})
             return conflicts, rejected, set_aside, labels
 

@@ -1,5 +1,6 @@
 """Toolkit: the 35 strategies with search, domain and arm filters, and a detail pane with steps,
-EHR documentation tips and resources (quitlines for smoking). Fully offline."""
+EHR documentation tips and resources (quitlines for smoking). Fully offline. Below the detail,
+the colleagues' field tips for the selected strategy (views/toolkit_tips.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ..context import AppContext
 from ..labels import fmt_date
 from ..widgets.keyboard import table_keys
 from .base_view import BaseView
+from .toolkit_tips import TIP_ENTITIES, TipsPanel
 
 
 class ToolkitView(BaseView):
@@ -62,22 +64,36 @@ class ToolkitView(BaseView):
         top.addWidget(self.domain)
         top.addWidget(self.arm)
         top.addWidget(self.count)
+        self.tips = TipsPanel(ctx)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setChildrenCollapsible(False)
+        right.addWidget(self.detail)
+        right.addWidget(self.tips)
+        right.setSizes([330, 290])
         split = QSplitter()
         split.addWidget(self.list)
-        split.addWidget(self.detail)
-        split.setSizes([380, 620])
+        split.addWidget(right)
+        split.setSizes([330, 670])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
         self.info = QLabel(f"{ctx.toolkit.title} · version {ctx.toolkit.version}")
         layout.addWidget(self.info)
+        self._shown_toolkit = ctx.toolkit
         self._apply()
 
     def reload(self) -> None:
-        pass  # the toolkit does not change with store edits
+        # Store edits change only the field tips; a switch of account or a new cooperative toolkit
+        # changes the strategies themselves.
+        if self.ctx.toolkit is self._shown_toolkit:
+            self.tips.reload()
+            return
+        self._shown_toolkit = self.ctx.toolkit
+        self.info.setText(f"{self.ctx.toolkit.title} · version {self.ctx.toolkit.version}")
+        self._apply()
 
     def is_relevant(self, changes) -> bool:
-        return False
+        return bool(changes.entities & TIP_ENTITIES)
 
     def focus_search(self) -> bool:
         self.search.setFocus()
@@ -104,6 +120,7 @@ class ToolkitView(BaseView):
             self._show(self.ctx.toolkit.get(ids[row]))
         else:
             self.detail.setHtml("<p>No strategy matches. Clear the search or choose all domains.</p>")
+            self.tips.show_strategy(None)
 
     def _on_current(self, item: QListWidgetItem | None, _prev: object) -> None:
         if item is not None:
@@ -113,6 +130,7 @@ class ToolkitView(BaseView):
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
 
     def _show(self, s: Strategy) -> None:
+        self.tips.show_strategy(s.id)
         e = html.escape
         measures = ", ".join(f"{Measure.label_of(m)} ({Measure(m).cms_id})" if m in Measure.choices()
                              else Measure.label_of(m) for m in s.measures)

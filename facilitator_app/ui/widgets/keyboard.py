@@ -71,7 +71,7 @@ from __future__ import annotations
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -104,6 +104,14 @@ _NAV_MODS = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifi
 def _tab_focusable(w: QWidget, window: QWidget) -> bool:
     return (bool(w.focusPolicy() & Qt.FocusPolicy.TabFocus) and w.focusProxy() is None and w.isEnabled()
             and w.isVisibleTo(window) and w.window() is window)
+
+
+def _columns(model, index: QModelIndex) -> int:
+    """The number of columns beside `index`. A list model's columnCount is private in PySide (a
+    call raises, and an exception inside an event filter crashes the app): a list has one."""
+    if isinstance(model, QAbstractListModel):
+        return 1
+    return model.columnCount(index.parent())
 
 
 def leave(view: QWidget, forward: bool) -> bool:
@@ -370,7 +378,7 @@ class TableKeys(QObject):
     def _toggle(self, index: QModelIndex) -> bool:
         model = self.view.model()
         candidates = [index] + [model.index(index.row(), c, index.parent())
-                                for c in range(model.columnCount(index.parent()))]
+                                for c in range(_columns(model, index))]
         for cell in candidates:
             flags = model.flags(cell)
             state = cell.data(Qt.ItemDataRole.CheckStateRole)  # None: no check box (a plain text cell)
@@ -386,7 +394,7 @@ class TableKeys(QObject):
             return False
         model = self.view.model()
         cells = [index] + [model.index(index.row(), c, index.parent())
-                           for c in range(model.columnCount(index.parent()))]
+                           for c in range(_columns(model, index))]
         for cell in cells:
             widget = self.view.indexWidget(cell)
             if isinstance(widget, QComboBox) and widget.isEnabled():

@@ -305,6 +305,3 @@ class NextStepsSection(Section[NextStepsValue]):
 
     def _read(self) -> NextStepsValue:
         return NextStepsValue([ln.value() for ln in self.lines if not ln.is_blank()], self.next_contact.value())
-
-    def first_field(self) -> QWidget:
-        return self.lines[0].action

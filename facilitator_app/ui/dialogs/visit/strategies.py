@@ -5,9 +5,15 @@ Only the practice's chosen strategies (and any worked on in this visit) are list
 every strategy" is ticked, so the table is as tall as its rows and never scrolls inside the page.
 Keyboard: arrows move, Space ticks, F4 (or Alt+Down) opens "Status after", typing on the note
 starts it.
+
+Below the table, for the strategies ticked as worked on, the colleagues' field tips that suit the
+practice: a count and the top one per strategy (all of them in the tooltip and the accessible
+description); a Tab stop only while there is something to read, so the form's keys are unchanged.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ....core.model import ChecklistItem, StrategyWork
+from ....core.model import ChecklistItem, StrategyWork, Tip
 from ....core.toolkit import Toolkit
 from ....core.vocab import StrategyStatus
 from ...labels import status_label
@@ -54,8 +60,11 @@ class StrategiesSection(Section[VisitFields]):
     FIELDS = ("strategies",)
 
     def __init__(self, errors: FieldErrors, toolkit: Toolkit, checklist: list[ChecklistItem],
-                 selected: list[str], parent: QWidget | None = None):
+                 selected: list[str], parent: QWidget | None = None, *, tips: Sequence[Tip] = ()):
         super().__init__("&Strategies worked on", errors, parent)
+        self.tips: dict[str, list[Tip]] = {}
+        for tip in tips:
+            self.tips.setdefault(tip.strategy_id, []).append(tip)
         self.before = {i.strategy_id: i.status for i in checklist}
         chosen = set(selected) | {sid for sid, st in self.before.items() if st not in UNCHOSEN}
         self.chosen = chosen
@@ -111,9 +120,19 @@ class StrategiesSection(Section[VisitFields]):
         bottom.addWidget(self.show_all)
         bottom.addStretch(1)
         bottom.addWidget(hint)
+        self.tips_line = QLabel()
+        self.tips_line.setWordWrap(True)
+        self.tips_line.setAccessibleName("Field tips for the strategies worked on")
+        self.tips_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.tips_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard
+                                               | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tips_line.setStyleSheet("QLabel { background: palette(alternate-base); padding: 3px 6px; }"
+                                     "QLabel:focus { border: 1px dashed palette(highlight); }")
+        self.tips_line.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(errors.add("strategies", self))
+        layout.addWidget(self.tips_line)
         layout.addLayout(bottom)
         self._order: list[str] = []  # the strategies of the visit as stored (kept in that order)
         self._stored: dict[str, StrategyWork] = {}
@@ -172,6 +191,29 @@ class StrategiesSection(Section[VisitFields]):
             return
         sid = item.data(Qt.ItemDataRole.UserRole)
         self._combo(sid).setEnabled(item.checkState() == Qt.CheckState.Checked)
+        self._show_tips()
+
+    def _show_tips(self) -> None:
+        """One line per ticked strategy with tips: how many, and the best one (pinned, then most helpful)."""
+        lines, full = [], []
+        for sid in self.rows:
+            tips = self.tips.get(sid, [])
+            if not tips or not self._worked(sid):
+                continue
+            top = " ".join(tips[0].text.split())
+            count = "1 field tip" if len(tips) == 1 else f"{len(tips)} field tips"
+            lines.append(f"{sid} · {count}: “{top[:110]}{'…' if len(top) > 110 else ''}” "
+                         f"({tips[0].written_by or 'unknown'})")
+            full += [f"{sid}: {t.text.strip()} ({t.written_by or 'unknown'})" + (f" {t.link}" if t.link else "")
+                     for t in tips]
+        shown = bool(lines)
+        self.tips_line.setText("\n".join(lines[:4]) + (f"\n…and {len(lines) - 4} more strategies with tips"
+                                                       if len(lines) > 4 else ""))
+        self.tips_line.setToolTip("\n".join(full))
+        self.tips_line.setAccessibleDescription("\n".join(full))
+        self.tips_line.setFocusPolicy(Qt.FocusPolicy.StrongFocus if shown else Qt.FocusPolicy.NoFocus)
+        if shown != self.tips_line.isVisibleTo(self):
+            self.tips_line.setVisible(shown)
 
     def set_strategy(self, sid: str, *, worked: bool, after: str | None = None, note: str | None = None) -> None:
         """Tick (or untick) a strategy and set its status after and note, as the user would."""
@@ -198,6 +240,7 @@ class StrategiesSection(Section[VisitFields]):
                 self.after[sid].setEnabled(w is not None)
             self.table.item(row, S_NOTE).setText(w.note if w else "")
         self._filter_rows()
+        self._show_tips()
 
     def _read(self) -> VisitFields:
         worked = [sid for sid in self.rows if self._worked(sid)]

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from ....core.errors import ValidationError
 from ....core.model import ChecklistItem, ChecklistNote
-from ....core.vocab import DOMAINS, StrategyStatus
+from ....core.vocab import DOMAINS, StrategyStatus, reason_kept
 from ...context import AppContext
 from ...labels import STATUS_COLORS, fmt_date, status_label
 from ...ops import StoreOp, describe_error
@@ -350,9 +350,9 @@ class ChecklistTab(QWidget):
     def value(self) -> ChecklistItem:
         assert self.current is not None
         item = self.item_for(self.current)
-        declined = self.status.currentData() == StrategyStatus.DECLINED.value
+        status = self.status.currentData()
         return dataclasses.replace(
-            item, status=self.status.currentData(), reason=self.reason.text().strip() if declined else "",
+            item, status=status, reason=reason_kept(status, self.reason.text()),
             owner=self.owner.text().strip(), target_date=self.target.value(),
             steps_done=[n for n, box in enumerate(self.step_checks, 1) if box.isChecked()])
 

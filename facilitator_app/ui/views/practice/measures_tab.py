@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -25,16 +28,23 @@ from PySide6.QtWidgets import (
 )
 
 from ....core.errors import ValidationError
+from ....core.measure_import import ImportPlan, read_measure_file
+from ....core.measure_import.plan import ImportOutcome
 from ....core.model import MeasureValue
 from ....core.vocab import Measure
+from ....store.store import Store
 from ...context import AppContext
-from ...ops import StoreOp, describe_error
+from ...dialogs.measure_import_dialog import MeasureImportDialog
+from ...ops import QueryOp, StoreOp, describe_error
 from ...widgets.field_errors import FieldErrors, error_label
 from ...widgets.keyboard import table_keys
 from ...widgets.run_chart import RunChart, quarter_label
 from .bundle import PracticeBundle
 
 DEFAULT_SOURCE = "EHR report"
+IMPORT_FOLDER_KEY = "measure_import_folder"
+FILE_DIALOG_NAME = "measure-import-file"
+FILE_FILTER = "Measure files (*.xml *.csv *.xlsx);;All files (*)"
 
 
 def quarter_ends(today: date, count: int = 12) -> list[date]:
@@ -89,6 +99,14 @@ class MeasuresTab(QWidget):
         self.add = QPushButton("&Save value")
         self.add.setAccessibleName("Save measure value")
         self.add.clicked.connect(self._save)
+        self.import_button = QPushButton("&Import from EHR file…")
+        self.import_button.setAccessibleName("Import measures from an EHR file")
+        self.import_button.setToolTip("A QRDA Category III report from the EHR, or a CSV/XLSX sheet with the columns "
+                                      "measure, period_end, numerator, denominator")
+        self.import_button.clicked.connect(self.choose_file)
+        self.import_status = QLabel()
+        self.import_status.setWordWrap(True)
+        self.import_status.setAccessibleName("Last import")
         entry = QGroupBox("Enter a quarter")
         el = QVBoxLayout(entry)
         el.addLayout(form)
@@ -110,6 +128,8 @@ class MeasuresTab(QWidget):
         self.table.activated.connect(self._pick_row)
         table_keys(self.table)
         left = QVBoxLayout()
+        left.addWidget(self.import_button)
+        left.addWidget(self.import_status)
         left.addWidget(entry)
         left.addWidget(self.table, 1)
 
@@ -232,3 +252,52 @@ class MeasuresTab(QWidget):
 
     def _saved(self, _changes: object) -> None:
         self._typed = False  # what was typed is stored now
+
+    # -- importing a file -------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        """Ask for the file; reading and checking it runs off the UI thread, then the preview."""
+        if self.bundle is None:
+            return
+        start = self.ctx.prefs.raw(IMPORT_FOLDER_KEY)
+        folder = str(start) if start and Path(str(start)).is_dir() else str(Path.home())
+        dialog = QFileDialog(self, "Import measures from an EHR file", folder, FILE_FILTER)
+        dialog.setObjectName(FILE_DIALOG_NAME)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda path: self.preview(Path(path)))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def preview(self, path: Path) -> None:
+        assert self.bundle is not None
+        self.ctx.prefs.set_raw(IMPORT_FOLDER_KEY, str(path.parent))
+        practice_id, name, today = self.bundle.id, self.bundle.practice.name, self.ctx.today()
+
+        def read(store: Store) -> tuple[ImportPlan, ImportOutcome | None]:
+            plan = read_measure_file(path)
+            if plan.problems:
+                return plan, None
+            return plan, store.import_measures(plan, practice_id=practice_id, replace=False, today=today,
+                                               dry_run=True)[0]
+
+        def show(result: tuple[ImportPlan, ImportOutcome | None]) -> None:
+            plan, outcome = result
+            self.preview_dialog = MeasureImportDialog(self.ctx, plan, outcome, practice_id=practice_id,
+                                                      practice_name=name, imported=self._imported, parent=self)
+            self.preview_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.preview_dialog.open()
+
+        QueryOp(self.ctx.ops, read).success(show).failure(lambda e: self._refused(path, e)).with_busy_cursor().run()
+
+    def _refused(self, path: Path, exc: BaseException) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "The file cannot be imported",
+                          f"{path.name}: {describe_error(exc)}", QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("measure-import-refused")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _imported(self, outcome: ImportOutcome) -> None:
+        self.import_status.setText(
+            f"Imported: {len(outcome.added)} added, {len(outcome.replaced)} replaced, "
+            f"{len(outcome.unchanged)} already recorded.")
