@@ -22,8 +22,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cache
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
+from ..core import faults
 from ..core.hlc import Timestamp, clock_of
 from ..core.kinds import Outcome
 from ..core.model import APPEND_ONLY
@@ -294,10 +295,6 @@ class SyncState:
             pending[(a["entity"], a["id"])].update(a["fields"])
         return pending
 
-    def pending_fields(self) -> dict[tuple[str, str], set[str]]:
-        with self.store.locked() as conn:
-            return self._pending(conn)
-
     def _apply_shadows(self, conn: sqlite3.Connection) -> None:
         shadows = conn.execute("SELECT entity, row_id, field, value, clock FROM sync_shadow").fetchall()
         if not shadows:
@@ -316,7 +313,7 @@ class SyncState:
 
     def apply_page(self, rows: Sequence[Mapping[str, Any] | IncomingRow], *, cursor: int, last_mutation_id: int, server_hlc: str,
                    scope_epoch: int | None, toolkit_version: str | None = None, refetch: bool = False,
-                   today: date | None = None, during: Callable[[], None] | None = None) -> PageApplied:
+                   today: date | None = None) -> PageApplied:
         """One pulled page in one transaction: acknowledge, upsert, move the cursor.
 
         Every row is read by the tolerant reader first (store/pulled.py); a row this computer
@@ -326,8 +323,8 @@ class SyncState:
         behind must not refuse what the server accepted today).
 
         With `refetch`, rows go into the fresh_* tables and the cursor is the refetch cursor;
-        `swap_refetched` later moves them in. `during` runs after the rows are written and before
-        the commit (a named crash point for tests).
+        `swap_refetched` later moves them in. The fault point "mid_page_apply" (core/faults.py) is
+        after the rows are written and before the commit.
         """
         if today is None:
             today = max(filter(None, (date.today(), day_of_clock(server_hlc))))
@@ -347,8 +344,7 @@ class SyncState:
             if toolkit_version is not None:
                 self._set(conn, "toolkit_version", toolkit_version)
             self._observe(conn, server_hlc)
-            if during is not None:
-                during()
+            faults.reached("mid_page_apply", self.store)
         return PageApplied(len(rows), set_aside)
 
     def _upsert(self, conn: sqlite3.Connection, rows: Sequence[Mapping[str, Any]], *, prefix: str,
@@ -627,18 +623,6 @@ class SyncState:
             tx.conn.execute("UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
                             (_now(), "mine" if keep_mine else "theirs", conflict_id))
         return wrote
-
-    # -- reads for tests and status -------------------------------------------------------
-
-    def snapshot(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """Every row (tombstones included) as (entity, id) -> record + deleted, for comparisons."""
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        for entity in ENTITY_TABLES:
-            for r in self._read(f"SELECT * FROM {table(entity)}"):
-                record = row_to_record(entity, r)
-                record["deleted"] = bool(r["deleted"])
-                out[(entity, r["id"])] = record
-        return out
 
 
 def _keep_pending(conn: sqlite3.Connection, entity: str, *, local: sqlite3.Row, server: Mapping[str, Any],

@@ -97,12 +97,15 @@ class SyncEngine:
     max_batch_bytes = protocol.MAX_PUSH_BYTES - 64 * 1024  # room for the envelope
     pull_limit = protocol.MAX_PULL_LIMIT  # fewer round trips on a first sync; the server never splits a version
 
-    def __init__(self, store: Store, client: SyncClient, *, crash: Callable[[str], None] = faults.reached):
+    def __init__(self, store: Store, client: SyncClient):
         self.store = store
         self.state = SyncState(store)
         self.client = client
-        self._crash = crash
         self._set_aside = 0
+
+    def _crash(self, point: str) -> None:
+        """A named place where tests stop a sync (core/faults.py); nothing happens in use."""
+        faults.reached(point, self.store)
 
     def sync(self, *, progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> SyncReport:
         report = SyncReport()
@@ -225,8 +228,7 @@ class SyncEngine:
             applied = self.state.apply_page(page.changes, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
                                             server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
                                             toolkit_version=page.toolkit_version, refetch=refetch,
-                                            today=today_for(page.server_hlc),
-                                            during=lambda: self._crash("mid_page_apply"))
+                                            today=today_for(page.server_hlc))
         self._set_aside += applied.set_aside
 
     def update_toolkit(self, report: SyncReport) -> None:

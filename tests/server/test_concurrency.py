@@ -48,7 +48,7 @@ class NaiveSequenceVersions:
 _pusher = threading.local()  # each pusher thread's random source for the delay before its commits
 
 
-def _hold_open() -> None:
+def _hold_open(_subject: object) -> None:
     """Installed at the fault point "push_before_commit": sleep before the commit, so pushes overlap."""
     rng = getattr(_pusher, "rng", None)
     if rng is not None:

@@ -16,6 +16,8 @@ from typing import Iterator
 import pytest
 
 from facilitator_app.store import Store
+from facilitator_app.store.rows import row_to_record, table
+from facilitator_app.store.schema import ENTITY_TABLES
 from facilitator_app.store.sync_state import SyncState
 from facilitator_app.sync.credentials import TokenStore
 from facilitator_app.sync.engine import SyncEngine
@@ -83,6 +85,21 @@ class Laptop:
 
     def close(self) -> None:
         self.service.close()
+
+    def snapshot(self) -> dict[tuple[str, str], dict]:
+        return snapshot(self.store)
+
+
+def snapshot(store: Store) -> dict[tuple[str, str], dict]:
+    """Every synced row of a laptop (tombstones included) as (entity, id) -> record + deleted, to
+    compare laptops with each other and with the server."""
+    out = {}
+    for entity in ENTITY_TABLES:
+        for r in store.read(f"SELECT * FROM {table(entity)}"):
+            record = row_to_record(entity, r)
+            record["deleted"] = bool(r["deleted"])
+            out[(entity, r["id"])] = record
+    return out
 
 
 def run_inprocess_server(database_url: str) -> tuple[str, callable]:

@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from sqlalchemy import create_engine, select
 
+from facilitator_app.core import faults
 from facilitator_app.core.hlc import Timestamp, wall_clock_ms
 from facilitator_app.core.model import ChecklistNote, Practice, Visit
 from facilitator_app.server import tables as t
@@ -136,8 +137,9 @@ class World:
         world = self
 
         class Engine(self.engine_class):  # type: ignore[misc, valid-type]
-            def __init__(self, store, client):
-                super().__init__(store, client, crash=lambda point: world._crash(name, point))
+            def _crash(self, point: str) -> None:  # this laptop's fault points (core/faults.py)
+                world._crash(name, point)
+                super()._crash(point)
         laptop = Laptop(self.tmp / name, self.server_url)
         laptop.engine_factory = Engine
         laptop.client_factory = self.client_factory
@@ -269,8 +271,14 @@ class World:
         elif fault != "none":
             self.faults[name] = fault
         report = None
+        store = laptop.store
+        # The page apply's fault point is inside the store's transaction (SyncState.apply_page), not
+        # the engine: this laptop's crash there is recognised by its store.
+        in_page = faults.installed("mid_page_apply", lambda s: self._crash(name, "mid_page_apply") if s is store
+                                   else None)
         try:
-            report = laptop.sync(progress=progress)
+            with in_page:
+                report = laptop.sync(progress=progress)
         except SimulatedCrash:
             self.stats["crashed"] += 1
             self.restart(name)
@@ -342,7 +350,7 @@ class World:
         self.cursors[name] = cursor
         # A pull never overwrites a field with an unsent local edit: each such field still
         # shows the newest value this laptop wrote.
-        snapshot = state.snapshot()
+        snapshot = self.laptops[name].snapshot()
         newest: dict[tuple[str, str, str], object] = {}
         for m in state.outbox_batch(max_count=10**6, max_bytes=10**9):
             for field, value in m.args["fields"].items():
@@ -415,7 +423,7 @@ class World:
         for name, laptop in self.laptops.items():
             scope = self.scope(name)
             server = {k: v for k, v in everything.items() if v["practice_id"] in scope}
-            local = laptop.state.snapshot()
+            local = laptop.snapshot()
             assert set(local) == set(server), f"{name}: rows differ from the server: {set(local) ^ set(server)}"
             for key, data in server.items():
                 for field, value in data.items():

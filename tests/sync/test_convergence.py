@@ -22,6 +22,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from facilitator_app.store.meta import put_meta
 from facilitator_app.store.sync_state import MutationOutcome, SyncState
 from facilitator_app.sync.engine import SyncEngine
 from tests.serverproc import ServerProcess
@@ -321,8 +322,8 @@ class CursorFirstEngine(SyncEngine):
     """Commits a page's cursor alone, then its rows in a second transaction."""
 
     def apply(self, page, *, refetch):
-        self.state.apply_page([], cursor=page.cursor, last_mutation_id=page.last_mutation_id,
-                              server_hlc=page.server_hlc, scope_epoch=page.scope_epoch, refetch=refetch)
+        with self.store.write() as conn:  # the cursor alone, committed first
+            put_meta(conn, "refetch_cursor" if refetch else "cursor", str(page.cursor))
         self._crash("mid_page_apply")
         super().apply(page, refetch=refetch)
 

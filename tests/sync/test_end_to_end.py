@@ -31,7 +31,7 @@ def test_offline_work_then_sign_in_pushes_everything(server, tmp_path):
     b.sign_in(user)
     b.sync()
     assert [v.minutes for v in b.store.visits()] == [45]
-    assert b.state.snapshot() == a.state.snapshot()
+    assert b.snapshot() == a.snapshot()
     # an edit on b reaches a
     item = ChecklistItem(p.id, "A1", status="selected")
     b.store.set_checklist(item)

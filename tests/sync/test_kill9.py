@@ -63,7 +63,7 @@ def test_kill9_at_named_point(sqlite_server, tmp_path, point):
     other.sync()
     crashy = Laptop(data, url)
     assert crashy.store.pending_changes() == 0
-    assert crashy.state.snapshot() == other.state.snapshot()
+    assert crashy.snapshot() == other.snapshot()
     engine = create_engine(sqlite_server.database_url)
     with engine.connect() as c:
         log = [r.uuid for r in c.execute(select(t.mutation_log.c.uuid))]

@@ -90,7 +90,7 @@ def test_different_steps_closed_offline_are_both_kept(team):
         assert _step_fields(laptop, s2)[:3] == ("dropped", team["ben"], "The practice stopped faxing")
         assert _step_fields(laptop, s3)[0] == "open"
         assert laptop.service.conflicts() == [] and laptop.state.quarantined() == []
-    assert a.state.snapshot() == b.state.snapshot()
+    assert a.snapshot() == b.snapshot()
     assert _server_conflicts(team["server"].database_url, s1) == []
     assert _server_conflicts(team["server"].database_url, s2) == []
 
@@ -109,7 +109,7 @@ def test_the_same_step_closed_two_ways_offline_the_later_clock_wins_and_the_lose
     a.sync()
     for laptop in (a, b):
         assert _step_fields(laptop, step)[:3] == ("done", team["ana"], "Results are in")
-    assert a.state.snapshot() == b.state.snapshot()
+    assert a.snapshot() == b.snapshot()
     conflicts = _server_conflicts(team["server"].database_url, step)
     by_field = {c.field: c for c in conflicts}
     assert {"status", "closing_note", "closed_by"} <= set(by_field)
@@ -138,7 +138,7 @@ def test_when_the_later_closure_arrives_second_the_server_records_it_and_that_la
     _sync_all(a, b)
     for laptop in (a, b):
         assert _step_fields(laptop, step)[:3] == ("dropped", team["ben"], "Not needed any more")
-    assert a.state.snapshot() == b.state.snapshot()
+    assert a.snapshot() == b.snapshot()
     conflicts = {c.field: c for c in _server_conflicts(team["server"].database_url, step)}
     assert conflicts["status"].winner_author == team["ben"] and conflicts["status"].loser_value == '"done"'
     [shown] = b.service.conflicts()
@@ -178,7 +178,7 @@ def test_a_step_made_on_one_laptop_reaches_the_other_and_the_supervisor_reads_th
         steps = {s.id: s for s in sue.store.next_steps(practice.id)}
         assert set(steps) == set(team["steps"]) | {new_step.id}
         assert steps[team["steps"][0]].status == "done" and steps[new_step.id].status == "open"
-        assert sue.state.snapshot() == a.state.snapshot()
+        assert sue.snapshot() == a.snapshot()
         # Read-only: the server refuses a supervisor's change to a step, and her laptop returns
         # to the server's value in the same sync.
         sue.store.close_next_step(new_step.id, "dropped", note="Supervisor says no", today=TODAY)

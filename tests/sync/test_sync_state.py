@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
+from facilitator_app.core import faults
 from facilitator_app.core.codec import to_record
 from facilitator_app.core.model import Practice
 from facilitator_app.store import Store
@@ -38,12 +41,10 @@ def test_failed_page_leaves_nothing(tmp_path):
     state = SyncState(store)
     p = Practice("Oak Clinic")
 
-    def boom():
+    def boom(_store):
         raise RuntimeError("crash")
-    try:
-        state.apply_page([incoming(p, S1)], cursor=7, last_mutation_id=0, server_hlc=S2, scope_epoch=1, during=boom)
-    except RuntimeError:
-        pass
+    with faults.installed("mid_page_apply", boom), pytest.raises(RuntimeError):
+        state.apply_page([incoming(p, S1)], cursor=7, last_mutation_id=0, server_hlc=S2, scope_epoch=1)
     assert store.practices() == [] and state.meta().cursor == 0
 
 

@@ -64,7 +64,7 @@ def _sign_in(app, qtbot, url: str, user: str) -> None:
 def _hold_sync_mid_way() -> tuple[threading.Event, object]:
     reached = threading.Event()
 
-    def hold() -> None:
+    def hold(_store: object) -> None:
         reached.set()
         time.sleep(SLOW_PUSH_SECS)
     return reached, faults.installed("after_push_response", hold)
