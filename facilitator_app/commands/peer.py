@@ -38,8 +38,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = command(tip, "list", "List tips, pinned and most helpful first", tip_list)
     p.add_argument("strategy", nargs="?", help="only this strategy's tips")
     p.add_argument("--hidden", action="store_true", help="include tips a supervisor hid")
-    command(tip, "helpful", "Mark a tip helpful (once per person)", tip_helpful).add_argument("id")
-    command(tip, "unmark", "Take back my helpful mark", tip_unmark).add_argument("id")
+    for name, helpful, help_text in (("helpful", True, "Mark a tip helpful (once per person)"),
+                                     ("unmark", False, "Take back my helpful mark")):
+        p = command(tip, name, help_text, tip_mark)
+        p.add_argument("id")
+        p.set_defaults(helpful=helpful)
     command(tip, "withdraw", "Withdraw a tip I wrote (it disappears everywhere)", tip_withdraw).add_argument("id")
     for name, flag, value, help_text in (("pin", "pinned", True, "Pin a tip to the top (supervisors)"),
                                          ("unpin", "pinned", False, "Unpin a tip (supervisors)"),
@@ -106,19 +109,14 @@ def _short(text: str, limit: int = 70) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def tip_helpful(ctx: Context, args: argparse.Namespace) -> int:
+def tip_mark(ctx: Context, args: argparse.Namespace) -> int:
+    """`tip helpful` and `tip unmark`: my one mark on a tip, set or taken back."""
     store = ctx.store()
     tip = store.find_tip(args.id)
-    store.mark_tip(tip.id, True)
-    ctx.emit({"id": tip.id, "helpful": True}, f"Marked tip {tip.id[:8]} helpful.")
-    return 0
-
-
-def tip_unmark(ctx: Context, args: argparse.Namespace) -> int:
-    store = ctx.store()
-    tip = store.find_tip(args.id)
-    store.mark_tip(tip.id, False)
-    ctx.emit({"id": tip.id, "helpful": False}, f"Took back your helpful mark on tip {tip.id[:8]}.")
+    store.mark_tip(tip.id, args.helpful)
+    ctx.emit({"id": tip.id, "helpful": args.helpful},
+             f"Marked tip {tip.id[:8]} helpful." if args.helpful else
+             f"Took back your helpful mark on tip {tip.id[:8]}.")
     return 0
 
 

@@ -32,9 +32,10 @@ from ...core.errors import FieldProblem, ValidationError
 from ...core.model import DiaryEntry, Practice, new_id
 from ...core.vocab import DiaryTag
 from ..context import AppContext
-from ..ops import StoreOp, describe_error
+from ..ops import StoreOp
 from ..widgets.date_field import DateField
 from ..widgets.field_errors import FieldErrors, error_label
+from .saving import SavesOffThread
 
 # Alt+letters of the tags, chosen so none clashes with the other fields (D, E, P, T, H, S).
 TAG_LABELS = {"barrier": "&Barrier", "success": "S&uccess", "question": "&Question", "idea": "&Idea"}
@@ -57,7 +58,7 @@ def parse_strategies(text: str, known: frozenset[str]) -> list[str]:
     return ids
 
 
-class DiaryEntryDialog(QDialog):
+class DiaryEntryDialog(SavesOffThread, QDialog):
     """Emits `saved(entry_id)` once the store has committed."""
 
     saved = Signal(str)
@@ -211,17 +212,6 @@ class DiaryEntryDialog(QDialog):
             return changes | s.share_diary_entry(entry.id, True) if share else changes
         StoreOp(self.ctx.ops, work, initiator=self).success(lambda _c: self._done(saved_id)).failure(
             self._failed).run()
-
-    def _done(self, entry_id: str) -> None:
-        self.saved.emit(entry_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self._show(exc)
-        else:
-            self.errors.show_message(describe_error(exc))
 
     def _show(self, exc: ValidationError) -> None:
         self.errors.show(exc)

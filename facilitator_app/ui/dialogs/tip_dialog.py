@@ -26,8 +26,9 @@ from ...core.errors import ValidationError
 from ...core.model import MAX_LINK, Tip
 from ...core.vocab import Ownership, PracticeSize
 from ..context import AppContext
-from ..ops import StoreOp, describe_error
+from ..ops import StoreOp
 from ..widgets.field_errors import FieldErrors, error_label
+from .saving import SavesOffThread
 
 ANY = "Any"
 
@@ -43,7 +44,7 @@ def _choices(combo: QComboBox, kind, current: str) -> None:
     combo.setCurrentIndex(index)
 
 
-class TipDialog(QDialog):
+class TipDialog(SavesOffThread, QDialog):
     """Emits `saved(tip_id)` once the store has committed."""
 
     saved = Signal(str)
@@ -140,17 +141,6 @@ class TipDialog(QDialog):
         self.buttons.setEnabled(False)
         StoreOp(self.ctx.ops, lambda s: s.save_tip(tip, toolkit, today=today), initiator=self) \
             .success(lambda _c: self._done(tip.id)).failure(self._failed).run()
-
-    def _done(self, tip_id: str) -> None:
-        self.saved.emit(tip_id)
-        self.accept()
-
-    def _failed(self, exc: BaseException) -> None:
-        self.buttons.setEnabled(True)
-        if isinstance(exc, ValidationError):
-            self._show(exc)
-        else:
-            self.errors.show_message(describe_error(exc))
 
     def _show(self, exc: ValidationError) -> None:
         self.errors.show(exc)

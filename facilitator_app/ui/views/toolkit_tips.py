@@ -45,6 +45,8 @@ class TipsPanel(QWidget):
         self.strategy_id: str | None = None
         self.dialog: TipDialog | None = None
         self._vendors: list[str] = []
+        self._wanted: str | None = None  # a tip to select once a reload shows it
+        self._generation = 0  # of reloads: only the latest one's answer is shown
         self.title = QLabel("Field tips")
         font = self.title.font()
         font.setBold(True)
@@ -117,13 +119,22 @@ class TipsPanel(QWidget):
         if sid is None:
             self._show([], None)
             return
+        if select:
+            self._wanted = select  # a tip just saved: selected by the latest reload, whichever that is
         current = self.current()
-        keep = select or (current.tip.id if current else None)
+        keep = self._wanted or (current.tip.id if current else None)
+        self._generation = generation = self._generation + 1
 
         def load(s):
             return s.tips(sid, include_hidden=supervisor), sorted({p.ehr_vendor for p in s.practices()})
-        QueryOp(self.ctx.ops, load).success(
-            lambda r: self._show(r[0], keep, vendors=r[1]) if sid == self.strategy_id else None).run()
+
+        def loaded(r) -> None:
+            if sid != self.strategy_id or generation != self._generation:
+                return  # a later reload was asked for: its answer is the one to show
+            self._show(r[0], keep, vendors=r[1])
+            if keep == self._wanted:
+                self._wanted = None
+        QueryOp(self.ctx.ops, load).success(loaded).run()
 
     def _show(self, rows: list[TipView], keep: str | None, *, vendors: Sequence[str] = ()) -> None:
         self._vendors = list(vendors)
