@@ -82,7 +82,9 @@ class Ops(QObject):
     def submit(self, fn: Callable[[], T], *, writer: bool,
                done: Callable[[T], object], failed: Callable[[BaseException], object]) -> None:
         if self._closed:
-            raise RuntimeError("the app is closing")
+            if not writer:
+                return  # a read for a screen of an app that is closing (an answer arriving late): moot
+            raise RuntimeError("the app is closing")  # an edit is never dropped without a word
         self._running += 1
         job = _Job(fn, writer, done, failed)  # type: ignore[arg-type]
         if self._held is not None:

@@ -67,3 +67,19 @@ def test_ops_pass_keyboard_interrupt_and_system_exit_on(app, exc_type):
     ops._pool.submit = real_submit
     assert len(failures) == 1 and isinstance(failures[0], exc_type)
     assert isinstance(futures[0].exception(timeout=5), exc_type)
+
+
+def test_a_late_read_after_shutdown_is_dropped_and_an_edit_is_refused_aloud():
+    """A screen's read answered while the app closes (the account read on the pool, say) must not
+    raise inside Qt's event loop; an edit after the close is refused, never dropped silently."""
+    from facilitator_app.ui.ops import Ops
+
+    class NoStore:
+        store = None
+    ops = Ops(NoStore())
+    ops.shutdown()
+    ran: list[str] = []
+    ops.submit(lambda: ran.append("read"), writer=False, done=lambda _r: None, failed=lambda _e: None)
+    with pytest.raises(RuntimeError, match="closing"):
+        ops.submit(lambda: ran.append("write"), writer=True, done=lambda _r: None, failed=lambda _e: None)
+    assert ran == [] and not ops.is_busy
