@@ -46,17 +46,15 @@ class SyncCancelled(SyncError):
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a pull (its pages' reading and storing, and the waits
-    between them), and no longer: not across the push, the toolkit download or the rest of the app.
+    """Pause Python's cycle collector while one pulled page is stored, and no longer.
 
-    Why: a page is thousands of small dicts and lists, and the collector kept walking all of
-    them, and every row the laptop already holds, again and again. Measured with
-    bench/sync_bench.py on 46,000 rows: pausing only while each page is stored left the no-op
-    sync at 20 ms in half the runs (a full collection over the laptop's rows landing inside it)
-    and a first sync's CPU about a fifth higher; pausing for the pull keeps the no-op at 5 ms.
-    The switch is process-wide, so the GUI's own garbage waits as long as a pull lasts (a few
-    milliseconds when there is nothing new, a second or two for a first sync); pulled data
-    holds no reference cycles."""
+    Why: a page is thousands of small dicts and lists, and the collector kept walking them again
+    and again while the tolerant reader checked them. The switch is process-wide, so it is never
+    held across a network wait: a pull hung on a slow connection would keep the GUI's collector
+    off as long. (A CI run with the pause over the whole pull grew to 1.4 GB and took a third
+    longer.) Its cost, measured with bench/sync_bench.py on 46,000 rows: the no-op sync takes
+    5 to 20 ms instead of 5 (a full collection may land inside it), and a first sync's CPU is
+    about a fifth higher than with the pause over the whole pull."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -228,7 +226,7 @@ class SyncEngine:
                                                      cursor=cursor, scope_epoch=scope_epoch, limit=self.pull_limit))
 
     def apply(self, page: PulledPage, *, refetch: bool) -> None:
-        with _gc_paused():  # nested in the pull's own pause; alone for a refetch
+        with _gc_paused():
             applied = self.state.apply_page(page.changes, cursor=page.cursor, last_mutation_id=page.last_mutation_id,
                                             server_hlc=page.server_hlc, scope_epoch=page.scope_epoch,
                                             toolkit_version=page.toolkit_version, refetch=refetch,
@@ -263,8 +261,7 @@ class SyncEngine:
         report.messages.append(f"Updated the toolkit to the cooperative's version {toolkit.version}.")
 
     def pull_all(self, report: SyncReport, progress: Progress, cancel: Callable[[], bool]) -> None:
-        with _gc_paused():
-            self._pull_pages(report, progress, cancel, refetch=False)
+        self._pull_pages(report, progress, cancel, refetch=False)
 
     def refetch(self, report: SyncReport, progress: Progress, cancel: Callable[[], bool]) -> None:
         """Fetch everything in scope into fresh tables and swap them in, keeping the outbox.
