@@ -51,8 +51,7 @@ def _gc_paused() -> Iterator[None]:
     Why: a page is thousands of small dicts and lists, and the collector kept walking them again
     and again while the tolerant reader checked them. The switch is process-wide, so it is never
     held across a network wait: a pull hung on a slow connection would keep the GUI's collector
-    off as long. (A CI run with the pause over the whole pull grew to 1.4 GB and took a third
-    longer.) Its cost, measured with bench/sync_bench.py on 46,000 rows: the no-op sync takes
+    off as long. Its cost, measured with bench/sync_bench.py on 46,000 rows: the no-op sync takes
     5 to 20 ms instead of 5 (a full collection may land inside it), and a first sync's CPU is
     about a fifth higher than with the pause over the whole pull."""
     was_enabled = gc.isenabled()
