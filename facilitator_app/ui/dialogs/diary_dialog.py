@@ -155,10 +155,7 @@ class DiaryEntryDialog(SavesOffThread, QDialog):
             close.setDefault(True)
             self.save_button = None
         else:
-            self.save_button = self.buttons.addButton("&Save entry", QDialogButtonBox.ButtonRole.AcceptRole)
-            self.save_button.setDefault(True)
-            cancel = self.buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-            cancel.setAccessibleName("Cancel")
+            self.save_button = self._add_save_cancel(self.buttons, "&Save entry")
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -3,6 +3,8 @@ record's id on success; open, with the problems beside their fields, on a refusa
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton
+
 from ...core.errors import ValidationError
 from ..ops import describe_error
 
@@ -10,6 +12,14 @@ from ..ops import describe_error
 class SavesOffThread:
     """Mixed into a QDialog that has `saved` (a Signal(str)), `buttons`, `errors` (FieldErrors) and
     `_show(ValidationError)`."""
+
+    def _add_save_cancel(self, buttons: QDialogButtonBox, save_text: str) -> QPushButton:
+        """The dialog's Save (the default, Enter) and Cancel, wired to `_save` and `reject`."""
+        save = buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        save.setDefault(True)
+        cancel = buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setAccessibleName("Cancel")
+        return save
 
     def _done(self, record_id: str) -> None:
         self.saved.emit(record_id)  # type: ignore[attr-defined]

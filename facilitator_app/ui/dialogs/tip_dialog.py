@@ -108,10 +108,7 @@ class TipDialog(SavesOffThread, QDialog):
         form.insertRow(2, traits)
 
         self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton("&Save tip", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
-        cancel = self.buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        cancel.setAccessibleName("Cancel")
+        self.save_button = self._add_save_cancel(self.buttons, "&Save tip")
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
